@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs what building and testing Leadtime needs on Debian (bookworm).
+# Called by `make` when pkg-config or a tool is missing; safe to run again.
+# Usage: scripts/install-deps.sh [--browser]   (--browser adds chromium + node deps)
+set -eu
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+		echo "install-deps: not root and no sudo; install the packages below by hand" >&2
+	fi
+fi
+
+PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
+libjansson-dev libinih-dev libsystemd-dev libcmocka-dev python3 curl"
+if [ "${1:-}" = "--browser" ] || [ "${LEADTIME_BROWSER:-}" = 1 ]; then
+	PKGS="$PKGS chromium"
+	# node and npm may come from elsewhere (nodesource); only ask Debian when absent
+	command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+fi
+if [ "${1:-}" = "--bench" ]; then
+	PKGS="$PKGS wrk"
+fi
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+echo "install-deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

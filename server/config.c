@@ -1,0 +1,487 @@
+/*
+ * config.c - config.ini via inih; see config.h.
+ *
+ * inih as Debian builds it reports no line numbers to handlers, treats an
+ * indented line as the continuation of the previous value and cuts lines at
+ * 200 bytes.  So the file is fed to ini_parse_stream() through our own line
+ * reader, which counts lines (the handler then knows where it is), strips
+ * leading blanks (no silent continuations) and rejects over-long lines.
+ */
+#include "config.h"
+#include "date.h"
+#include "log.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { K_STR, K_INT, K_BOOL, K_REAL, K_DATE, K_LEVEL, K_DEPTS, K_SLA };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t field;
+	double min, max;
+};
+
+#define F(x) offsetof(struct config, x)
+static const struct key keys[] = {
+	{ "server", "listen", K_STR, F(listen), 0, 0 },
+	{ "server", "port", K_INT, F(port), 0, 65535 },
+	{ "server", "threads", K_INT, F(threads), 0, 256 },
+	{ "server", "max_connections", K_INT, F(max_connections), 1, 100000 },
+	{ "server", "per_ip_connections", K_INT, F(per_ip_connections), 0, 100000 },
+	{ "server", "connection_timeout", K_INT, F(connection_timeout), 1, 3600 },
+	{ "server", "max_body_mb", K_INT, F(max_body_mb), 1, 4096 },
+	{ "data", "db", K_STR, F(db), 0, 0 },
+	{ "data", "as_of", K_DATE, F(as_of), 0, 0 },
+	{ "data", "seed_demo", K_BOOL, F(seed_demo), 0, 1 },
+	{ "data", "demo_creators", K_INT, F(demo_creators), 1, 10000000 },
+	{ "data", "demo_days", K_INT, F(demo_days), 28, 36500 },
+	{ "data", "demo_seed", K_INT, F(demo_seed), 0, INT_MAX },
+	{ "pipeline", "departments", K_DEPTS, 0, 0, 0 },
+	{ "pipeline", "sla_days", K_SLA, 0, 0, 3650 },
+	{ "thresholds", "p50_ratio", K_REAL, F(p50_ratio), 0, 1000 },
+	{ "thresholds", "min_sla_hit_rate", K_REAL, F(min_sla_hit_rate), 0, 1 },
+	{ "thresholds", "max_avg_open", K_REAL, F(max_avg_open), 0, 1e9 },
+	{ "leaderboard", "size", K_INT, F(lb_size), 1, 100 },
+	{ "leaderboard", "min_closed", K_INT, F(lb_min_closed), 1, 100000 },
+	{ "auth", "write_token", K_STR, F(write_token), 0, 0 },
+	{ "log", "level", K_LEVEL, F(log_level), 0, 0 },
+};
+#undef F
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		abort();
+	return p;
+}
+
+void config_defaults(struct config *cfg)
+{
+	static const struct { const char *name; int sla; } pipeline[] = {
+		{ "Sales", 14 }, { "Contract", 3 }, { "Design", 30 },
+		{ "Manufacturing", 25 }, { "Campaign", 25 },
+	};
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = xstrdup("(built-in defaults)");
+	cfg->dir = xstrdup(".");
+	cfg->listen = xstrdup("127.0.0.1");
+	cfg->port = 8080;
+	cfg->threads = 0;
+	cfg->max_connections = 256;
+	cfg->per_ip_connections = 64;
+	cfg->connection_timeout = 30;
+	cfg->max_body_mb = 64;
+	cfg->db = xstrdup("var/leadtime.db");
+	cfg->as_of = DATE_NONE;
+	cfg->seed_demo = 1;
+	cfg->demo_creators = 700;
+	cfg->demo_days = 1095;
+	cfg->demo_seed = 1;
+	for (size_t i = 0; i < sizeof(pipeline) / sizeof(pipeline[0]); i++) {
+		cfg->depts[i].name = xstrdup(pipeline[i].name);
+		cfg->depts[i].sla_days = pipeline[i].sla;
+	}
+	cfg->ndepts = sizeof(pipeline) / sizeof(pipeline[0]);
+	cfg->p50_ratio = 1.5;
+	cfg->min_sla_hit_rate = 0.6;
+	cfg->max_avg_open = 25;
+	cfg->lb_size = 5;
+	cfg->lb_min_closed = 3;
+	cfg->write_token = xstrdup("");
+	cfg->log_level = LOG_INFO;
+}
+
+void config_release(struct config *cfg)
+{
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg->listen);
+	free(cfg->db);
+	for (size_t i = 0; i < cfg->ndepts; i++)
+		free(cfg->depts[i].name);
+	for (size_t i = 0; i < cfg->naliases; i++) {
+		free(cfg->aliases[i].alias);
+		free(cfg->aliases[i].name);
+	}
+	free(cfg->aliases);
+	free(cfg->write_token);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int config_dept_index(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->ndepts; i++)
+		if (strcmp(cfg->depts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int32_t config_as_of(const struct config *cfg)
+{
+	return cfg->as_of == DATE_NONE ? date_today() : cfg->as_of;
+}
+
+/* ---- parsing ---- */
+
+static size_t key_index(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return i;
+	abort();
+}
+
+struct parse_state {
+	struct config *cfg;
+	FILE *f;
+	int line;
+	int errors;
+	int long_line;
+	int seen[NKEYS];     /* line where each key was set, 0 = not yet */
+	int sla_line;
+	int sla[CONFIG_MAX_DEPTS];
+	size_t nsla;
+};
+
+static void problem(struct parse_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct parse_state *st, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("%s:%d: %s", st->cfg->path, st->line, msg);
+	st->errors++;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	if (!fgets(str, num, st->f))
+		return NULL;
+	st->line++;
+	size_t n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
+		problem(st, "line longer than %d bytes", num - 2);
+		int c;
+		while ((c = fgetc(st->f)) != EOF && c != '\n')
+			;
+		str[0] = '\0';
+		return str;
+	}
+	size_t lead = strspn(str, " \t");
+	if (lead)
+		memmove(str, str + lead, n - lead + 1);
+	return str;
+}
+
+static int parse_long(const char *v, long *out)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (errno || end == v || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* Split a comma list in place; returns the count or -1 when over max. */
+static int split_list(char *v, char **items, int max)
+{
+	int n = 0;
+	char *p = v;
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		char *e = p + strlen(p);
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (n == max)
+			return -1;
+		items[n++] = p;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return n;
+}
+
+static void set_departments(struct parse_state *st, const char *value)
+{
+	struct config *cfg = st->cfg;
+	char tmp[1024];
+	char *items[CONFIG_MAX_DEPTS + 1];
+	snprintf(tmp, sizeof(tmp), "%s", value);
+	int n = split_list(tmp, items, CONFIG_MAX_DEPTS);
+	if (n < 0) {
+		problem(st, "key 'departments': more than %d departments", CONFIG_MAX_DEPTS);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!items[i][0]) {
+			problem(st, "key 'departments': department %d is empty", i + 1);
+			return;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(items[i], items[j]) == 0) {
+				problem(st, "key 'departments': '%s' is listed twice", items[i]);
+				return;
+			}
+	}
+	for (size_t i = 0; i < cfg->ndepts; i++)
+		free(cfg->depts[i].name);
+	for (int i = 0; i < n; i++) {
+		cfg->depts[i].name = xstrdup(items[i]);
+		cfg->depts[i].sla_days = 0;
+	}
+	cfg->ndepts = (size_t)n;
+}
+
+static void set_sla(struct parse_state *st, const char *value, const struct key *k)
+{
+	char tmp[1024];
+	char *items[CONFIG_MAX_DEPTS + 1];
+	snprintf(tmp, sizeof(tmp), "%s", value);
+	int n = split_list(tmp, items, CONFIG_MAX_DEPTS);
+	if (n < 0) {
+		problem(st, "key 'sla_days': more than %d values", CONFIG_MAX_DEPTS);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		long x;
+		if (parse_long(items[i], &x) || x < k->min || x > k->max) {
+			problem(st, "key 'sla_days': value %d '%s' is not a whole number of days in [%g, %g]",
+				i + 1, items[i], k->min, k->max);
+			return;
+		}
+		st->sla[i] = (int)x;
+	}
+	st->nsla = (size_t)n;
+	st->sla_line = st->line;
+}
+
+static void add_alias(struct parse_state *st, const char *alias, const char *name)
+{
+	struct config *cfg = st->cfg;
+	if (!*name) {
+		problem(st, "alias '%s': empty employee name", alias);
+		return;
+	}
+	if (strcmp(alias, name) == 0) {
+		problem(st, "alias '%s': maps a name to itself", alias);
+		return;
+	}
+	for (size_t i = 0; i < cfg->naliases; i++)
+		if (strcmp(cfg->aliases[i].alias, alias) == 0) {
+			problem(st, "alias '%s' is set twice", alias);
+			return;
+		}
+	struct alias_cfg *a = realloc(cfg->aliases, (cfg->naliases + 1) * sizeof(*a));
+	if (!a)
+		abort();
+	cfg->aliases = a;
+	a[cfg->naliases].alias = xstrdup(alias);
+	a[cfg->naliases].name = xstrdup(name);
+	cfg->naliases++;
+}
+
+static void set_value(struct parse_state *st, const struct key *k, const char *v)
+{
+	char *base = (char *)st->cfg;
+	long x;
+	char *end;
+	switch (k->type) {
+	case K_STR: {
+		char **dst = (char **)(base + k->field);
+		if (strcmp(k->name, "listen") == 0 && !*v) {
+			problem(st, "key 'listen': empty address");
+			return;
+		}
+		free(*dst);
+		*dst = xstrdup(v);
+		return;
+	}
+	case K_INT:
+		if (parse_long(v, &x) || x < k->min || x > k->max) {
+			problem(st, "key '%s': '%s' is not a whole number in [%g, %g]",
+				k->name, v, k->min, k->max);
+			return;
+		}
+		*(int *)(base + k->field) = (int)x;
+		return;
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1")) {
+			*(int *)(base + k->field) = 1;
+		} else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0")) {
+			*(int *)(base + k->field) = 0;
+		} else {
+			problem(st, "key '%s': '%s' is not true or false", k->name, v);
+		}
+		return;
+	case K_REAL: {
+		errno = 0;
+		double d = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(d) || d < k->min || d > k->max) {
+			problem(st, "key '%s': '%s' is not a number in [%g, %g]", k->name, v, k->min, k->max);
+			return;
+		}
+		*(double *)(base + k->field) = d;
+		return;
+	}
+	case K_DATE: {
+		int32_t day;
+		if (!*v) {
+			*(int32_t *)(base + k->field) = DATE_NONE;
+		} else if (date_parse(v, strlen(v), &day)) {
+			problem(st, "key '%s': '%s' is not a date (YYYY-MM-DD)", k->name, v);
+		} else {
+			*(int32_t *)(base + k->field) = day;
+		}
+		return;
+	}
+	case K_LEVEL: {
+		int lvl = log_level_parse(v);
+		if (lvl < 0)
+			problem(st, "key '%s': '%s' is not one of error, warning, notice, info, debug", k->name, v);
+		else
+			*(int *)(base + k->field) = lvl;
+		return;
+	}
+	case K_DEPTS:
+		set_departments(st, v);
+		return;
+	case K_SLA:
+		set_sla(st, v, k);
+		return;
+	}
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	if (strcmp(section, "aliases") == 0) {
+		add_alias(st, name, value);
+		return 1;
+	}
+	int known_section = 0;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		if (st->seen[i]) {
+			problem(st, "key '%s': set twice (first on line %d)", name, st->seen[i]);
+			return 1;
+		}
+		st->seen[i] = st->line;
+		set_value(st, &keys[i], value);
+		return 1;
+	}
+	if (!known_section)
+		problem(st, "key '%s': unknown section [%s]", name, section);
+	else
+		problem(st, "key '%s': unknown key in [%s]", name, section);
+	return 1;
+}
+
+static char *dirname_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	char *d = xstrdup(path);
+	d[slash - path] = '\0';
+	return d;
+}
+
+int config_load(struct config *cfg, const char *path, int optional)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (optional && errno == ENOENT)
+			return 0;
+		log_err("%s: cannot open config: %s", path, strerror(errno));
+		config_release(cfg);
+		return -1;
+	}
+	free(cfg->path);
+	free(cfg->dir);
+	cfg->path = xstrdup(path);
+	cfg->dir = dirname_of(path);
+
+	struct parse_state st;
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.f = f;
+	int rc = ini_parse_stream(reader, &st, handler, &st);
+	fclose(f);
+	if (rc > 0 && !st.errors) {
+		st.line = rc;
+		problem(&st, "syntax error: expected 'key = value' or '[section]'");
+	} else if (rc < 0) {
+		problem(&st, "cannot read config");
+	}
+	if (!st.errors && cfg->ndepts == 0) {
+		problem(&st, "key 'departments': the pipeline needs at least one department");
+	}
+	if (!st.errors && st.sla_line) {
+		if (st.nsla != cfg->ndepts) {
+			st.line = st.sla_line;
+			problem(&st, "key 'sla_days': %zu values for %zu departments", st.nsla, cfg->ndepts);
+		} else {
+			for (size_t i = 0; i < st.nsla; i++)
+				cfg->depts[i].sla_days = st.sla[i];
+		}
+	} else if (!st.errors && st.seen[key_index("pipeline", "departments")]) {
+		problem(&st, "key 'sla_days': missing; [pipeline] needs one per department");
+	}
+	for (size_t i = 0; !st.errors && i < cfg->naliases; i++)
+		for (size_t j = 0; j < cfg->naliases; j++)
+			if (strcmp(cfg->aliases[i].name, cfg->aliases[j].alias) == 0) {
+				log_err("%s: [aliases]: '%s' maps to '%s', which is itself an alias",
+					path, cfg->aliases[i].alias, cfg->aliases[i].name);
+				st.errors++;
+			}
+	if (st.errors) {
+		config_release(cfg);
+		return -1;
+	}
+	/* resolve the database path against the config's folder */
+	if (cfg->db[0] != '/' && strcmp(cfg->dir, ".") != 0) {
+		size_t n = strlen(cfg->dir) + strlen(cfg->db) + 2;
+		char *p = malloc(n);
+		if (!p)
+			abort();
+		snprintf(p, n, "%s/%s", cfg->dir, cfg->db);
+		free(cfg->db);
+		cfg->db = p;
+	}
+	if (!*cfg->db) {
+		log_err("%s: key 'db': empty path", path);
+		config_release(cfg);
+		return -1;
+	}
+	return 0;
+}

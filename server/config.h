@@ -1,0 +1,91 @@
+/*
+ * config.h - config.ini (SPEC §4, §5), read with inih.
+ *
+ * Every key lives in one table in config.c (section, name, type, bounds,
+ * field).  An unknown section or key, a key set twice, or a bad value stops
+ * loading with `FILE:LINE: key 'x': what is wrong`.
+ */
+#ifndef LEADTIME_CONFIG_H
+#define LEADTIME_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_DEPTS 32
+
+struct dept_cfg {
+	char *name;
+	int sla_days;
+};
+
+struct alias_cfg {
+	char *alias;  /* the misspelt name */
+	char *name;   /* the employee's real name */
+};
+
+struct config {
+	char *path;            /* the file read, or "(built-in defaults)" */
+	char *dir;             /* its folder: relative paths resolve here */
+
+	/* [server] */
+	char *listen;
+	int port;
+	int threads;           /* 0 = one per core */
+	int max_connections;
+	int per_ip_connections;
+	int connection_timeout;  /* seconds */
+	int max_body_mb;
+
+	/* [data] */
+	char *db;              /* resolved against dir */
+	int32_t as_of;         /* DATE_NONE = today (UTC) */
+	int seed_demo;
+	int demo_creators;
+	int demo_days;
+	int demo_seed;
+
+	/* [pipeline] */
+	struct dept_cfg depts[CONFIG_MAX_DEPTS];
+	size_t ndepts;
+
+	/* [thresholds] */
+	double p50_ratio;
+	double min_sla_hit_rate;
+	double max_avg_open;
+
+	/* [leaderboard] */
+	int lb_size;
+	int lb_min_closed;
+
+	/* [aliases] */
+	struct alias_cfg *aliases;
+	size_t naliases;
+
+	/* [auth] */
+	char *write_token;     /* "" = writes refused */
+
+	/* [log] */
+	int log_level;
+};
+
+/* Fill cfg with the built-in defaults (the values of the shipped config.ini). */
+void config_defaults(struct config *cfg);
+
+/*
+ * Load `path` over the defaults.  Returns 0, or -1 after logging every
+ * problem found as `FILE:LINE: key 'x': ...` (cfg is then released).
+ * A missing file is an error unless `optional` is set, in which case the
+ * defaults are kept and 0 returned.
+ */
+int config_load(struct config *cfg, const char *path, int optional);
+
+/* Free what cfg owns. */
+void config_release(struct config *cfg);
+
+/* The configured department index of `name`, or -1. */
+int config_dept_index(const struct config *cfg, const char *name);
+
+/* The effective as_of: the configured one, or today's UTC date. */
+int32_t config_as_of(const struct config *cfg);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * gen.h - the synthetic data set (SPEC §4 `generate`).
+ *
+ * Creators arrive at a weekday-seasonal, slowly growing rate and pass the
+ * configured pipeline in order; each stage is one ticket (sometimes two:
+ * a rework) handled by one employee, whose speed and share of the work
+ * differ; stage durations are skewed and their centre grows over time
+ * (the problem Leadtime exists to show); handoff gaps separate stages;
+ * some creators drop out; what is still in flight at as_of stays open.
+ * Deterministic: the same options give the same tickets, in the same order.
+ */
+#ifndef LEADTIME_GEN_H
+#define LEADTIME_GEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct config;
+struct store;
+
+struct gen_opts {
+	long creators;      /* default 700 */
+	uint64_t seed;      /* default 1 */
+	int32_t start;      /* first arrival day; default 2019-01-01 */
+	int days;           /* arrivals over [start, start + days - 1]; default 1095 */
+	/* as_of = start + days - 1: nothing opens or closes after it */
+};
+
+void gen_opts_defaults(struct gen_opts *o);
+
+struct gen_stats {
+	long creators;
+	long tickets;
+	long open;          /* tickets still open at as_of */
+	int32_t as_of;
+};
+
+/* Write the data set into an empty store (the caller checks emptiness and
+ * has synced the pipeline).  Returns 0 or -1 (logged; nothing written). */
+int gen_to_store(struct store *st, const struct config *cfg, const struct gen_opts *o,
+		 struct gen_stats *stats);
+
+/* Write the data set as import CSV (SPEC §4 header) to out.  0 or -1. */
+int gen_to_csv(FILE *out, const struct config *cfg, const struct gen_opts *o,
+	       struct gen_stats *stats);
+
+#endif

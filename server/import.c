@@ -1,0 +1,438 @@
+/*
+ * import.c - see import.h.
+ *
+ * Fields are trimmed of surrounding blanks, then checked in column order;
+ * each problem becomes `line N: column C: what is wrong ('value')`.  After
+ * the first problem nothing more is written (the transaction will be rolled
+ * back) but every row is still checked, so one run lists every bad row.
+ * Names go through caches (creator, employee) so a million-row import costs
+ * one upsert per row; employee names pass through the alias table first.
+ */
+#include "import.h"
+#include "config.h"
+#include "csv.h"
+#include "date.h"
+#include "log.h"
+#include "store.h"
+#include "strmap.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const import_col_names[IC_NCOLS] = {
+	"ticket_id", "creator", "employee", "department", "opened_on", "closed_on",
+};
+
+struct importer {
+	struct store *st;
+	const struct config *cfg;
+	int64_t dept_ids[CONFIG_MAX_DEPTS];
+	struct strmap aliases;    /* alias -> index into alias_names */
+	char **alias_names;
+	size_t nalias;
+	struct strmap seen;       /* ticket_id -> line */
+	struct strmap creators;   /* name -> id */
+	struct strmap employees;  /* "<dept id>\t<name>" -> id */
+	struct buf key;
+	struct import_result res;
+	int failed;               /* internal error */
+};
+
+void import_result_init(struct import_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	buf_init(&res->errors);
+}
+
+void import_result_release(struct import_result *res)
+{
+	buf_release(&res->errors);
+	memset(res, 0, sizeof(*res));
+}
+
+static int load_alias(void *ctx, const char *alias, const char *name)
+{
+	struct importer *im = ctx;
+	char **p = realloc(im->alias_names, (im->nalias + 1) * sizeof(*p));
+	if (!p || !(p[im->nalias] = strdup(name)))
+		abort();
+	im->alias_names = p;
+	strmap_put(&im->aliases, alias, strlen(alias), (int64_t)im->nalias);
+	im->nalias++;
+	return 0;
+}
+
+static void importer_free(struct importer *im)
+{
+	strmap_release(&im->aliases);
+	for (size_t i = 0; i < im->nalias; i++)
+		free(im->alias_names[i]);
+	free(im->alias_names);
+	strmap_release(&im->seen);
+	strmap_release(&im->creators);
+	strmap_release(&im->employees);
+	buf_release(&im->key);
+	import_result_release(&im->res);
+	free(im);
+}
+
+struct importer *importer_new(struct store *st, const struct config *cfg)
+{
+	struct importer *im = calloc(1, sizeof(*im));
+	if (!im)
+		abort();
+	im->st = st;
+	im->cfg = cfg;
+	strmap_init(&im->aliases);
+	strmap_init(&im->seen);
+	strmap_init(&im->creators);
+	strmap_init(&im->employees);
+	buf_init(&im->key);
+	import_result_init(&im->res);
+	if (store_begin(st))
+		goto fail;
+	for (size_t i = 0; i < cfg->ndepts; i++) {
+		im->dept_ids[i] = store_department_id(st, cfg->depts[i].name);
+		if (im->dept_ids[i] <= 0) {
+			if (im->dept_ids[i] == 0)
+				log_err("department '%s' is not in the store", cfg->depts[i].name);
+			goto fail;
+		}
+	}
+	if (store_each_alias(st, load_alias, im))
+		goto fail;
+	return im;
+fail:
+	store_rollback(st);
+	importer_free(im);
+	return NULL;
+}
+
+static void vproblem(struct importer *im, long line, const char *fmt, va_list ap)
+{
+	im->res.nerrors++;
+	if (im->res.nerrors > IMPORT_MAX_REPORTED)
+		return;
+	buf_addf(&im->res.errors, "line %ld: ", line);
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	buf_addstr(&im->res.errors, msg);
+	buf_addch(&im->res.errors, '\n');
+}
+
+void importer_problem(struct importer *im, long line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vproblem(im, line, fmt, ap);
+	va_end(ap);
+}
+
+/* `column C: what ('value')`, the value cut to 60 bytes and made printable. */
+static void field_problem(struct importer *im, long line, enum import_col col, const char *v,
+			  size_t n, const char *what)
+{
+	char shown[80];
+	size_t j = 0;
+	for (size_t i = 0; i < n && j < 60; i++) {
+		unsigned char c = (unsigned char)v[i];
+		shown[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	shown[j] = '\0';
+	importer_problem(im, line, "column %s: %s ('%s%s')", import_col_names[col], what, shown,
+			 n > 60 ? "..." : "");
+}
+
+/* 0 when s[0..n) is well-formed UTF-8 without NUL or other C0 controls
+ * (tab excepted). */
+static const char *text_problem(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		unsigned c = *p;
+		if (c < 0x80) {
+			if (c == 0)
+				return "contains a NUL byte";
+			if (c < 0x20 && c != '\t')
+				return "contains a control character";
+			p++;
+			continue;
+		}
+		int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+		if (!len || end - p < len)
+			return "is not valid UTF-8";
+		for (int i = 1; i < len; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return "is not valid UTF-8";
+		if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+		    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+			return "is not valid UTF-8";
+		p += len;
+	}
+	return NULL;
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+static int64_t creator_id(struct importer *im, const char *name, size_t n)
+{
+	int64_t *id = strmap_get(&im->creators, name, n);
+	if (id)
+		return *id;
+	int64_t v = store_creator_id(im->st, name);
+	if (v > 0)
+		strmap_put(&im->creators, name, n, v);
+	return v;
+}
+
+static int64_t employee_id(struct importer *im, int64_t dept, const char *name, size_t n)
+{
+	buf_reset(&im->key);
+	buf_add_int(&im->key, dept);
+	buf_addch(&im->key, '\t');
+	buf_add(&im->key, name, n);
+	int64_t *id = strmap_get(&im->employees, im->key.data, im->key.len);
+	if (id)
+		return *id;
+	int64_t v = store_employee_id(im->st, dept, name);
+	if (v > 0)
+		strmap_put(&im->employees, im->key.data, im->key.len, v);
+	return v;
+}
+
+void importer_row(struct importer *im, long line, const char *const fields[IC_NCOLS],
+		  const size_t lens[IC_NCOLS])
+{
+	const char *f[IC_NCOLS];
+	size_t n[IC_NCOLS];
+	long before = im->res.nerrors;
+	char tmp[IMPORT_MAX_NAME + 1];
+
+	im->res.rows++;
+	for (int c = 0; c < IC_NCOLS; c++) {
+		f[c] = fields[c];
+		n[c] = lens[c];
+		trim(&f[c], &n[c]);
+		const char *why = text_problem(f[c], n[c]);
+		if (why)
+			field_problem(im, line, (enum import_col)c, f[c], n[c], why);
+	}
+	if (im->res.nerrors != before)
+		return;
+
+	/* ticket_id */
+	if (!n[IC_TICKET_ID]) {
+		importer_problem(im, line, "column ticket_id: required, but empty");
+	} else if (n[IC_TICKET_ID] > IMPORT_MAX_TICKET_ID) {
+		field_problem(im, line, IC_TICKET_ID, f[IC_TICKET_ID], n[IC_TICKET_ID],
+			      "longer than 128 bytes");
+	} else {
+		int64_t *first = strmap_get(&im->seen, f[IC_TICKET_ID], n[IC_TICKET_ID]);
+		if (first) {
+			char what[64];
+			snprintf(what, sizeof(what), "duplicate ticket_id (first on line %lld)",
+				 (long long)*first);
+			field_problem(im, line, IC_TICKET_ID, f[IC_TICKET_ID], n[IC_TICKET_ID], what);
+		} else {
+			strmap_put(&im->seen, f[IC_TICKET_ID], n[IC_TICKET_ID], line);
+		}
+	}
+	/* names */
+	static const enum import_col names[] = { IC_CREATOR, IC_EMPLOYEE };
+	for (size_t i = 0; i < 2; i++) {
+		enum import_col c = names[i];
+		if (!n[c])
+			importer_problem(im, line, "column %s: required, but empty", import_col_names[c]);
+		else if (n[c] > IMPORT_MAX_NAME)
+			field_problem(im, line, c, f[c], n[c], "longer than 256 bytes");
+	}
+	/* department */
+	int dept = -1;
+	if (!n[IC_DEPARTMENT]) {
+		importer_problem(im, line, "column department: required, but empty");
+	} else {
+		if (n[IC_DEPARTMENT] <= IMPORT_MAX_NAME) {
+			memcpy(tmp, f[IC_DEPARTMENT], n[IC_DEPARTMENT]);
+			tmp[n[IC_DEPARTMENT]] = '\0';
+			dept = config_dept_index(im->cfg, tmp);
+		}
+		if (dept < 0)
+			field_problem(im, line, IC_DEPARTMENT, f[IC_DEPARTMENT], n[IC_DEPARTMENT],
+				      "not a configured department");
+	}
+	/* dates */
+	int32_t opened = DATE_NONE, closed = DATE_NONE;
+	const char *why;
+	if (!n[IC_OPENED_ON])
+		importer_problem(im, line, "column opened_on: required, but empty");
+	else if (date_parse_iso(f[IC_OPENED_ON], n[IC_OPENED_ON], &opened, &why))
+		field_problem(im, line, IC_OPENED_ON, f[IC_OPENED_ON], n[IC_OPENED_ON], why);
+	if (n[IC_CLOSED_ON]) {
+		if (date_parse_iso(f[IC_CLOSED_ON], n[IC_CLOSED_ON], &closed, &why)) {
+			field_problem(im, line, IC_CLOSED_ON, f[IC_CLOSED_ON], n[IC_CLOSED_ON], why);
+		} else if (opened != DATE_NONE && closed < opened) {
+			char o[DATE_LEN + 1], what[80];
+			snprintf(what, sizeof(what), "before opened_on %s", date_str(opened, o));
+			field_problem(im, line, IC_CLOSED_ON, f[IC_CLOSED_ON], n[IC_CLOSED_ON], what);
+		}
+	}
+	if (im->res.nerrors || im->failed)
+		return;
+
+	/* every row so far was good: write this one */
+	memcpy(tmp, f[IC_EMPLOYEE], n[IC_EMPLOYEE]);
+	tmp[n[IC_EMPLOYEE]] = '\0';
+	const char *emp = tmp;
+	size_t emp_len = n[IC_EMPLOYEE];
+	int64_t *alias = strmap_get(&im->aliases, emp, emp_len);
+	if (alias) {
+		emp = im->alias_names[*alias];
+		emp_len = strlen(emp);
+	}
+	char creator[IMPORT_MAX_NAME + 1], ticket[IMPORT_MAX_TICKET_ID + 1];
+	memcpy(creator, f[IC_CREATOR], n[IC_CREATOR]);
+	creator[n[IC_CREATOR]] = '\0';
+	memcpy(ticket, f[IC_TICKET_ID], n[IC_TICKET_ID]);
+	ticket[n[IC_TICKET_ID]] = '\0';
+
+	struct store_ticket_in t = {
+		.ticket_id = ticket,
+		.dept_id = im->dept_ids[dept],
+		.opened = opened,
+		.closed = closed,
+	};
+	t.creator_id = creator_id(im, creator, n[IC_CREATOR]);
+	t.employee_id = employee_id(im, t.dept_id, emp, emp_len);
+	int rc = t.creator_id > 0 && t.employee_id > 0 ? store_upsert_ticket(im->st, &t) : -1;
+	switch (rc) {
+	case STORE_INSERTED: im->res.inserted++; break;
+	case STORE_UPDATED: im->res.updated++; break;
+	case STORE_UNCHANGED: im->res.unchanged++; break;
+	default: im->failed = 1;
+	}
+}
+
+int importer_finish(struct importer *im, struct import_result *res)
+{
+	int ret;
+	if (im->failed) {
+		store_rollback(im->st);
+		ret = -1;
+	} else if (im->res.nerrors) {
+		store_rollback(im->st);
+		if (im->res.nerrors > IMPORT_MAX_REPORTED)
+			buf_addf(&im->res.errors, "... and %ld more problems (%ld in all)\n",
+				 im->res.nerrors - IMPORT_MAX_REPORTED, im->res.nerrors);
+		ret = 1;
+	} else if (store_commit(im->st, im->res.inserted + im->res.updated > 0)) {
+		store_rollback(im->st);
+		ret = -1;
+	} else {
+		ret = 0;
+	}
+	if (ret != 0)
+		im->res.inserted = im->res.updated = im->res.unchanged = 0;
+	*res = im->res;
+	import_result_init(&im->res);
+	importer_free(im);
+	return ret;
+}
+
+/* ---- CSV ---- */
+
+/* Map header fields to columns; problems go to the importer.  0 or -1. */
+static int read_header(struct importer *im, struct csv_reader *r, int map[IC_NCOLS])
+{
+	int ok = 0;
+	for (int c = 0; c < IC_NCOLS; c++)
+		map[c] = -1;
+	for (size_t i = 0; i < csv_nfields(r); i++) {
+		size_t n;
+		const char *name = csv_field(r, i, &n);
+		trim(&name, &n);
+		int c;
+		for (c = 0; c < IC_NCOLS; c++)
+			if (strlen(import_col_names[c]) == n && strncasecmp(name, import_col_names[c], n) == 0)
+				break;
+		if (c == IC_NCOLS) {
+			importer_problem(im, csv_line(r), "column %zu: unknown column '%.*s' (expected %s, %s, %s, %s, %s, %s)",
+					 i + 1, (int)(n > 60 ? 60 : n), name, import_col_names[0],
+					 import_col_names[1], import_col_names[2], import_col_names[3],
+					 import_col_names[4], import_col_names[5]);
+			ok = -1;
+		} else if (map[c] >= 0) {
+			importer_problem(im, csv_line(r), "column %s: appears twice in the header",
+					 import_col_names[c]);
+			ok = -1;
+		} else {
+			map[c] = (int)i;
+		}
+	}
+	for (int c = 0; c < IC_NCOLS; c++)
+		if (map[c] < 0 && ok == 0) {
+			importer_problem(im, csv_line(r), "column %s: missing from the header",
+					 import_col_names[c]);
+		}
+	for (int c = 0; c < IC_NCOLS; c++)
+		if (map[c] < 0)
+			ok = -1;
+	return ok;
+}
+
+int import_csv(struct store *st, const struct config *cfg, FILE *in, struct import_result *res)
+{
+	struct importer *im = importer_new(st, cfg);
+	if (!im) {
+		import_result_init(res);
+		return -1;
+	}
+	struct csv_reader *r = csv_reader_new(in);
+	if (!r)
+		abort();
+	int map[IC_NCOLS];
+	int rc = csv_read(r);
+	if (rc <= 0) {
+		if (rc == 0)
+			importer_problem(im, 1, "empty input: expected a header line (%s,%s,%s,%s,%s,%s)",
+					 import_col_names[0], import_col_names[1], import_col_names[2],
+					 import_col_names[3], import_col_names[4], import_col_names[5]);
+		else
+			importer_problem(im, csv_line(r), "%s", strchr(csv_error(r), ':') + 2);
+	} else if (read_header(im, r, map) == 0) {
+		size_t ncols = csv_nfields(r);
+		while ((rc = csv_read(r)) > 0) {
+			size_t nf = csv_nfields(r);
+			size_t len0;
+			csv_field(r, 0, &len0);
+			if (nf == 1 && len0 == 0)
+				continue; /* blank line */
+			if (nf != ncols) {
+				importer_problem(im, csv_line(r), "expected %zu fields, found %zu", ncols, nf);
+				im->res.rows++;
+				continue;
+			}
+			const char *fields[IC_NCOLS];
+			size_t lens[IC_NCOLS];
+			for (int c = 0; c < IC_NCOLS; c++)
+				fields[c] = csv_field(r, (size_t)map[c], &lens[c]);
+			importer_row(im, csv_line(r), fields, lens);
+		}
+		if (rc < 0) {
+			/* csv_error is "line N: what"; keep its own line number */
+			im->res.nerrors++;
+			if (im->res.nerrors <= IMPORT_MAX_REPORTED)
+				buf_addf(&im->res.errors, "%s\n", csv_error(r));
+		}
+	}
+	csv_reader_free(r);
+	return importer_finish(im, res);
+}

@@ -1,0 +1,424 @@
+/*
+ * main.c - the leadtimed command line: parse arguments, load the config,
+ * open the store, run one command, tear down in reverse order.  The only
+ * file that decides exit codes (cli.h: 0 ok, 1 bad data or failure,
+ * 2 bad usage or config).
+ */
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "date.h"
+#include "gen.h"
+#include "import.h"
+#include "log.h"
+#include "pit.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef LEADTIME_VERSION
+#define LEADTIME_VERSION "0.0.0"
+#endif
+
+static const char usage_main[] =
+	"usage: leadtimed COMMAND [OPTIONS]\n"
+	"\n"
+	"Leadtime keeps a ticket store and computes lead-time analytics over it.\n"
+	"\n"
+	"commands:\n"
+	"  generate   write a synthetic data set into a new store (or as CSV)\n"
+	"  import     import tickets from CSV (all or nothing)\n"
+	"  pit        print point-in-time rows for a date range\n"
+	"\n"
+	"options for every command:\n"
+	"  --config FILE   config.ini to read (default: ./config.ini if present)\n"
+	"  --db FILE       the store, overriding [data] db\n"
+	"  --help          this help; 'leadtimed COMMAND --help' for a command\n"
+	"  --version       print the version\n";
+
+static const char usage_generate[] =
+	"usage: leadtimed generate [--creators N] [--seed S] [--days D] [--start DATE | --as-of DATE]\n"
+	"                          [--db FILE | --csv FILE|-] [--config FILE]\n"
+	"\n"
+	"Write a realistic synthetic data set: creators arriving over D days from\n"
+	"START (default 2019-01-01, 1095 days) pass the configured pipeline; the data\n"
+	"ends at START + D - 1, its as_of.  --as-of DATE ends it at DATE instead.\n"
+	"Same seed and options give the same data, byte for byte.  The store must be\n"
+	"empty; --csv writes the import CSV instead of a store.\n"
+	"\n"
+	"  --creators N   creators (default 700)\n"
+	"  --seed S       random seed (default 1)\n"
+	"  --days D       days of arrivals (default 1095)\n";
+
+static const char usage_import[] =
+	"usage: leadtimed import [--db FILE] [--config FILE] FILE.csv|-\n"
+	"\n"
+	"Import tickets from CSV with the header\n"
+	"  ticket_id,creator,employee,department,opened_on,closed_on\n"
+	"(columns in any order).  Every row is checked; when any row is bad nothing is\n"
+	"written and each problem is printed as 'line N: column C: ...' (exit code 1).\n"
+	"A known ticket_id updates that ticket; importing a file twice changes nothing.\n";
+
+static const char usage_pit[] =
+	"usage: leadtimed pit --from DATE --to DATE [--department NAME] [--employee NAME]\n"
+	"                     [--creator NAME] [--format csv|json] [--as-of DATE]\n"
+	"                     [--db FILE] [--config FILE]\n"
+	"\n"
+	"Print the point-in-time rows (one per ticket per day it was open) with\n"
+	"from <= report_date <= to, ordered by report_date then ticket_id.  A --to\n"
+	"past as_of is clamped to as_of.\n";
+
+/* Options every command takes. */
+struct common {
+	const char *config;
+	const char *db;
+	int32_t as_of;
+	int help, version;
+};
+
+#define COMMON_OPTS(c)                                                   \
+	{ "config", CLI_STR, &(c).config, 0, 0, 0 },                     \
+	{ "db", CLI_STR, &(c).db, 0, 0, 0 },                             \
+	{ "as-of", CLI_DATE, &(c).as_of, 0, 0, 0 }
+
+/* Load the config and apply the command-line overrides.  0 or CLI_USAGE. */
+static int load_config(struct config *cfg, const struct common *c)
+{
+	config_defaults(cfg);
+	if (config_load(cfg, c->config ? c->config : "config.ini", c->config == NULL))
+		return CLI_USAGE;
+	if (c->db) {
+		free(cfg->db);
+		cfg->db = strdup(c->db);
+		if (!cfg->db)
+			abort();
+	}
+	if (c->as_of != DATE_NONE)
+		cfg->as_of = c->as_of;
+	log_set_level((enum log_level)cfg->log_level);
+	return 0;
+}
+
+/* Open the store for writing and make its pipeline match the config. */
+static struct store *open_rw(const struct config *cfg)
+{
+	struct store *st = store_open(cfg->db, STORE_CREATE_DIR);
+	if (st && store_sync_pipeline(st, cfg)) {
+		store_close(st);
+		st = NULL;
+	}
+	return st;
+}
+
+static int finish_help(const char *text, const struct common *c)
+{
+	if (c->version) {
+		printf("leadtimed %s\n", LEADTIME_VERSION);
+		return CLI_OK;
+	}
+	fputs(text, stdout);
+	return CLI_OK;
+}
+
+/* ---- generate ---- */
+
+static int cmd_generate(int argc, char **argv)
+{
+	struct common c = { .as_of = DATE_NONE };
+	struct gen_opts o;
+	gen_opts_defaults(&o);
+	long creators = o.creators, seed = (long)o.seed, days = o.days;
+	int32_t start = DATE_NONE;
+	const char *csv = NULL;
+	struct cli_opt opts[] = {
+		COMMON_OPTS(c),
+		{ "creators", CLI_LONG, &creators, 1, 10000000, 0 },
+		{ "seed", CLI_LONG, &seed, 0, 2147483647L, 0 },
+		{ "days", CLI_LONG, &days, 1, 36500, 0 },
+		{ "start", CLI_DATE, &start, 0, 0, 0 },
+		{ "csv", CLI_STR, &csv, 0, 0, 0 },
+		{ NULL, 0, NULL, 0, 0, 0 },
+	};
+	const char *pos[1];
+	int npos, rc;
+	if ((rc = cli_parse("generate", argc, argv, 2, opts, pos, 0, &npos, &c.help, &c.version)))
+		return rc;
+	if (c.help || c.version)
+		return finish_help(usage_generate, &c);
+	if (start != DATE_NONE && c.as_of != DATE_NONE) {
+		fprintf(stderr, "leadtimed generate: --start and --as-of exclude each other\n");
+		return CLI_USAGE;
+	}
+	if (csv && c.db) {
+		fprintf(stderr, "leadtimed generate: --csv and --db exclude each other\n");
+		return CLI_USAGE;
+	}
+	o.creators = creators;
+	o.seed = (uint64_t)seed;
+	o.days = (int)days;
+	if (start != DATE_NONE)
+		o.start = start;
+	if (c.as_of != DATE_NONE)
+		o.start = c.as_of - o.days + 1;
+	c.as_of = DATE_NONE; /* the data's as_of comes from --days, not the config */
+
+	struct config cfg;
+	if ((rc = load_config(&cfg, &c)))
+		return rc;
+	struct gen_stats stats;
+	int ret = CLI_FAIL;
+	if (csv) {
+		FILE *out = strcmp(csv, "-") == 0 ? stdout : fopen(csv, "w");
+		if (!out) {
+			log_err("%s: cannot create: %m", csv);
+		} else {
+			ret = gen_to_csv(out, &cfg, &o, &stats) ? CLI_FAIL : CLI_OK;
+			if (out != stdout && fclose(out)) {
+				log_err("%s: write error: %m", csv);
+				ret = CLI_FAIL;
+			}
+		}
+	} else {
+		struct store *st = open_rw(&cfg);
+		int64_t n = st ? store_ticket_count(st) : -1;
+		if (n > 0)
+			log_err("%s: the store already holds %lld tickets; generate into a new --db file",
+				cfg.db, (long long)n);
+		else if (n == 0)
+			ret = gen_to_store(st, &cfg, &o, &stats) ? CLI_FAIL : CLI_OK;
+		store_close(st);
+	}
+	if (ret == CLI_OK) {
+		char d[DATE_LEN + 1];
+		fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) into %s; as_of %s\n",
+			stats.creators, stats.tickets, stats.open, csv ? csv : cfg.db,
+			date_str(stats.as_of, d));
+	}
+	config_release(&cfg);
+	return ret;
+}
+
+/* ---- import ---- */
+
+static int cmd_import(int argc, char **argv)
+{
+	struct common c = { .as_of = DATE_NONE };
+	struct cli_opt opts[] = { COMMON_OPTS(c), { NULL, 0, NULL, 0, 0, 0 } };
+	const char *pos[1];
+	int npos, rc;
+	if ((rc = cli_parse("import", argc, argv, 2, opts, pos, 1, &npos, &c.help, &c.version)))
+		return rc;
+	if (c.help || c.version)
+		return finish_help(usage_import, &c);
+	if (npos != 1) {
+		fprintf(stderr, "leadtimed import: which file? give FILE.csv or - for standard input\n");
+		return CLI_USAGE;
+	}
+	const char *path = pos[0];
+	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!in) {
+		log_err("%s: cannot open: %m", path);
+		return CLI_FAIL;
+	}
+	struct config cfg;
+	if ((rc = load_config(&cfg, &c))) {
+		if (in != stdin)
+			fclose(in);
+		return rc;
+	}
+	int ret = CLI_FAIL;
+	struct store *st = open_rw(&cfg);
+	if (st) {
+		struct import_result res;
+		rc = import_csv(st, &cfg, in, &res);
+		const char *name = in == stdin ? "(stdin)" : path;
+		if (rc == 0) {
+			printf("%s: imported %ld rows: %ld new, %ld updated, %ld unchanged\n", name,
+			       res.rows, res.inserted, res.updated, res.unchanged);
+			ret = CLI_OK;
+		} else if (rc == 1) {
+			/* prefix each problem with the file name */
+			const char *p = res.errors.data;
+			while (p && *p) {
+				const char *nl = strchr(p, '\n');
+				size_t n = nl ? (size_t)(nl - p) : strlen(p);
+				fprintf(stderr, "%s: %.*s\n", name, (int)n, p);
+				p += n + (nl != NULL);
+			}
+			fprintf(stderr, "%s: %ld problem%s in %ld rows; nothing was imported\n", name,
+				res.nerrors, res.nerrors == 1 ? "" : "s", res.rows);
+		} else {
+			fprintf(stderr, "%s: import failed; nothing was imported\n", name);
+		}
+		import_result_release(&res);
+	}
+	store_close(st);
+	config_release(&cfg);
+	if (in != stdin)
+		fclose(in);
+	return ret;
+}
+
+/* ---- pit ---- */
+
+/* Check a name filter against the store; 0 when it exists. */
+static int check_name(struct store *st, const char *what, const char *name,
+		      const struct store_dims *dims)
+{
+	if (strcmp(what, "employee") == 0) {
+		for (size_t i = 0; i < dims->nemps; i++)
+			if (strcmp(dims->emps[i].name, name) == 0)
+				return 0;
+	} else {
+		struct store_filter f = { .creator = name };
+		struct store_iter *it = store_iter_opened(st, &f, DATE_MIN, DATE_MAX);
+		struct store_ticket t;
+		int rc = it ? store_iter_next(it, &t) : -1;
+		store_iter_free(it);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	fprintf(stderr, "leadtimed pit: --%s: no %s named '%s' in the store\n", what, what, name);
+	return CLI_USAGE;
+}
+
+static int write_all(struct buf *b)
+{
+	if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
+		log_err("write error on standard output: %m");
+		return -1;
+	}
+	buf_reset(b);
+	return 0;
+}
+
+static int cmd_pit(int argc, char **argv)
+{
+	struct common c = { .as_of = DATE_NONE };
+	int32_t from = DATE_NONE, to = DATE_NONE;
+	const char *dept = NULL, *emp = NULL, *creator = NULL, *format = "csv";
+	struct cli_opt opts[] = {
+		COMMON_OPTS(c),
+		{ "from", CLI_DATE, &from, 0, 0, 0 },
+		{ "to", CLI_DATE, &to, 0, 0, 0 },
+		{ "department", CLI_STR, &dept, 0, 0, 0 },
+		{ "employee", CLI_STR, &emp, 0, 0, 0 },
+		{ "creator", CLI_STR, &creator, 0, 0, 0 },
+		{ "format", CLI_STR, &format, 0, 0, 0 },
+		{ NULL, 0, NULL, 0, 0, 0 },
+	};
+	const char *pos[1];
+	int npos, rc;
+	if ((rc = cli_parse("pit", argc, argv, 2, opts, pos, 0, &npos, &c.help, &c.version)))
+		return rc;
+	if (c.help || c.version)
+		return finish_help(usage_pit, &c);
+	if (from == DATE_NONE || to == DATE_NONE) {
+		fprintf(stderr, "leadtimed pit: --%s is required (see 'leadtimed pit --help')\n",
+			from == DATE_NONE ? "from" : "to");
+		return CLI_USAGE;
+	}
+	if (from > to) {
+		char a[DATE_LEN + 1], b[DATE_LEN + 1];
+		fprintf(stderr, "leadtimed pit: --from %s is after --to %s\n", date_str(from, a),
+			date_str(to, b));
+		return CLI_USAGE;
+	}
+	int json = strcmp(format, "json") == 0;
+	if (!json && strcmp(format, "csv") != 0) {
+		fprintf(stderr, "leadtimed pit: --format: '%s' is not csv or json\n", format);
+		return CLI_USAGE;
+	}
+	struct config cfg;
+	if ((rc = load_config(&cfg, &c)))
+		return rc;
+
+	int ret = CLI_FAIL;
+	struct store_dims dims = { 0 };
+	struct pit *p = NULL;
+	struct buf out = BUF_INIT;
+	struct store *st = store_open(cfg.db, STORE_READONLY);
+	if (!st || store_load_dims(st, &dims))
+		goto out;
+	struct pit_query q = { .from = from, .to = to, .as_of = config_as_of(&cfg) };
+	if (dept) {
+		q.filter.dept_id = store_department_id(st, dept);
+		if (q.filter.dept_id <= 0) {
+			if (q.filter.dept_id == 0) {
+				fprintf(stderr, "leadtimed pit: --department: no department named '%s'\n", dept);
+				ret = CLI_USAGE;
+			}
+			goto out;
+		}
+	}
+	if (emp && (rc = check_name(st, "employee", emp, &dims))) {
+		ret = rc > 0 ? rc : CLI_FAIL;
+		goto out;
+	}
+	if (creator && (rc = check_name(st, "creator", creator, &dims))) {
+		ret = rc > 0 ? rc : CLI_FAIL;
+		goto out;
+	}
+	q.filter.employee = emp;
+	q.filter.creator = creator;
+	p = pit_open(st, &dims, &q);
+	if (!p)
+		goto out;
+	if (json)
+		buf_addch(&out, '[');
+	else
+		pit_csv_header(&out);
+	struct pit_row row;
+	long n = 0;
+	while ((rc = pit_next(p, &row)) > 0) {
+		if (json) {
+			buf_addstr(&out, n ? ",\n" : "\n");
+			pit_row_json(&out, &row);
+		} else {
+			pit_row_csv(&out, &row);
+		}
+		n++;
+		if (out.len >= 65536 && write_all(&out))
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (json)
+		buf_addstr(&out, n ? "\n]\n" : "]\n");
+	if (write_all(&out) || fflush(stdout))
+		goto out;
+	ret = CLI_OK;
+out:
+	buf_release(&out);
+	pit_free(p);
+	store_dims_release(&dims);
+	store_close(st);
+	config_release(&cfg);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	log_set_prefix(!isatty(STDERR_FILENO) && getenv("JOURNAL_STREAM") != NULL);
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage_main, cmd ? stdout : stderr);
+		return cmd ? CLI_OK : CLI_USAGE;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("leadtimed %s\n", LEADTIME_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "generate") == 0)
+		return cmd_generate(argc, argv);
+	if (strcmp(cmd, "import") == 0)
+		return cmd_import(argc, argv);
+	if (strcmp(cmd, "pit") == 0)
+		return cmd_pit(argc, argv);
+	fprintf(stderr, "leadtimed: unknown command '%s' (see 'leadtimed --help')\n", cmd);
+	return CLI_USAGE;
+}

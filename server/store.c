@@ -1,0 +1,684 @@
+/*
+ * store.c - SQLite ticket store; see store.h.
+ *
+ * Statements used per row (lookups, upserts) are prepared once per
+ * connection with SQLITE_PREPARE_PERSISTENT and reset after each use.
+ * Migrations are the sql/NNN_*.sql files, embedded at build time by
+ * scripts/embed.c into build/gen/migrations.c, applied in order above the
+ * store's PRAGMA user_version, each in its own transaction.
+ */
+#include "store.h"
+#include "config.h"
+#include "date.h"
+#include "log.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* from build/gen/migrations.c */
+extern const char *const store_migrations[];
+extern const size_t store_nmigrations;
+
+enum stmt_id {
+	S_DEPT_ID,
+	S_EMP_FIND,
+	S_EMP_ADD,
+	S_CREATOR_FIND,
+	S_CREATOR_ADD,
+	S_TICKET_FIND,
+	S_TICKET_INSERT,
+	S_TICKET_UPDATE,
+	S_VERSION,
+	S_VERSION_BUMP,
+	S_COUNT,
+	S_NSTMT
+};
+
+static const char *const stmt_sql[S_NSTMT] = {
+	[S_DEPT_ID] = "SELECT id FROM departments WHERE name = ?1",
+	[S_EMP_FIND] = "SELECT id FROM employees WHERE department_id = ?1 AND name = ?2",
+	[S_EMP_ADD] = "INSERT INTO employees (department_id, name) VALUES (?1, ?2)",
+	[S_CREATOR_FIND] = "SELECT id FROM creators WHERE name = ?1",
+	[S_CREATOR_ADD] = "INSERT INTO creators (name) VALUES (?1)",
+	[S_TICKET_FIND] = "SELECT id, creator_id, employee_id, department_id, opened_on, closed_on "
+			  "FROM tickets WHERE ticket_id = ?1",
+	[S_TICKET_INSERT] = "INSERT INTO tickets (ticket_id, creator_id, employee_id, department_id, "
+			    "opened_on, closed_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_TICKET_UPDATE] = "UPDATE tickets SET creator_id = ?2, employee_id = ?3, department_id = ?4, "
+			    "opened_on = ?5, closed_on = ?6 WHERE id = ?1",
+	[S_VERSION] = "SELECT value FROM meta WHERE key = 'data_version'",
+	[S_VERSION_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'data_version'",
+	[S_COUNT] = "SELECT count(*) FROM tickets",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	unsigned flags;
+	sqlite3_stmt *stmt[S_NSTMT];
+};
+
+struct store_iter {
+	struct store *st;
+	sqlite3_stmt *stmt;
+};
+
+static int db_fail(struct store *st, const char *what)
+{
+	log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_err("%s: %s", st->path, err ? err : sqlite3_errmsg(st->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+	if (!st->stmt[id] &&
+	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->stmt[id], NULL) != SQLITE_OK) {
+		db_fail(st, "prepare");
+		return NULL;
+	}
+	return st->stmt[id];
+}
+
+/* Step a statement expected to yield at most one integer; 1 found, 0 none. */
+static int step_int(struct store *st, sqlite3_stmt *s, int64_t *out)
+{
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(st, "query");
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+static int make_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char dir[4096];
+	size_t n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		log_err("%s: cannot create folder: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int migrate(struct store *st)
+{
+	int64_t version = 0;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "read schema version");
+	if (step_int(st, s, &version) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	if (version > (int64_t)store_nmigrations) {
+		log_err("%s: schema version %lld is newer than this leadtimed knows (%zu); upgrade leadtimed",
+			st->path, (long long)version, store_nmigrations);
+		return -1;
+	}
+	for (size_t i = (size_t)version; i < store_nmigrations; i++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
+		if (exec(st, "BEGIN IMMEDIATE") || exec(st, store_migrations[i]) || exec(st, pragma) ||
+		    exec(st, "COMMIT")) {
+			log_err("%s: migration %zu failed", st->path, i + 1);
+			exec(st, "ROLLBACK");
+			return -1;
+		}
+		log_info("%s: schema migrated to version %zu", st->path, i + 1);
+	}
+	return 0;
+}
+
+struct store *store_open(const char *path, unsigned flags)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->path = strdup(path);
+	st->flags = flags;
+	if (!st->path)
+		goto fail;
+	if ((flags & STORE_CREATE_DIR) && make_parent_dir(path))
+		goto fail;
+	int oflags = SQLITE_OPEN_NOMUTEX |
+		     ((flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+					       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		log_err("%s: cannot open database: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec(st, "PRAGMA foreign_keys = ON") || exec(st, (flags & STORE_READONLY) ? "PRAGMA cache_size = -32768" : "PRAGMA cache_size = -262144") ||
+	    exec(st, "PRAGMA temp_store = MEMORY"))
+		goto fail;
+	if (!(flags & STORE_READONLY)) {
+		if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA synchronous = NORMAL") ||
+		    migrate(st))
+			goto fail;
+	} else {
+		int64_t v = 0;
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+			db_fail(st, "read schema version");
+			goto fail;
+		}
+		int rc = step_int(st, s, &v);
+		sqlite3_finalize(s);
+		if (rc < 0)
+			goto fail;
+		if (v != (int64_t)store_nmigrations) {
+			log_err("%s: schema version %lld, expected %zu: open it once for writing first",
+				path, (long long)v, store_nmigrations);
+			goto fail;
+		}
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < S_NSTMT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db) {
+		if (!(st->flags & STORE_READONLY))
+			sqlite3_exec(st->db, "PRAGMA optimize", NULL, NULL, NULL);
+		sqlite3_close_v2(st->db);
+	}
+	free(st->path);
+	free(st);
+}
+
+/* ---- pipeline ---- */
+
+int store_sync_pipeline(struct store *st, const struct config *cfg)
+{
+	sqlite3_stmt *up = NULL, *al = NULL;
+	if (store_begin(st))
+		return -1;
+	/* positions are UNIQUE: clear them all, then set the configured ones */
+	if (exec(st, "UPDATE departments SET position = NULL"))
+		goto fail;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO departments (name, position, sla_days) VALUES (?1, ?2, ?3) "
+			       "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+			       "sla_days = excluded.sla_days",
+			       -1, &up, NULL) != SQLITE_OK) {
+		db_fail(st, "prepare");
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->ndepts; i++) {
+		sqlite3_bind_text(up, 1, cfg->depts[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(up, 2, (int)i + 1);
+		sqlite3_bind_int(up, 3, cfg->depts[i].sla_days);
+		if (sqlite3_step(up) != SQLITE_DONE) {
+			db_fail(st, "save department");
+			goto fail;
+		}
+		sqlite3_reset(up);
+	}
+	if (exec(st, "DELETE FROM aliases WHERE source = 'config'"))
+		goto fail;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO aliases (alias, name, source) VALUES (?1, ?2, 'config') "
+			       "ON CONFLICT (alias) DO UPDATE SET name = excluded.name, source = 'config'",
+			       -1, &al, NULL) != SQLITE_OK) {
+		db_fail(st, "prepare");
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->naliases; i++) {
+		sqlite3_bind_text(al, 1, cfg->aliases[i].alias, -1, SQLITE_STATIC);
+		sqlite3_bind_text(al, 2, cfg->aliases[i].name, -1, SQLITE_STATIC);
+		if (sqlite3_step(al) != SQLITE_DONE) {
+			db_fail(st, "save alias");
+			goto fail;
+		}
+		sqlite3_reset(al);
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(al);
+	return store_commit(st, 0);
+fail:
+	sqlite3_finalize(up);
+	sqlite3_finalize(al);
+	store_rollback(st);
+	return -1;
+}
+
+/* ---- facts ---- */
+
+int64_t store_data_version(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_VERSION);
+	int64_t v = 0;
+	if (!s || step_int(st, s, &v) < 0)
+		return -1;
+	return v;
+}
+
+int64_t store_ticket_count(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_COUNT);
+	int64_t v = 0;
+	if (!s || step_int(st, s, &v) < 0)
+		return -1;
+	return v;
+}
+
+int store_bounds(struct store *st, int32_t *first, int32_t *last)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT min(opened_on), max(max(opened_on), coalesce(max(closed_on), 0)) "
+			       "FROM tickets", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	int ret = 0;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*first = sqlite3_column_int(s, 0);
+		*last = sqlite3_column_int(s, 1);
+		ret = 1;
+	} else if (rc != SQLITE_ROW) {
+		ret = db_fail(st, "read bounds");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* ---- dimensions ---- */
+
+static char *col_strdup(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	char *p = strdup(t ? (const char *)t : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+int store_load_dims(struct store *st, struct store_dims *dims)
+{
+	sqlite3_stmt *s = NULL;
+	memset(dims, 0, sizeof(*dims));
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, name, coalesce(position, 0), sla_days FROM departments ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (dims->ndepts == cap) {
+			cap = cap ? cap * 2 : 16;
+			dims->depts = realloc(dims->depts, cap * sizeof(*dims->depts));
+			if (!dims->depts)
+				abort();
+		}
+		struct store_dept *d = &dims->depts[dims->ndepts++];
+		d->id = sqlite3_column_int64(s, 0);
+		d->name = col_strdup(s, 1);
+		d->position = sqlite3_column_int(s, 2);
+		d->sla_days = sqlite3_column_int(s, 3);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(st->db, "SELECT id, name, department_id FROM employees ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (dims->nemps == cap) {
+			cap = cap ? cap * 2 : 64;
+			dims->emps = realloc(dims->emps, cap * sizeof(*dims->emps));
+			if (!dims->emps)
+				abort();
+		}
+		struct store_employee *e = &dims->emps[dims->nemps++];
+		e->id = sqlite3_column_int64(s, 0);
+		e->name = col_strdup(s, 1);
+		e->dept_id = sqlite3_column_int64(s, 2);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	return 0;
+fail:
+	db_fail(st, "load departments and employees");
+	sqlite3_finalize(s);
+	store_dims_release(dims);
+	return -1;
+}
+
+void store_dims_release(struct store_dims *dims)
+{
+	for (size_t i = 0; i < dims->ndepts; i++)
+		free(dims->depts[i].name);
+	for (size_t i = 0; i < dims->nemps; i++)
+		free(dims->emps[i].name);
+	free(dims->depts);
+	free(dims->emps);
+	memset(dims, 0, sizeof(*dims));
+}
+
+const struct store_dept *store_dims_dept(const struct store_dims *d, int64_t id)
+{
+	size_t lo = 0, hi = d->ndepts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->depts[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->ndepts && d->depts[lo].id == id ? &d->depts[lo] : NULL;
+}
+
+const struct store_employee *store_dims_employee(const struct store_dims *d, int64_t id)
+{
+	size_t lo = 0, hi = d->nemps;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->emps[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->nemps && d->emps[lo].id == id ? &d->emps[lo] : NULL;
+}
+
+/* ---- writing ---- */
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *st, int changed)
+{
+	if (changed) {
+		sqlite3_stmt *s = stmt(st, S_VERSION_BUMP);
+		if (!s)
+			return -1;
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(st, "bump data version");
+	}
+	return exec(st, "COMMIT");
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t store_department_id(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = stmt(st, S_DEPT_ID);
+	int64_t id = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	int rc = step_int(st, s, &id);
+	return rc < 0 ? -1 : rc ? id : 0;
+}
+
+static int64_t find_or_add(struct store *st, enum stmt_id find, enum stmt_id add,
+			   int64_t key, const char *name)
+{
+	sqlite3_stmt *s = stmt(st, find);
+	int64_t id = 0;
+	if (!s)
+		return -1;
+	int col = 1;
+	if (key)
+		sqlite3_bind_int64(s, col++, key);
+	sqlite3_bind_text(s, col, name, -1, SQLITE_STATIC);
+	int rc = step_int(st, s, &id);
+	if (rc)
+		return rc < 0 ? -1 : id;
+	s = stmt(st, add);
+	if (!s)
+		return -1;
+	col = 1;
+	if (key)
+		sqlite3_bind_int64(s, col++, key);
+	sqlite3_bind_text(s, col, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "insert");
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int64_t store_employee_id(struct store *st, int64_t dept_id, const char *name)
+{
+	return find_or_add(st, S_EMP_FIND, S_EMP_ADD, dept_id, name);
+}
+
+int64_t store_creator_id(struct store *st, const char *name)
+{
+	return find_or_add(st, S_CREATOR_FIND, S_CREATOR_ADD, 0, name);
+}
+
+static void bind_ticket(sqlite3_stmt *s, const struct store_ticket_in *t)
+{
+	sqlite3_bind_int64(s, 2, t->creator_id);
+	sqlite3_bind_int64(s, 3, t->employee_id);
+	sqlite3_bind_int64(s, 4, t->dept_id);
+	sqlite3_bind_int(s, 5, t->opened);
+	if (t->closed == DATE_NONE)
+		sqlite3_bind_null(s, 6);
+	else
+		sqlite3_bind_int(s, 6, t->closed);
+}
+
+int store_upsert_ticket(struct store *st, const struct store_ticket_in *t)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_FIND);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, t->ticket_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		int32_t closed = sqlite3_column_type(s, 5) == SQLITE_NULL ? DATE_NONE
+									 : sqlite3_column_int(s, 5);
+		int same = sqlite3_column_int64(s, 1) == t->creator_id &&
+			   sqlite3_column_int64(s, 2) == t->employee_id &&
+			   sqlite3_column_int64(s, 3) == t->dept_id &&
+			   sqlite3_column_int(s, 4) == t->opened && closed == t->closed;
+		sqlite3_reset(s);
+		if (same)
+			return STORE_UNCHANGED;
+		s = stmt(st, S_TICKET_UPDATE);
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		bind_ticket(s, t);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? STORE_UPDATED : db_fail(st, "update ticket");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "find ticket");
+	s = stmt(st, S_TICKET_INSERT);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, t->ticket_id, -1, SQLITE_STATIC);
+	bind_ticket(s, t);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_INSERTED : db_fail(st, "insert ticket");
+}
+
+int store_each_alias(struct store *st,
+		     int (*fn)(void *ctx, const char *alias, const char *name), void *ctx)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT alias, name FROM aliases ORDER BY alias", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1)))
+			break;
+	int ret = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, "read aliases");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_set_alias(struct store *st, const char *alias, const char *name, const char *source)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO aliases (alias, name, source) VALUES (?1, ?2, ?3) "
+			       "ON CONFLICT (alias) DO UPDATE SET name = excluded.name, source = excluded.source",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	sqlite3_bind_text(s, 1, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, source, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "save alias");
+}
+
+/* ---- reading tickets ---- */
+
+#define TICKET_COLS "t.ticket_id, c.name, t.creator_id, t.employee_id, t.department_id, " \
+		    "t.opened_on, t.closed_on FROM tickets t JOIN creators c ON c.id = t.creator_id"
+
+/* The filter as SQL conditions on parameters ?10 (dept) ?11 (employee) ?12 (creator). */
+static void filter_sql(char *out, size_t n, const struct store_filter *f)
+{
+	snprintf(out, n, "%s%s%s",
+		 f && f->dept_id ? " AND t.department_id = ?10" : "",
+		 f && f->employee ? " AND t.employee_id IN (SELECT id FROM employees WHERE name = ?11)" : "",
+		 f && f->creator ? " AND c.name = ?12" : "");
+}
+
+static struct store_iter *iter_new(struct store *st, const char *sql, const struct store_filter *f)
+{
+	struct store_iter *it = calloc(1, sizeof(*it));
+	if (!it)
+		abort();
+	it->st = st;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &it->stmt, NULL) != SQLITE_OK) {
+		db_fail(st, "prepare");
+		free(it);
+		return NULL;
+	}
+	if (f && f->dept_id)
+		sqlite3_bind_int64(it->stmt, 10, f->dept_id);
+	if (f && f->employee)
+		sqlite3_bind_text(it->stmt, 11, f->employee, -1, SQLITE_TRANSIENT);
+	if (f && f->creator)
+		sqlite3_bind_text(it->stmt, 12, f->creator, -1, SQLITE_TRANSIENT);
+	return it;
+}
+
+struct store_iter *store_iter_active(struct store *st, const struct store_filter *f, int32_t day)
+{
+	char cond[256], sql[1024];
+	filter_sql(cond, sizeof(cond), f);
+	/* two index range scans (closed_on >= day; closed_on IS NULL) rather
+	 * than every ticket opened before day */
+	snprintf(sql, sizeof(sql),
+		 "SELECT " TICKET_COLS " WHERE t.closed_on >= ?1 AND t.opened_on <= ?1%s "
+		 "UNION ALL SELECT " TICKET_COLS " WHERE t.closed_on IS NULL AND t.opened_on <= ?1%s",
+		 cond, cond);
+	struct store_iter *it = iter_new(st, sql, f);
+	if (it)
+		sqlite3_bind_int(it->stmt, 1, day);
+	return it;
+}
+
+struct store_iter *store_iter_opened(struct store *st, const struct store_filter *f,
+				     int32_t lo, int32_t hi)
+{
+	char cond[256], sql[1024];
+	filter_sql(cond, sizeof(cond), f);
+	snprintf(sql, sizeof(sql),
+		 "SELECT " TICKET_COLS " WHERE t.opened_on BETWEEN ?1 AND ?2%s ORDER BY t.opened_on",
+		 cond);
+	struct store_iter *it = iter_new(st, sql, f);
+	if (it) {
+		sqlite3_bind_int(it->stmt, 1, lo);
+		sqlite3_bind_int(it->stmt, 2, hi);
+	}
+	return it;
+}
+
+struct store_iter *store_iter_all(struct store *st)
+{
+	return iter_new(st, "SELECT " TICKET_COLS " ORDER BY t.id", NULL);
+}
+
+int store_iter_next(struct store_iter *it, struct store_ticket *t)
+{
+	int rc = sqlite3_step(it->stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(it->st, "read tickets");
+	sqlite3_stmt *s = it->stmt;
+	t->ticket_id = (const char *)sqlite3_column_text(s, 0);
+	t->ticket_id_len = (size_t)sqlite3_column_bytes(s, 0);
+	t->creator = (const char *)sqlite3_column_text(s, 1);
+	t->creator_len = (size_t)sqlite3_column_bytes(s, 1);
+	t->creator_id = sqlite3_column_int64(s, 2);
+	t->employee_id = sqlite3_column_int64(s, 3);
+	t->dept_id = sqlite3_column_int64(s, 4);
+	t->opened = sqlite3_column_int(s, 5);
+	t->closed = sqlite3_column_type(s, 6) == SQLITE_NULL ? DATE_NONE : sqlite3_column_int(s, 6);
+	return 1;
+}
+
+void store_iter_free(struct store_iter *it)
+{
+	if (!it)
+		return;
+	sqlite3_finalize(it->stmt);
+	free(it);
+}

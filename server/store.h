@@ -1,0 +1,151 @@
+/*
+ * store.h - the ticket store (SQLite).  The only module that includes
+ * sqlite3.h: everything else sees an opaque `struct store` and plain structs.
+ *
+ * A store is one connection, used by one thread at a time.  Opening it for
+ * writing creates the file, applies the embedded migrations (sql/NNN_*.sql,
+ * versioned with PRAGMA user_version) and sets WAL, a busy timeout and
+ * foreign keys.  Functions log their own failures (with sqlite3_errmsg) and
+ * return -1 / NULL; the caller only propagates.
+ */
+#ifndef LEADTIME_STORE_H
+#define LEADTIME_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct store;
+
+enum store_flags {
+	STORE_READONLY = 1 << 0,   /* a reader connection: no schema changes */
+	STORE_CREATE_DIR = 1 << 1, /* create the file's folder when missing */
+};
+
+/* Open (and for writers create and migrate) the store at path; NULL on error. */
+struct store *store_open(const char *path, unsigned flags);
+/* Close the connection (runs PRAGMA optimize); NULL is fine. */
+void store_close(struct store *st);
+
+/*
+ * Make the departments table match the configured pipeline (names,
+ * positions, SLA days; departments no longer configured keep their tickets
+ * with a NULL position) and replace the config-sourced aliases.
+ */
+int store_sync_pipeline(struct store *st, const struct config *cfg);
+
+/* The data version (counts committed changes), or -1. */
+int64_t store_data_version(struct store *st);
+/* Number of tickets, or -1. */
+int64_t store_ticket_count(struct store *st);
+/* Smallest opened_on and largest of opened_on/closed_on; 0 when the store
+ * is empty (both left untouched), 1 when set, -1 on error. */
+int store_bounds(struct store *st, int32_t *first, int32_t *last);
+
+/* ---- dimensions: departments and employees ---- */
+
+struct store_dept {
+	int64_t id;
+	char *name;
+	int position;      /* 0 = not in the configured pipeline */
+	int sla_days;
+};
+
+struct store_employee {
+	int64_t id;
+	char *name;
+	int64_t dept_id;
+};
+
+struct store_dims {
+	struct store_dept *depts;        /* by id */
+	size_t ndepts;
+	struct store_employee *emps;     /* by id */
+	size_t nemps;
+};
+
+/* Load every department and employee, sorted by id.  Release with
+ * store_dims_release(). */
+int store_load_dims(struct store *st, struct store_dims *dims);
+void store_dims_release(struct store_dims *dims);
+/* Binary search by id; NULL when absent. */
+const struct store_dept *store_dims_dept(const struct store_dims *d, int64_t id);
+const struct store_employee *store_dims_employee(const struct store_dims *d, int64_t id);
+
+/* ---- writing (one transaction; a store has at most one open) ---- */
+
+/* BEGIN IMMEDIATE (so busy_timeout applies to the write lock). */
+int store_begin(struct store *st);
+/* COMMIT; when `changed`, the data version is bumped inside the commit. */
+int store_commit(struct store *st, int changed);
+/* ROLLBACK; safe to call when no transaction is open. */
+void store_rollback(struct store *st);
+
+/* Department id by name: >0 found, 0 absent, -1 error. */
+int64_t store_department_id(struct store *st, const char *name);
+/* Employee id, creating it when absent; -1 on error. */
+int64_t store_employee_id(struct store *st, int64_t dept_id, const char *name);
+/* Creator id, creating it when absent; -1 on error. */
+int64_t store_creator_id(struct store *st, const char *name);
+
+struct store_ticket_in {
+	const char *ticket_id;
+	int64_t creator_id;
+	int64_t employee_id;
+	int64_t dept_id;
+	int32_t opened;
+	int32_t closed;    /* DATE_NONE when open */
+};
+
+enum store_upsert {
+	STORE_INSERTED = 1,
+	STORE_UPDATED = 2,
+	STORE_UNCHANGED = 3,
+};
+
+/* Insert or update by ticket_id; returns an enum store_upsert or -1. */
+int store_upsert_ticket(struct store *st, const struct store_ticket_in *t);
+
+/* Aliases: call fn for each (alias, name) pair; stops early when fn returns
+ * non-zero.  Returns 0 or -1. */
+int store_each_alias(struct store *st,
+		     int (*fn)(void *ctx, const char *alias, const char *name),
+		     void *ctx);
+/* Add or replace an alias of the given source ("config" or "api"). */
+int store_set_alias(struct store *st, const char *alias, const char *name, const char *source);
+
+/* ---- reading tickets ---- */
+
+struct store_filter {
+	int64_t dept_id;          /* 0 = any */
+	const char *employee;     /* employee name; NULL = any */
+	const char *creator;      /* creator name; NULL = any */
+};
+
+struct store_ticket {
+	const char *ticket_id;    /* valid until the next store_iter_next() */
+	size_t ticket_id_len;
+	const char *creator;
+	size_t creator_len;
+	int64_t creator_id;
+	int64_t employee_id;
+	int64_t dept_id;
+	int32_t opened;
+	int32_t closed;           /* DATE_NONE when open */
+};
+
+struct store_iter;
+
+/* Tickets open on `day` that were opened on or before it:
+ * opened_on <= day and (closed_on is null or closed_on >= day). */
+struct store_iter *store_iter_active(struct store *st, const struct store_filter *f, int32_t day);
+/* Tickets with lo <= opened_on <= hi, in opened_on order. */
+struct store_iter *store_iter_opened(struct store *st, const struct store_filter *f,
+				     int32_t lo, int32_t hi);
+/* All tickets, in id order (the analytics snapshot). */
+struct store_iter *store_iter_all(struct store *st);
+/* 1 = a ticket in *t, 0 = done, -1 = error. */
+int store_iter_next(struct store_iter *it, struct store_ticket *t);
+void store_iter_free(struct store_iter *it);
+
+#endif
