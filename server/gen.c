@@ -417,7 +417,7 @@ int gen_to_store(struct store *st, const struct config *cfg, const struct gen_op
 	memset(&g, 0, sizeof(g));
 	g.o = o;
 	g.st = st;
-	if (store_begin(st))
+	if (store_begin_bulk(st))
 		return -1;
 	if (run(&g, cfg) || store_commit(st, 1)) {
 		store_rollback(st);

@@ -90,7 +90,7 @@ struct importer *importer_new(struct store *st, const struct config *cfg)
 	strmap_init(&im->employees);
 	buf_init(&im->key);
 	import_result_init(&im->res);
-	if (store_begin(st))
+	if (store_begin_bulk(st))
 		goto fail;
 	for (size_t i = 0; i < cfg->ndepts; i++) {
 		im->dept_ids[i] = store_department_id(st, cfg->depts[i].name);

@@ -60,12 +60,21 @@ struct store {
 	char *path;
 	unsigned flags;
 	sqlite3_stmt *stmt[S_NSTMT];
+	/* CREATE INDEX statements of the ticket indexes dropped for a bulk
+	 * load, recreated (sort-based, far faster) before its COMMIT */
+	char **deferred;
+	size_t ndeferred;
+	/* inside a bulk load into an empty store: every ticket is new (the
+	 * callers reject duplicate ticket_ids), so upserts skip the lookup */
+	int bulk_empty;
 };
 
 struct store_iter {
 	struct store *st;
 	sqlite3_stmt *stmt;
 };
+
+static void clear_deferred(struct store *st);
 
 static int db_fail(struct store *st, const char *what)
 {
@@ -221,6 +230,7 @@ void store_close(struct store *st)
 			sqlite3_exec(st->db, "PRAGMA optimize", NULL, NULL, NULL);
 		sqlite3_close_v2(st->db);
 	}
+	clear_deferred(st);
 	free(st->path);
 	free(st);
 }
@@ -429,8 +439,57 @@ int store_begin(struct store *st)
 	return exec(st, "BEGIN IMMEDIATE");
 }
 
+static void clear_deferred(struct store *st)
+{
+	for (size_t i = 0; i < st->ndeferred; i++)
+		free(st->deferred[i]);
+	free(st->deferred);
+	st->deferred = NULL;
+	st->ndeferred = 0;
+	st->bulk_empty = 0;
+}
+
+int store_begin_bulk(struct store *st)
+{
+	if (store_begin(st))
+		return -1;
+	int64_t n = store_ticket_count(st);
+	if (n != 0)
+		return n < 0 ? (store_rollback(st), -1) : 0;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+			       "AND tbl_name = 'tickets' AND sql IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, "prepare");
+		store_rollback(st);
+		return -1;
+	}
+	char drops[4096] = "";
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char **p = realloc(st->deferred, (st->ndeferred + 1) * sizeof(*p));
+		if (!p)
+			abort();
+		st->deferred = p;
+		p[st->ndeferred++] = col_strdup(s, 1);
+		size_t len = strlen(drops);
+		snprintf(drops + len, sizeof(drops) - len, "DROP INDEX \"%s\";",
+			 (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (exec(st, drops)) {
+		store_rollback(st);
+		return -1;
+	}
+	st->bulk_empty = 1;
+	return 0;
+}
+
 int store_commit(struct store *st, int changed)
 {
+	for (size_t i = 0; i < st->ndeferred; i++)
+		if (exec(st, st->deferred[i]))
+			return -1;
+	clear_deferred(st);
 	if (changed) {
 		sqlite3_stmt *s = stmt(st, S_VERSION_BUMP);
 		if (!s)
@@ -445,6 +504,7 @@ int store_commit(struct store *st, int changed)
 
 void store_rollback(struct store *st)
 {
+	clear_deferred(st); /* the rollback brings the indexes back */
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -517,7 +577,7 @@ int store_upsert_ticket(struct store *st, const struct store_ticket_in *t)
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, t->ticket_id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
+	int rc = st->bulk_empty ? SQLITE_DONE : sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 		int32_t closed = sqlite3_column_type(s, 5) == SQLITE_NULL ? DATE_NONE
