@@ -94,6 +94,10 @@ test: all asan
 		echo "== $$t"; $$t; done
 	LEADTIME_BIN=$(CURDIR)/build/asan/leadtimed python3 test/integration/run.py
 
+run: all
+	@echo "leadtime: starting; the dashboard will be on http://127.0.0.1:8080/ (Ctrl-C stops)"
+	build/leadtimed serve --config config.ini
+
 clean:
 	rm -rf build
 

@@ -4,6 +4,8 @@
  * file that decides exit codes (cli.h: 0 ok, 1 bad data or failure,
  * 2 bad usage or config).
  */
+#include "api.h"
+#include "app.h"
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
@@ -14,9 +16,12 @@
 #include "pit.h"
 #include "store.h"
 
+#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #ifndef LEADTIME_VERSION
@@ -29,6 +34,7 @@ static const char usage_main[] =
 	"Leadtime keeps a ticket store and computes lead-time analytics over it.\n"
 	"\n"
 	"commands:\n"
+	"  serve      run the HTTP server (the default command)\n"
 	"  generate   write a synthetic data set into a new store (or as CSV)\n"
 	"  import     import tickets from CSV (all or nothing)\n"
 	"  pit        print point-in-time rows for a date range\n"
@@ -38,6 +44,14 @@ static const char usage_main[] =
 	"  --db FILE       the store, overriding [data] db\n"
 	"  --help          this help; 'leadtimed COMMAND --help' for a command\n"
 	"  --version       print the version\n";
+
+static const char usage_serve[] =
+	"usage: leadtimed [serve] [--config FILE] [--db FILE] [--port N] [--as-of DATE]\n"
+	"\n"
+	"Serve the dashboard and the JSON API where [server] says (default\n"
+	"http://127.0.0.1:8080).  When the store is empty and [data] seed_demo is\n"
+	"true, demo data ending at as_of is generated first.  SIGTERM or SIGINT stop\n"
+	"it gracefully.\n";
 
 static const char usage_generate[] =
 	"usage: leadtimed generate [--creators N] [--seed S] [--days D] [--start DATE | --as-of DATE]\n"
@@ -400,15 +414,120 @@ out:
 	return ret;
 }
 
+/* ---- serve ---- */
+
+/* Open the store for writing, sync the pipeline, seed demo data when empty. */
+static int prepare_store(const struct config *cfg)
+{
+	struct store *st = open_rw(cfg);
+	if (!st)
+		return -1;
+	int ret = 0;
+	int64_t n = store_ticket_count(st);
+	if (n < 0) {
+		ret = -1;
+	} else if (n == 0 && cfg->seed_demo) {
+		struct gen_opts o;
+		struct gen_stats stats;
+		gen_opts_defaults(&o);
+		o.creators = cfg->demo_creators;
+		o.days = cfg->demo_days;
+		o.seed = (uint64_t)cfg->demo_seed;
+		o.start = config_as_of(cfg) - o.days + 1;
+		log_info("%s: the store is empty: generating demo data (seed_demo = true)", cfg->db);
+		ret = gen_to_store(st, cfg, &o, &stats);
+		if (ret == 0)
+			log_info("%s: demo data: %ld creators, %ld tickets", cfg->db, stats.creators,
+				 stats.tickets);
+	}
+	store_close(st);
+	return ret;
+}
+
+static int cmd_serve(int argc, char **argv, int first)
+{
+	struct common c = { .as_of = DATE_NONE };
+	long port = -1;
+	struct cli_opt opts[] = {
+		COMMON_OPTS(c),
+		{ "port", CLI_LONG, &port, 0, 65535, 0 },
+		{ NULL, 0, NULL, 0, 0, 0 },
+	};
+	const char *pos[1];
+	int npos, rc;
+	if ((rc = cli_parse("serve", argc, argv, first, opts, pos, 0, &npos, &c.help, &c.version)))
+		return rc;
+	if (c.help || c.version)
+		return finish_help(usage_serve, &c);
+	struct config cfg;
+	if ((rc = load_config(&cfg, &c)))
+		return rc;
+	if (port >= 0)
+		cfg.port = (int)port;
+	log_set_prefix(1);
+
+	/* signals are taken synchronously by this thread; workers never see them */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	json_object_seed(0);
+
+	if (prepare_store(&cfg)) {
+		config_release(&cfg);
+		return CLI_FAIL;
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cfg.threads > 0 ? (unsigned)cfg.threads : cores > 0 ? (unsigned)cores : 2;
+	struct app app;
+	struct http_server *srv = NULL;
+	int ret = CLI_FAIL;
+	unsigned bound = 0;
+	if (app_init(&app, &cfg, threads + 1) == 0)
+		srv = http_start(&app, api_routes, threads, &bound);
+	if (srv) {
+		char d[DATE_LEN + 1];
+		log_info("leadtimed %s serving %s on http://%s:%u/ (%u threads, as_of %s%s)",
+			 LEADTIME_VERSION, app.cfg.db, app.cfg.listen, bound, threads,
+			 date_str(config_as_of(&app.cfg), d), app.cfg.as_of == DATE_NONE ? ", today" : "");
+		sd_notify(0, "READY=1");
+		for (;;) {
+			int sig = 0;
+			if (sigwait(&sigs, &sig))
+				break;
+			if (sig == SIGHUP) {
+				log_info("SIGHUP: configuration reload is not supported yet; ignored");
+				continue;
+			}
+			log_info("%s: stopping (finishing requests in flight)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			sd_notify(0, "STOPPING=1");
+			break;
+		}
+		http_stop(srv, 10000);
+		ret = CLI_OK;
+		log_info("stopped");
+	}
+	app_release(&app);
+	config_release(&cfg);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	log_set_prefix(!isatty(STDERR_FILENO) && getenv("JOURNAL_STREAM") != NULL);
 	const char *cmd = argc > 1 ? argv[1] : NULL;
-	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-	    strcmp(cmd, "help") == 0) {
-		fputs(usage_main, cmd ? stdout : stderr);
-		return cmd ? CLI_OK : CLI_USAGE;
+	if (!cmd || (cmd[0] == '-' && cmd[1] == '-' && strcmp(cmd, "--help") != 0 &&
+		     strcmp(cmd, "--version") != 0))
+		return cmd_serve(argc, argv, 1);
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage_main, stdout);
+		return CLI_OK;
 	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc, argv, 2);
 	if (strcmp(cmd, "--version") == 0) {
 		printf("leadtimed %s\n", LEADTIME_VERSION);
 		return CLI_OK;

@@ -1,0 +1,296 @@
+/*
+ * api_core.c - routes that read the store directly rather than the
+ * analytics snapshot: /healthz, /api/v1/meta, /api/v1/pit, and the index
+ * page listing the API.
+ */
+#include "api.h"
+#include "app.h"
+#include "buf.h"
+#include "date.h"
+#include "jsonx.h"
+#include "pit.h"
+#include "store.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+int api_healthz(struct http_req *r)
+{
+	static const char *const none[] = { NULL };
+	if (http_params_allowed(r, none))
+		return http_reply_problem(r);
+	/* dispatch() already read the data version: the database answers */
+	return http_reply_text(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+int api_index(struct http_req *r)
+{
+	static const char page[] =
+		"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+		"<title>Leadtime</title></head><body><h1>Leadtime</h1>"
+		"<p>The API of this server (JSON; every GET takes from, to and, where series "
+		"exist, bucket=day|week|month):</p><ul>"
+		"<li><a href=\"/api/v1/meta\">/api/v1/meta</a></li>"
+		"<li><a href=\"/api/v1/overview\">/api/v1/overview</a></li>"
+		"<li>/api/v1/departments/{name}</li><li>/api/v1/employees/{id}</li>"
+		"<li><a href=\"/api/v1/stages\">/api/v1/stages</a></li>"
+		"<li>/api/v1/creators?q= and /api/v1/creators/{name}</li>"
+		"<li>/api/v1/compare?a_from&amp;a_to&amp;b_from&amp;b_to</li>"
+		"<li><a href=\"/api/v1/leaderboard\">/api/v1/leaderboard</a></li>"
+		"<li><a href=\"/api/v1/pit?format=csv\">/api/v1/pit</a> (format=csv|json)</li>"
+		"<li><a href=\"/healthz\">/healthz</a></li></ul></body></html>\n";
+	return http_reply_text(r, 200, "text/html; charset=utf-8", page, sizeof(page) - 1);
+}
+
+int api_meta(struct http_req *r)
+{
+	static const char *const allowed[] = { NULL };
+	if (http_params_allowed(r, allowed))
+		return http_reply_problem(r);
+	const struct config *cfg = &r->app->cfg;
+	int32_t as_of = api_as_of(r);
+	struct buf key = BUF_INIT;
+	buf_addstr(&key, "meta|");
+	buf_add_date(&key, as_of);
+	int res;
+	if (http_try_cached(r, key.data, &res)) {
+		buf_release(&key);
+		return res;
+	}
+	struct store_dims dims;
+	if (store_load_dims(r->store, &dims)) {
+		buf_release(&key);
+		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
+	}
+	json_t *depts = json_array(), *emps = json_array();
+	for (size_t i = 0; i < cfg->ndepts; i++)
+		json_array_append_new(depts, json_pack("{s:s,s:i,s:i}", "name", cfg->depts[i].name,
+						       "position", (int)i + 1, "sla_days",
+						       cfg->depts[i].sla_days));
+	for (size_t i = 0; i < dims.nemps; i++) {
+		const struct store_dept *d = store_dims_dept(&dims, dims.emps[i].dept_id);
+		if (!d || !d->position)
+			continue; /* a department no longer in the pipeline */
+		json_array_append_new(emps, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)dims.emps[i].id,
+						      "name", dims.emps[i].name, "department", d->name));
+	}
+	int32_t first = DATE_NONE, last = DATE_NONE;
+	int has = store_bounds(r->store, &first, &last);
+	int64_t count = store_ticket_count(r->store);
+	json_t *root = json_object();
+	json_object_set_new(root, "as_of", jx_date(as_of));
+	json_object_set_new(root, "data_version", json_integer(r->version));
+	json_object_set_new(root, "tickets", json_integer(count));
+	json_object_set_new(root, "data_bounds",
+			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),
+				      "last", jx_date(has > 0 ? last : DATE_NONE)));
+	json_object_set_new(root, "departments", depts);
+	json_object_set_new(root, "employees", emps);
+	json_object_set_new(root, "version", json_string(LEADTIME_VERSION));
+	store_dims_release(&dims);
+	res = http_reply_json(r, root, key.data);
+	buf_release(&key);
+	return res;
+}
+
+/* ---- pit ---- */
+
+struct pit_stream {
+	struct store_dims dims;
+	struct pit *pit;
+	struct buf out;
+	size_t sent;
+	int header_done;
+	int finished;
+};
+
+static void pit_stream_done(void *cls)
+{
+	struct pit_stream *s = cls;
+	pit_free(s->pit);
+	store_dims_release(&s->dims);
+	buf_release(&s->out);
+	free(s);
+}
+
+static long pit_stream_fill(void *cls, char *dst, size_t max)
+{
+	struct pit_stream *s = cls;
+	while (s->out.len - s->sent < max && !s->finished) {
+		if (s->sent) {
+			/* compact what was sent */
+			memmove(s->out.data, s->out.data + s->sent, s->out.len - s->sent);
+			s->out.len -= s->sent;
+			s->sent = 0;
+		}
+		struct pit_row row;
+		for (int i = 0; i < 512; i++) {
+			int rc = pit_next(s->pit, &row);
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				s->finished = 1;
+				break;
+			}
+			pit_row_csv(&s->out, &row);
+		}
+	}
+	size_t n = s->out.len - s->sent;
+	if (n > max)
+		n = max;
+	memcpy(dst, s->out.data + s->sent, n);
+	s->sent += n;
+	return (long)n;
+}
+
+/* cursor = hex of "YYYY-MM-DD<ticket_id>" */
+static void cursor_encode(struct buf *out, int32_t day, const char *tid, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[DATE_LEN];
+	date_format(day, d);
+	for (size_t i = 0; i < DATE_LEN + n; i++) {
+		unsigned char c = (unsigned char)(i < DATE_LEN ? d[i] : tid[i - DATE_LEN]);
+		buf_addch(out, hex[c >> 4]);
+		buf_addch(out, hex[c & 15]);
+	}
+}
+
+static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
+{
+	size_t n = strlen(s);
+	char raw[DATE_LEN + 130];
+	if (n % 2 || n / 2 <= DATE_LEN || n / 2 > DATE_LEN + 128 || n / 2 - DATE_LEN >= tidcap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + (size_t)k];
+			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			if (x < 0)
+				return -1;
+			v = v * 16 + x;
+		}
+		if (v == 0)
+			return -1;
+		raw[i] = (char)v;
+	}
+	if (date_parse(raw, DATE_LEN, day))
+		return -1;
+	memcpy(tid, raw + DATE_LEN, n / 2 - DATE_LEN);
+	tid[n / 2 - DATE_LEN] = '\0';
+	return 0;
+}
+
+int api_pit(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", "department", "employee", "creator",
+					       "format", "limit", "cursor", NULL };
+	struct api_range rg;
+	long limit = 1000;
+	if (http_params_allowed(r, allowed) || api_parse_range(r, "", 0, &rg) ||
+	    api_parse_long(r, "limit", 1000, 1, 10000, &limit))
+		return http_reply_problem(r);
+	const char *format = http_param(r, "format");
+	int csv = !format || strcmp(format, "csv") == 0;
+	if (!csv && strcmp(format, "json") != 0)
+		return http_reply_error(r, 400, "bad_param", "format", "format: '%.20s' is not csv or json",
+					format);
+	struct pit_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	buf_init(&s->out);
+	struct pit_query q = { .from = rg.from, .to = rg.to, .as_of = rg.as_of };
+	char after[160];
+	const char *dept = http_param(r, "department");
+	const char *emp = http_param(r, "employee");
+	const char *creator = http_param(r, "creator");
+	const char *cursor = http_param(r, "cursor");
+	if (store_load_dims(r->store, &s->dims)) {
+		pit_stream_done(s);
+		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
+	}
+	if (dept) {
+		for (size_t i = 0; i < s->dims.ndepts; i++)
+			if (strcmp(s->dims.depts[i].name, dept) == 0)
+				q.filter.dept_id = s->dims.depts[i].id;
+		if (!q.filter.dept_id) {
+			pit_stream_done(s);
+			return http_reply_error(r, 400, "bad_param", "department",
+						"department: no department named '%.60s'", dept);
+		}
+	}
+	if (emp) {
+		size_t i;
+		for (i = 0; i < s->dims.nemps; i++)
+			if (strcmp(s->dims.emps[i].name, emp) == 0)
+				break;
+		if (i == s->dims.nemps) {
+			pit_stream_done(s);
+			return http_reply_error(r, 400, "bad_param", "employee",
+						"employee: no employee named '%.60s'", emp);
+		}
+		q.filter.employee = emp;
+	}
+	q.filter.creator = creator;
+	if (cursor) {
+		if (csv || cursor_decode(cursor, &q.from, after, sizeof(after)) || q.from < rg.from ||
+		    q.from > rg.to) {
+			pit_stream_done(s);
+			return http_reply_error(r, 400, "bad_param", "cursor",
+						csv ? "cursor: only with format=json"
+						    : "cursor: not a cursor of this range");
+		}
+		q.after_ticket = after;
+	}
+	s->pit = pit_open(r->store, &s->dims, &q);
+	if (!s->pit) {
+		pit_stream_done(s);
+		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
+	}
+	if (csv) {
+		pit_csv_header(&s->out);
+		return http_reply_stream(r, "text/csv; charset=utf-8", "pit.csv", pit_stream_fill,
+					 pit_stream_done, s);
+	}
+	/* json: one page of rows, then the cursor of the last one */
+	json_t *range = api_range_json(&rg, 0);
+	char *rs = jx_dump(range, NULL);
+	json_decref(range);
+	struct buf *b = &s->out;
+	buf_addstr(b, "{\"range\":");
+	buf_addstr(b, rs ? rs : "null");
+	free(rs);
+	buf_addstr(b, ",\"rows\":[");
+	struct pit_row row;
+	long n = 0;
+	int rc = 0;
+	int32_t last_day = 0;
+	char last_tid[160] = "";
+	size_t last_len = 0;
+	while (n < limit && (rc = pit_next(s->pit, &row)) > 0) {
+		if (n++)
+			buf_addch(b, ',');
+		pit_row_json(b, &row);
+		last_day = row.report_date;
+		last_len = row.ticket_id_len < sizeof(last_tid) ? row.ticket_id_len : sizeof(last_tid) - 1;
+		memcpy(last_tid, row.ticket_id, last_len);
+	}
+	if (rc < 0) {
+		pit_stream_done(s);
+		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
+	}
+	buf_addstr(b, "],\"next_cursor\":");
+	if (n == limit && pit_next(s->pit, &row) > 0) {
+		buf_addch(b, '"');
+		cursor_encode(b, last_day, last_tid, last_len);
+		buf_addch(b, '"');
+	} else {
+		buf_addstr(b, "null");
+	}
+	buf_addstr(b, "}\n");
+	int res = http_reply_text(r, 200, "application/json", b->data, b->len);
+	pit_stream_done(s);
+	return res;
+}

@@ -1,0 +1,57 @@
+/*
+ * app.h - the state a running daemon shares between its request threads:
+ * the config, one read connection per worker thread, the analytics
+ * snapshot of the current data version, and the response cache.
+ *
+ * Threads never mutate shared values in place: a new data version builds a
+ * new snapshot, swapped in under the lock; the old one is freed when the
+ * last request holding it lets go (reference counts).
+ */
+#ifndef LEADTIME_APP_H
+#define LEADTIME_APP_H
+
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct snap;
+struct store;
+struct rcache;
+
+/* A snapshot and the data version it was built from. */
+struct snap_ref {
+	struct snap *snap;
+	int64_t version;
+	int refs;            /* under app.lock */
+};
+
+struct app {
+	struct config cfg;
+	pthread_mutex_t lock;            /* guards current, cfg swaps */
+	struct snap_ref *current;
+	struct store **readers;          /* one per worker thread */
+	size_t nreaders;
+	atomic_size_t next_reader;
+	struct rcache *cache;
+	int64_t started_at;              /* unix seconds */
+};
+
+/* Set up: takes ownership of *cfg (left zeroed), opens nreaders read
+ * connections.  0 or -1 (logged). */
+int app_init(struct app *app, struct config *cfg, size_t nreaders);
+/* Free everything app_init() made (call app_snap_drop() first). */
+void app_release(struct app *app);
+
+/* The read connection of the calling thread (assigned on first use). */
+struct store *app_reader(struct app *app);
+
+/* The snapshot for data version `version` (building it when it is newer
+ * than the current one); NULL on error.  Hand it back with app_snap_put(). */
+struct snap_ref *app_snap_get(struct app *app, struct store *st, int64_t version);
+void app_snap_put(struct app *app, struct snap_ref *ref);
+/* Let go of the current snapshot (at shutdown, before app_release()). */
+void app_snap_drop(struct app *app);
+
+#endif

@@ -1,0 +1,498 @@
+/*
+ * http.c - see http.h.
+ *
+ * Threading: MHD's thread pool on epoll, one thread per core, each with
+ * its own SQLite read connection.  A handler blocks its thread while it
+ * computes, stalling that thread's other connections; we accept that
+ * because responses are cached per data version (most requests are a hash
+ * lookup) and the analytics run on an in-memory snapshot in milliseconds.
+ * See docs/DESIGN.md.
+ *
+ * Limits: connection count, per-IP connections, an idle timeout and a
+ * per-connection memory limit (which bounds the request line and headers;
+ * MHD answers 431 past it) are set from [server]; bodies are capped by
+ * max_body_mb (413).
+ */
+#include "http.h"
+#include "app.h"
+#include "log.h"
+#include "rcache.h"
+#include "store.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	const struct http_route *routes;
+};
+
+static const char csp[] = "default-src 'self'; object-src 'none'; base-uri 'self'; "
+			  "frame-ancestors 'none'; form-action 'self'";
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void add_common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
+static int queue(struct http_req *r, unsigned status, struct MHD_Response *resp, size_t bytes)
+{
+	r->status = status;
+	r->bytes = bytes;
+	int ok = MHD_queue_response(r->conn, status, resp) == MHD_YES;
+	MHD_destroy_response(resp);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+/* ---- parameters ---- */
+
+const char *http_param(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct allowed_ctx {
+	struct http_req *r;
+	const char *const *names;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct allowed_ctx *ctx = cls;
+	(void)kind;
+	(void)value;
+	for (const char *const *n = ctx->names; *n; n++)
+		if (strcmp(*n, key) == 0)
+			return MHD_YES;
+	char shown[48];
+	snprintf(shown, sizeof(shown), "%s", key);
+	http_problem(ctx->r, 400, "bad_param", shown, "unknown parameter '%s'", shown);
+	return MHD_NO;
+}
+
+int http_params_allowed(struct http_req *r, const char *const *names)
+{
+	struct allowed_ctx ctx = { r, names };
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &ctx);
+	return r->err_status ? -1 : 0;
+}
+
+int http_problem(struct http_req *r, unsigned status, const char *code, const char *param,
+		 const char *fmt, ...)
+{
+	if (r->err_status)
+		return -1;
+	r->err_status = status;
+	r->err_code = code;
+	snprintf(r->err_param, sizeof(r->err_param), "%s", param ? param : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- replies ---- */
+
+int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
+		    size_t len)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	return queue(r, status, resp, len);
+}
+
+int http_reply_problem(struct http_req *r)
+{
+	unsigned status = r->err_status ? r->err_status : 500;
+	json_t *err = json_pack("{s:i,s:s,s:s}", "status", (int)status, "code",
+				r->err_code ? r->err_code : "internal", "message",
+				r->err_msg[0] ? r->err_msg : "internal error");
+	if (err && r->err_param[0])
+		json_object_set_new(err, "param", json_string(r->err_param));
+	json_t *root = json_pack("{s:o}", "error", err);
+	char *s = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	int rc;
+	if (s) {
+		rc = http_reply_text(r, status, "application/json", s, strlen(s));
+		free(s);
+	} else {
+		rc = http_reply_text(r, 500, "text/plain", "out of memory\n", 14);
+	}
+	if (status >= 500)
+		log_err("%s %s: %u %s", r->method, r->path, status, r->err_msg);
+	return rc;
+}
+
+int http_reply_error(struct http_req *r, unsigned status, const char *code, const char *param,
+		     const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->err_status = 0;
+	http_problem(r, status, code, param, "%s", msg);
+	return http_reply_problem(r);
+}
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void etag_of(const struct http_req *r, const char *key, char out[40])
+{
+	uint64_t h = fnv(key, 1469598103934665603ULL);
+	snprintf(out, 40, "\"%llx-%016llx\"", (unsigned long long)r->version, (unsigned long long)h);
+}
+
+static int etag_matches(const char *header, const char *etag)
+{
+	if (!header)
+		return 0;
+	if (strcmp(header, "*") == 0)
+		return 1;
+	/* a list of (possibly weak) tags */
+	size_t n = strlen(etag);
+	for (const char *p = header; (p = strstr(p, etag)); p += n)
+		return 1;
+	return 0;
+}
+
+int http_try_cached(struct http_req *r, const char *key, int *result)
+{
+	char etag[40];
+	etag_of(r, key, etag);
+	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
+	if (etag_matches(inm, etag)) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return *result = MHD_NO, 1;
+		add_common_headers(resp);
+		MHD_add_response_header(resp, "ETag", etag);
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+		*result = queue(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
+		return 1;
+	}
+	int ok;
+	size_t size;
+	if (rcache_queue(r->app->cache, key, r->version, r->conn, &ok, &size)) {
+		r->status = 200;
+		r->bytes = size;
+		*result = ok ? MHD_YES : MHD_NO;
+		return 1;
+	}
+	return 0;
+}
+
+int http_reply_json(struct http_req *r, json_t *root, const char *key)
+{
+	if (!root)
+		return http_reply_error(r, 500, "internal", NULL, "out of memory building the response");
+	size_t len;
+	char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	if (!s)
+		return http_reply_error(r, 500, "internal", NULL, "out of memory serialising the response");
+	len = strlen(s);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(s);
+		return MHD_NO;
+	}
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	if (key) {
+		char etag[40];
+		etag_of(r, key, etag);
+		MHD_add_response_header(resp, "ETag", etag);
+		r->status = 200;
+		r->bytes = len;
+		int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES;
+		rcache_put(r->app->cache, key, r->version, resp, len); /* takes our reference */
+		return ok ? MHD_YES : MHD_NO;
+	}
+	return queue(r, 200, resp, len);
+}
+
+struct stream {
+	long (*fill)(void *cls, char *buf, size_t max);
+	void (*done)(void *cls);
+	void *cls;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	(void)pos;
+	long n = s->fill(s->cls, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+	s->done(s->cls);
+	free(s);
+}
+
+int http_reply_stream(struct http_req *r, const char *type, const char *filename,
+		      long (*fill)(void *cls, char *buf, size_t max), void (*done)(void *cls),
+		      void *cls)
+{
+	struct stream *s = malloc(sizeof(*s));
+	if (!s)
+		abort();
+	s->fill = fill;
+	s->done = done;
+	s->cls = cls;
+	struct MHD_Response *resp =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
+	if (!resp) {
+		stream_free(s);
+		return MHD_NO;
+	}
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (filename) {
+		char cd[160];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
+	return queue(r, 200, resp, 0);
+}
+
+/* ---- dispatch ---- */
+
+static int dispatch(struct http_server *srv, struct http_req *r)
+{
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	char allow[64] = "";
+	if (strlen(r->path) > 2048)
+		return http_reply_error(r, 414, "uri_too_long", NULL, "path too long");
+	for (const struct http_route *rt = srv->routes; rt->path; rt++) {
+		size_t n = strlen(rt->path);
+		int match = rt->prefix ? strncmp(r->path, rt->path, n) == 0 && r->path[n] != '\0'
+				       : strcmp(r->path, rt->path) == 0;
+		if (!match)
+			continue;
+		if (strcmp(method, rt->method) != 0) {
+			if (!strstr(allow, rt->method)) {
+				size_t len = strlen(allow);
+				snprintf(allow + len, sizeof(allow) - len, "%s%s", len ? ", " : "",
+					 rt->method);
+				if (strcmp(rt->method, "GET") == 0 && !strstr(allow, "HEAD")) {
+					len = strlen(allow);
+					snprintf(allow + len, sizeof(allow) - len, ", HEAD");
+				}
+			}
+			continue;
+		}
+		r->arg = rt->prefix ? r->path + n : NULL;
+		if (rt->method[0] == 'G') {
+			r->store = app_reader(r->app);
+			if (!r->store)
+				return http_reply_error(r, 503, "unavailable", NULL, "no database connection");
+			r->version = store_data_version(r->store);
+			if (r->version < 0)
+				return http_reply_error(r, 503, "unavailable", NULL, "the database does not answer");
+		}
+		return rt->fn(r);
+	}
+	if (allow[0]) {
+		http_problem(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)",
+			     r->method, r->path, allow);
+		unsigned status = 405;
+		json_t *root = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", 405, "code",
+					 "method_not_allowed", "message", r->err_msg);
+		char *s = root ? json_dumps(root, JSON_COMPACT) : NULL;
+		json_decref(root);
+		if (!s)
+			return MHD_NO;
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+		add_common_headers(resp);
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Allow", allow);
+		return queue(r, status, resp, 0);
+	}
+	return http_reply_error(r, 404, "not_found", NULL, "no such route: %s", r->path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct http_req *r = *con_cls;
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->app = srv->app;
+		r->conn = conn;
+		r->method = method;
+		r->path = url;
+		r->t0_ns = now_ns();
+		buf_init(&r->body);
+		*con_cls = r;
+		/* both framings on one request is a smuggling attempt */
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") &&
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
+			return (enum MHD_Result)http_reply_error(
+				r, 400, "bad_request", NULL,
+				"both Transfer-Encoding and Content-Length");
+		if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0)
+			return (enum MHD_Result)dispatch(srv, r);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t limit = (size_t)srv->app->cfg.max_body_mb << 20;
+		if (!r->body_too_large && r->body.len + *upload_size <= limit)
+			buf_add(&r->body, upload, *upload_size);
+		else
+			r->body_too_large = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->body_too_large)
+		return (enum MHD_Result)http_reply_error(r, 413, "too_large", NULL,
+							 "request body larger than %d MiB",
+							 srv->app->cfg.max_body_mb);
+	return (enum MHD_Result)dispatch(srv, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *r = *con_cls;
+	(void)cls;
+	(void)conn;
+	if (!r)
+		return;
+	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
+	log_msg(r->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %u %zu %.1fms%s", r->method, r->path,
+		r->status, r->bytes, ms,
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	buf_release(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_msg(LOG_WARN, "http: %s", msg);
+}
+
+struct http_server *http_start(struct app *app, const struct http_route *routes,
+			       unsigned threads, unsigned *port)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		abort();
+	srv->app = app;
+	srv->routes = routes;
+	const struct config *cfg = &app->cfg;
+
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, cfg->listen, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)cfg->port);
+	} else if (inet_pton(AF_INET6, cfg->listen, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)cfg->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		log_err("%s: key 'listen': '%s' is not an IPv4 or IPv6 address", cfg->path, cfg->listen);
+		free(srv);
+		return NULL;
+	}
+	srv->daemon = MHD_start_daemon(
+		flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		log_err("cannot listen on %s port %d (in use, or not allowed)", cfg->listen, cfg->port);
+		free(srv);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	*port = info ? info->port : (unsigned)cfg->port;
+	return srv;
+}
+
+void http_stop(struct http_server *srv, unsigned grace_ms)
+{
+	if (!srv)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+	for (unsigned waited = 0; waited < grace_ms; waited += 50) {
+		const union MHD_DaemonInfo *info =
+			MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || info->num_connections == 0)
+			break;
+		usleep(50 * 1000);
+	}
+	MHD_stop_daemon(srv->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	free(srv);
+}

@@ -1,0 +1,103 @@
+/*
+ * http.h - the libmicrohttpd daemon: route table, request state, replies,
+ * query parameters, caching headers and limits.
+ *
+ * A request flows one way: http (route) -> api_* (parse, build JSON) ->
+ * agg (compute) -> store.  Handlers receive a struct http_req and must
+ * return the result of exactly one http_reply_* call.
+ *
+ * Parameter helpers record the first problem in the request (status, code,
+ * parameter, message) and return -1; the handler then returns
+ * http_reply_problem(r), which sends the JSON error of SPEC §4:
+ *   {"error":{"status":400,"code":"bad_param","param":"from","message":"..."}}
+ */
+#ifndef LEADTIME_HTTP_H
+#define LEADTIME_HTTP_H
+
+#include "buf.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct store;
+struct http_server;
+struct MHD_Connection;
+
+struct http_req {
+	struct app *app;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	const char *arg;          /* the {name} part of a route, else NULL */
+	struct store *store;      /* this worker's read connection */
+	int64_t version;          /* data version at the start of the request */
+	struct buf body;          /* request body (POST) */
+	int body_too_large;
+	unsigned status;          /* sent status, for the log line */
+	size_t bytes;             /* sent body size, when known */
+	int64_t t0_ns;
+	/* the first problem found (status 0 = none) */
+	unsigned err_status;
+	const char *err_code;
+	char err_param[64];
+	char err_msg[512];
+};
+
+/* Handlers return MHD's enum MHD_Result as an int. */
+typedef int (*http_handler)(struct http_req *r);
+
+/* One route: method + path; with `prefix` set the path is a prefix and
+ * the rest of the (decoded) path becomes r->arg, which must be non-empty. */
+struct http_route {
+	const char *method;
+	const char *path;
+	int prefix;
+	http_handler fn;
+};
+
+/* Start serving app on its configured address with `threads` workers,
+ * dispatching through routes (terminated by a NULL path).  NULL on error
+ * (logged).  *port receives the bound port. */
+struct http_server *http_start(struct app *app, const struct http_route *routes,
+			       unsigned threads, unsigned *port);
+/* Stop accepting, wait up to `grace_ms` for requests in flight, stop. */
+void http_stop(struct http_server *srv, unsigned grace_ms);
+
+/* ---- parameters ---- */
+
+/* The decoded query parameter, or NULL. */
+const char *http_param(struct http_req *r, const char *name);
+/* Reject parameters not listed in names (NULL-terminated): 0 or -1. */
+int http_params_allowed(struct http_req *r, const char *const *names);
+/* Record a problem (first one wins); returns -1. */
+int http_problem(struct http_req *r, unsigned status, const char *code, const char *param,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- replies (each returns MHD's result) ---- */
+
+/* The recorded problem as a JSON error. */
+int http_reply_problem(struct http_req *r);
+/* An error reply directly. */
+int http_reply_error(struct http_req *r, unsigned status, const char *code, const char *param,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * When `key` (the canonical request) is fresh for the client (If-None-Match)
+ * send 304; when it is cached send it.  Returns 1 when a reply was queued
+ * (*result set), 0 when the caller must compute.
+ */
+int http_try_cached(struct http_req *r, const char *key, int *result);
+/* 200 with root serialised (root is consumed), ETag from key, cached under
+ * key when key is not NULL. */
+int http_reply_json(struct http_req *r, json_t *root, const char *key);
+/* A body copied from memory with its content type. */
+int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
+		    size_t len);
+/* A streamed body: fill(cls, buf, max) returns bytes written, 0 at the
+ * end, -1 on error; done(cls) frees cls.  Chunked encoding. */
+int http_reply_stream(struct http_req *r, const char *type, const char *filename,
+		      long (*fill)(void *cls, char *buf, size_t max), void (*done)(void *cls),
+		      void *cls);
+
+#endif
