@@ -33,7 +33,10 @@ LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
 SRCS      := $(wildcard server/*.c)
 LIB_SRCS  := $(filter-out server/main.c,$(SRCS))
-LIB_OBJS  := $(LIB_SRCS:server/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations.o
+LIB_OBJS  := $(LIB_SRCS:server/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations.o \
+	$(BUILD)/obj/assets.o
+WEB_SRCS  := $(shell find web -type f 2>/dev/null)
+NPM_OK    := node_modules/.package-lock.json
 MIGRATIONS:= $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
@@ -47,8 +50,9 @@ all: $(BUILD)/leadtimed
 # ---- dependencies ----
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
-	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v python3 >/dev/null || \
-		scripts/install-deps.sh
+	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v python3 >/dev/null && \
+		command -v npm >/dev/null && command -v gzip >/dev/null || \
+		scripts/install-deps.sh --browser
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) || \
 		{ echo "missing packages after install: $(PKGS) $(TEST_PKGS)" >&2; exit 1; }
 	@mkdir -p $(@D) && touch $@
@@ -65,6 +69,18 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(BUILD)/embed
 $(BUILD)/obj/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) -c -o $@ $<
+
+# web assets: web/ plus the vendored Chart.js bundles, gzipped, embedded
+$(NPM_OK): package.json package-lock.json | $(DEPS_OK)
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(BUILD)/gen/assets.c: $(WEB_SRCS) scripts/stage-web.sh $(NPM_OK) $(BUILD)/embed
+	scripts/stage-web.sh $(BUILD)/web
+	$(BUILD)/embed assets $@ $(BUILD)/web $$(find $(BUILD)/web -type f ! -name '*.gz' | LC_ALL=C sort)
+
+$(BUILD)/obj/assets.o: $(BUILD)/gen/assets.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) -Iserver -c -o $@ $<
 
 $(BUILD)/obj/%.o: server/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)

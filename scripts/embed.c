@@ -107,8 +107,11 @@ int main(int argc, char **argv)
 			const char *rel = argv[i];
 			if (strncmp(rel, root, rl) == 0)
 				rel += rl;
-			fprintf(out, "\t{ \"/%s\", a%d, %zu, %s%d, %zu },\n", rel[0] == '/' ? rel + 1 : rel,
-				i - 4, n, gz ? "z" : "NULL + 0 * ", i - 4, zn);
+			char zname[32] = "NULL";
+			if (gz)
+				snprintf(zname, sizeof(zname), "z%d", i - 4);
+			fprintf(out, "\t{ \"/%s\", a%d, %zu, %s, %zu },\n", rel[0] == '/' ? rel + 1 : rel,
+				i - 4, n, zname, zn);
 		}
 		fprintf(out, "\t{ NULL, NULL, 0, NULL, 0 }\n};\n");
 	} else {

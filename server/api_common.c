@@ -14,10 +14,12 @@
 #include <string.h>
 
 const struct http_route api_routes[] = {
-	{ "GET", "/", 0, api_index },
 	{ "GET", "/healthz", 0, api_healthz },
 	{ "GET", "/api/v1/meta", 0, api_meta },
 	{ "GET", "/api/v1/pit", 0, api_pit },
+	/* last: every other GET is a file of the dashboard */
+	{ "GET", "/", 0, api_static },
+	{ "GET", "/", 1, api_static },
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -24,25 +24,6 @@ int api_healthz(struct http_req *r)
 	return http_reply_text(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
-int api_index(struct http_req *r)
-{
-	static const char page[] =
-		"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-		"<title>Leadtime</title></head><body><h1>Leadtime</h1>"
-		"<p>The API of this server (JSON; every GET takes from, to and, where series "
-		"exist, bucket=day|week|month):</p><ul>"
-		"<li><a href=\"/api/v1/meta\">/api/v1/meta</a></li>"
-		"<li><a href=\"/api/v1/overview\">/api/v1/overview</a></li>"
-		"<li>/api/v1/departments/{name}</li><li>/api/v1/employees/{id}</li>"
-		"<li><a href=\"/api/v1/stages\">/api/v1/stages</a></li>"
-		"<li>/api/v1/creators?q= and /api/v1/creators/{name}</li>"
-		"<li>/api/v1/compare?a_from&amp;a_to&amp;b_from&amp;b_to</li>"
-		"<li><a href=\"/api/v1/leaderboard\">/api/v1/leaderboard</a></li>"
-		"<li><a href=\"/api/v1/pit?format=csv\">/api/v1/pit</a> (format=csv|json)</li>"
-		"<li><a href=\"/healthz\">/healthz</a></li></ul></body></html>\n";
-	return http_reply_text(r, 200, "text/html; charset=utf-8", page, sizeof(page) - 1);
-}
-
 int api_meta(struct http_req *r)
 {
 	static const char *const allowed[] = { NULL };

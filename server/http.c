@@ -63,6 +63,13 @@ static int queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
 	return ok ? MHD_YES : MHD_NO;
 }
 
+int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response *resp,
+			size_t bytes)
+{
+	add_common_headers(resp);
+	return queue(r, status, resp, bytes);
+}
+
 /* ---- parameters ---- */
 
 const char *http_param(struct http_req *r, const char *name)

@@ -94,6 +94,11 @@ int http_reply_json(struct http_req *r, json_t *root, const char *key);
 /* A body copied from memory with its content type. */
 int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
 		    size_t len);
+struct MHD_Response;
+/* Queue a response built by the caller (security headers are added; the
+ * response is destroyed after queueing). */
+int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response *resp,
+			size_t bytes);
 /* A streamed body: fill(cls, buf, max) returns bytes written, 0 at the
  * end, -1 on error; done(cls) frees cls.  Chunked encoding. */
 int http_reply_stream(struct http_req *r, const char *type, const char *filename,
