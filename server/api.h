@@ -49,5 +49,8 @@ int api_meta(struct http_req *r);
 int api_healthz(struct http_req *r);
 int api_pit(struct http_req *r);
 int api_static(struct http_req *r);
+int api_post_import(struct http_req *r);
+int api_post_tickets(struct http_req *r);
+int api_aliases_route(struct http_req *r);
 
 #endif

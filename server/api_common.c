@@ -17,6 +17,10 @@ const struct http_route api_routes[] = {
 	{ "GET", "/healthz", 0, api_healthz },
 	{ "GET", "/api/v1/meta", 0, api_meta },
 	{ "GET", "/api/v1/pit", 0, api_pit },
+	{ "POST", "/api/v1/import", 0, api_post_import },
+	{ "POST", "/api/v1/tickets", 0, api_post_tickets },
+	{ "GET", "/api/v1/aliases", 0, api_aliases_route },
+	{ "POST", "/api/v1/aliases", 0, api_aliases_route },
 	/* last: every other GET is a file of the dashboard */
 	{ "GET", "/", 0, api_static },
 	{ "GET", "/", 1, api_static },

@@ -27,6 +27,7 @@ int app_init(struct app *app, struct config *cfg, size_t nreaders)
 	app->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	pthread_mutex_init(&app->lock, NULL);
+	pthread_mutex_init(&app->write_lock, NULL);
 	app->started_at = (int64_t)time(NULL);
 	app->cache = rcache_new(RCACHE_BYTES);
 	app->readers = calloc(nreaders, sizeof(*app->readers));
@@ -46,10 +47,27 @@ void app_release(struct app *app)
 	for (size_t i = 0; i < app->nreaders; i++)
 		store_close(app->readers[i]);
 	free(app->readers);
+	store_close(app->writer);
 	rcache_free(app->cache);
+	pthread_mutex_destroy(&app->write_lock);
 	pthread_mutex_destroy(&app->lock);
 	config_release(&app->cfg);
 	memset(app, 0, sizeof(*app));
+}
+
+struct store *app_writer_get(struct app *app)
+{
+	pthread_mutex_lock(&app->write_lock);
+	if (!app->writer)
+		app->writer = store_open(app->cfg.db, 0);
+	if (!app->writer)
+		pthread_mutex_unlock(&app->write_lock);
+	return app->writer;
+}
+
+void app_writer_put(struct app *app)
+{
+	pthread_mutex_unlock(&app->write_lock);
 }
 
 struct store *app_reader(struct app *app)

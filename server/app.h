@@ -35,6 +35,8 @@ struct app {
 	size_t nreaders;
 	atomic_size_t next_reader;
 	struct rcache *cache;
+	pthread_mutex_t write_lock;      /* one writer at a time */
+	struct store *writer;            /* opened at the first write */
 	int64_t started_at;              /* unix seconds */
 };
 
@@ -43,6 +45,11 @@ struct app {
 int app_init(struct app *app, struct config *cfg, size_t nreaders);
 /* Free everything app_init() made (call app_snap_drop() first). */
 void app_release(struct app *app);
+
+/* Take the write connection (opening it when needed); NULL on error, with
+ * the lock released.  Give it back with app_writer_put(). */
+struct store *app_writer_get(struct app *app);
+void app_writer_put(struct app *app);
 
 /* The read connection of the calling thread (assigned on first use). */
 struct store *app_reader(struct app *app);

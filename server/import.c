@@ -36,6 +36,7 @@ struct importer {
 	struct strmap employees;  /* "<dept id>\t<name>" -> id */
 	struct buf key;
 	struct import_result res;
+	const char *unit;         /* "line" or "item" */
 	int failed;               /* internal error */
 };
 
@@ -84,6 +85,7 @@ struct importer *importer_new(struct store *st, const struct config *cfg)
 		abort();
 	im->st = st;
 	im->cfg = cfg;
+	im->unit = "line";
 	strmap_init(&im->aliases);
 	strmap_init(&im->seen);
 	strmap_init(&im->creators);
@@ -114,11 +116,16 @@ static void vproblem(struct importer *im, long line, const char *fmt, va_list ap
 	im->res.nerrors++;
 	if (im->res.nerrors > IMPORT_MAX_REPORTED)
 		return;
-	buf_addf(&im->res.errors, "line %ld: ", line);
+	buf_addf(&im->res.errors, "%s %ld: ", im->unit, line);
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	buf_addstr(&im->res.errors, msg);
 	buf_addch(&im->res.errors, '\n');
+}
+
+void importer_set_unit(struct importer *im, const char *unit)
+{
+	im->unit = unit;
 }
 
 void importer_problem(struct importer *im, long line, const char *fmt, ...)

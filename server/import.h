@@ -53,6 +53,10 @@ void import_result_release(struct import_result *res);
 /* Start an import (opens the write transaction); NULL on error (logged). */
 struct importer *importer_new(struct store *st, const struct config *cfg);
 
+/* Name the unit of `line` numbers in messages: "line" (default, CSV) or
+ * "item" (a JSON array).  unit must outlive the importer. */
+void importer_set_unit(struct importer *im, const char *unit);
+
 /* Check one row (fields NUL-terminated, lens their lengths, `line` its
  * place in the input for messages) and write it when every row so far
  * was good. */

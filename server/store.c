@@ -644,6 +644,52 @@ int store_set_alias(struct store *st, const char *alias, const char *name, const
 	return rc == SQLITE_DONE ? 0 : db_fail(st, "save alias");
 }
 
+int64_t store_apply_alias(struct store *st, const char *alias, const char *name)
+{
+	sqlite3_stmt *s = NULL, *mv = NULL, *del = NULL;
+	int64_t moved = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, department_id FROM employees WHERE name = ?1", -1, &s,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE tickets SET employee_id = ?2 WHERE employee_id = ?1", -1,
+			       &mv, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "DELETE FROM employees WHERE id = ?1", -1, &del, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, alias, -1, SQLITE_STATIC);
+	/* collect first: the loop below inserts into employees */
+	int64_t ids[64][2];
+	int n = 0, rc;
+	while (n < 64 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids[n][0] = sqlite3_column_int64(s, 0);
+		ids[n][1] = sqlite3_column_int64(s, 1);
+		n++;
+	}
+	sqlite3_reset(s);
+	for (int i = 0; i < n; i++) {
+		int64_t target = store_employee_id(st, ids[i][1], name);
+		if (target < 0)
+			goto out;
+		sqlite3_bind_int64(mv, 1, ids[i][0]);
+		sqlite3_bind_int64(mv, 2, target);
+		if (sqlite3_step(mv) != SQLITE_DONE)
+			goto fail;
+		moved += sqlite3_changes(st->db);
+		sqlite3_reset(mv);
+		sqlite3_bind_int64(del, 1, ids[i][0]);
+		if (sqlite3_step(del) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(del);
+	}
+	goto out;
+fail:
+	db_fail(st, "apply alias");
+	moved = -1;
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(mv);
+	sqlite3_finalize(del);
+	return moved;
+}
+
 /* ---- reading tickets ---- */
 
 #define TICKET_COLS "t.ticket_id, c.name, t.creator_id, t.employee_id, t.department_id, " \

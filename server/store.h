@@ -119,6 +119,12 @@ int store_each_alias(struct store *st,
 /* Add or replace an alias of the given source ("config" or "api"). */
 int store_set_alias(struct store *st, const char *alias, const char *name, const char *source);
 
+/* Point the tickets of every employee named `alias` at the employee `name`
+ * of the same department (created when needed) and delete the emptied
+ * employees.  Call inside a transaction.  Returns the number of tickets
+ * moved, or -1. */
+int64_t store_apply_alias(struct store *st, const char *alias, const char *name);
+
 /* ---- reading tickets ---- */
 
 struct store_filter {
