@@ -47,6 +47,7 @@ int api_parse_long(struct http_req *r, const char *name, long dflt, long min, lo
 /* Routes (each returns MHD's result). */
 int api_meta(struct http_req *r);
 int api_healthz(struct http_req *r);
+int api_metrics(struct http_req *r);
 int api_pit(struct http_req *r);
 int api_static(struct http_req *r);
 int api_post_import(struct http_req *r);

@@ -15,6 +15,7 @@
 
 const struct http_route api_routes[] = {
 	{ "GET", "/healthz", 0, api_healthz },
+	{ "GET", "/metrics", 0, api_metrics },
 	{ "GET", "/api/v1/meta", 0, api_meta },
 	{ "GET", "/api/v1/pit", 0, api_pit },
 	{ "POST", "/api/v1/import", 0, api_post_import },

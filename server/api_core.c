@@ -8,10 +8,14 @@
 #include "buf.h"
 #include "date.h"
 #include "jsonx.h"
+#include "metrics.h"
+#include "rcache.h"
 #include "pit.h"
 #include "store.h"
 
 #include <microhttpd.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,4 +278,46 @@ int api_pit(struct http_req *r)
 	int res = http_reply_text(r, 200, "application/json", b->data, b->len);
 	pit_stream_done(s);
 	return res;
+}
+
+/* ---- metrics ---- */
+
+static void gauge(struct buf *b, const char *name, const char *help, double v)
+{
+	buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
+}
+
+int api_metrics(struct http_req *r)
+{
+	static const char *const none[] = { NULL };
+	if (http_params_allowed(r, none))
+		return http_reply_problem(r);
+	struct buf b = BUF_INIT;
+	metrics_render(http_metrics(r->app->server), &b, http_route_names(r->app->server));
+	uint64_t hits, misses;
+	size_t bytes;
+	rcache_stats(r->app->cache, &hits, &misses, &bytes);
+	buf_addf(&b, "# HELP leadtime_cache_requests_total Response cache lookups.\n"
+		     "# TYPE leadtime_cache_requests_total counter\n"
+		     "leadtime_cache_requests_total{result=\"hit\"} %llu\n"
+		     "leadtime_cache_requests_total{result=\"miss\"} %llu\n",
+		 (unsigned long long)hits, (unsigned long long)misses);
+	gauge(&b, "leadtime_cache_bytes", "Bytes held by the response cache.", (double)bytes);
+	gauge(&b, "leadtime_tickets", "Tickets in the store.", (double)store_ticket_count(r->store));
+	gauge(&b, "leadtime_data_version", "Committed changes to the store.", (double)r->version);
+	double size = 0;
+	struct stat stt;
+	char path[4200];
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", r->app->cfg.db, suffix[i]);
+		if (stat(path, &stt) == 0)
+			size += (double)stt.st_size;
+	}
+	gauge(&b, "leadtime_db_bytes", "Size of the database files (db, wal, shm).", size);
+	gauge(&b, "leadtime_start_time_seconds", "Start time of the daemon (unix).",
+	      (double)r->app->started_at);
+	int ret = http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+	buf_release(&b);
+	return ret;
 }

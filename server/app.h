@@ -19,6 +19,7 @@
 struct snap;
 struct store;
 struct rcache;
+struct http_server;
 
 /* A snapshot and the data version it was built from. */
 struct snap_ref {
@@ -35,6 +36,7 @@ struct app {
 	size_t nreaders;
 	atomic_size_t next_reader;
 	struct rcache *cache;
+	struct http_server *server;      /* set by http_start() */
 	pthread_mutex_t write_lock;      /* one writer at a time */
 	struct store *writer;            /* opened at the first write */
 	int64_t started_at;              /* unix seconds */

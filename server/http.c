@@ -16,6 +16,7 @@
 #include "http.h"
 #include "app.h"
 #include "log.h"
+#include "metrics.h"
 #include "rcache.h"
 #include "store.h"
 
@@ -34,6 +35,9 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
 	const struct http_route *routes;
+	size_t nroutes;
+	char **route_names;
+	struct metrics *metrics;
 };
 
 static const char csp[] = "default-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -334,6 +338,7 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 			continue;
 		}
 		r->arg = rt->prefix ? r->path + n : NULL;
+		r->route = (int)(rt - srv->routes);
 		if (rt->method[0] == 'G') {
 			r->store = app_reader(r->app);
 			if (!r->store)
@@ -380,6 +385,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = method;
 		r->path = url;
 		r->t0_ns = now_ns();
+		r->route = -1;
 		buf_init(&r->body);
 		*con_cls = r;
 		/* both framings on one request is a smuggling attempt */
@@ -411,12 +417,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
-	(void)cls;
 	(void)conn;
 	if (!r)
 		return;
 	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
+	metrics_observe(srv->metrics, r->route, r->status, ms, r->bytes);
 	log_msg(r->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %u %zu %.1fms%s", r->method, r->path,
 		r->status, r->bytes, ms,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
@@ -436,6 +443,16 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_WARN, "http: %s", msg);
 }
 
+static void server_free(struct http_server *srv)
+{
+	for (size_t i = 0; srv->route_names && i < srv->nroutes; i++)
+		free(srv->route_names[i]);
+	free(srv->route_names);
+	metrics_free(srv->metrics);
+	srv->app->server = NULL;
+	free(srv);
+}
+
 struct http_server *http_start(struct app *app, const struct http_route *routes,
 			       unsigned threads, unsigned *port)
 {
@@ -444,6 +461,18 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		abort();
 	srv->app = app;
 	srv->routes = routes;
+	while (routes[srv->nroutes].path)
+		srv->nroutes++;
+	srv->route_names = calloc(srv->nroutes + 1, sizeof(char *));
+	srv->metrics = metrics_new(srv->nroutes);
+	if (!srv->route_names || !srv->metrics)
+		abort();
+	for (size_t i = 0; i < srv->nroutes; i++) {
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%s %s%s", routes[i].method, routes[i].path, routes[i].prefix ? "*" : "");
+		srv->route_names[i] = buf_detach(&b, NULL);
+	}
+	app->server = srv;
 	const struct config *cfg = &app->cfg;
 
 	struct sockaddr_storage ss;
@@ -461,7 +490,7 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		flags |= MHD_USE_IPv6;
 	} else {
 		log_err("%s: key 'listen': '%s' is not an IPv4 or IPv6 address", cfg->path, cfg->listen);
-		free(srv);
+		server_free(srv);
 		return NULL;
 	}
 	srv->daemon = MHD_start_daemon(
@@ -478,7 +507,7 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		log_err("cannot listen on %s port %d (in use, or not allowed)", cfg->listen, cfg->port);
-		free(srv);
+		server_free(srv);
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -501,5 +530,15 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
 	MHD_stop_daemon(srv->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	free(srv);
+	server_free(srv);
+}
+
+const char *const *http_route_names(const struct http_server *srv)
+{
+	return (const char *const *)srv->route_names;
+}
+
+struct metrics *http_metrics(const struct http_server *srv)
+{
+	return srv->metrics;
 }

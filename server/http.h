@@ -35,6 +35,7 @@ struct http_req {
 	int64_t version;          /* data version at the start of the request */
 	struct buf body;          /* request body (POST) */
 	int body_too_large;
+	int route;                /* index in the route table, -1 = none */
 	unsigned status;          /* sent status, for the log line */
 	size_t bytes;             /* sent body size, when known */
 	int64_t t0_ns;
@@ -62,6 +63,12 @@ struct http_route {
  * (logged).  *port receives the bound port. */
 struct http_server *http_start(struct app *app, const struct http_route *routes,
 			       unsigned threads, unsigned *port);
+/* The route labels "METHOD /path" for /metrics (NULL-terminated, owned by
+ * the server). */
+const char *const *http_route_names(const struct http_server *srv);
+/* The metrics counters of the server. */
+struct metrics *http_metrics(const struct http_server *srv);
+
 /* Stop accepting, wait up to `grace_ms` for requests in flight, stop. */
 void http_stop(struct http_server *srv, unsigned grace_ms);
 
