@@ -30,7 +30,7 @@ const struct http_route api_routes[] = {
 
 int32_t api_as_of(struct http_req *r)
 {
-	return config_as_of(&r->app->cfg);
+	return config_as_of(r->cfg);
 }
 
 static int parse_date(struct http_req *r, const char *name, int32_t *out)

@@ -33,7 +33,7 @@ int api_meta(struct http_req *r)
 	static const char *const allowed[] = { NULL };
 	if (http_params_allowed(r, allowed))
 		return http_reply_problem(r);
-	const struct config *cfg = &r->app->cfg;
+	const struct config *cfg = r->cfg;
 	int32_t as_of = api_as_of(r);
 	struct buf key = BUF_INIT;
 	buf_addstr(&key, "meta|");
@@ -65,7 +65,7 @@ int api_meta(struct http_req *r)
 	int64_t count = store_ticket_count(r->store);
 	json_t *root = json_object();
 	json_object_set_new(root, "as_of", jx_date(as_of));
-	json_object_set_new(root, "data_version", json_integer(r->version));
+	json_object_set_new(root, "data_version", json_integer(r->data_version));
 	json_object_set_new(root, "tickets", json_integer(count));
 	json_object_set_new(root, "data_bounds",
 			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),
@@ -304,13 +304,13 @@ int api_metrics(struct http_req *r)
 		 (unsigned long long)hits, (unsigned long long)misses);
 	gauge(&b, "leadtime_cache_bytes", "Bytes held by the response cache.", (double)bytes);
 	gauge(&b, "leadtime_tickets", "Tickets in the store.", (double)store_ticket_count(r->store));
-	gauge(&b, "leadtime_data_version", "Committed changes to the store.", (double)r->version);
+	gauge(&b, "leadtime_data_version", "Committed changes to the store.", (double)r->data_version);
 	double size = 0;
 	struct stat stt;
 	char path[4200];
 	static const char *const suffix[] = { "", "-wal", "-shm" };
 	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s%s", r->app->cfg.db, suffix[i]);
+		snprintf(path, sizeof(path), "%s%s", r->cfg->db, suffix[i]);
 		if (stat(path, &stt) == 0)
 			size += (double)stt.st_size;
 	}

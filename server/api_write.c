@@ -26,7 +26,7 @@
 /* 0 when the request may write, else -1 with the problem recorded. */
 static int authorize(struct http_req *r)
 {
-	const char *token = r->app->cfg.write_token;
+	const char *token = r->cfg->write_token;
 	if (!token || !*token)
 		return http_problem(r, 403, "forbidden", NULL,
 				    "writes are disabled: no [auth] write_token is configured");
@@ -114,7 +114,7 @@ int api_post_import(struct http_req *r)
 		return http_reply_error(r, 503, "unavailable", NULL, "cannot open the store for writing");
 	}
 	struct import_result res;
-	int rc = import_csv(st, &r->app->cfg, in, &res);
+	int rc = import_csv(st, r->cfg, in, &res);
 	int64_t version = store_data_version(st);
 	app_writer_put(r->app);
 	fclose(in);
@@ -189,7 +189,7 @@ int api_post_tickets(struct http_req *r)
 	}
 	struct import_result res;
 	int rc = -1;
-	struct importer *im = importer_new(st, &r->app->cfg);
+	struct importer *im = importer_new(st, r->cfg);
 	if (im) {
 		importer_set_unit(im, "item");
 		size_t i;

@@ -24,7 +24,12 @@ static _Thread_local struct store *tl_reader;
 int app_init(struct app *app, struct config *cfg, size_t nreaders)
 {
 	memset(app, 0, sizeof(*app));
-	app->cfg = *cfg;
+	app->config = calloc(1, sizeof(*app->config));
+	if (!app->config)
+		abort();
+	app->config->cfg = *cfg;
+	app->config->gen = 1;
+	app->config->refs = 1;
 	memset(cfg, 0, sizeof(*cfg));
 	pthread_mutex_init(&app->lock, NULL);
 	pthread_mutex_init(&app->write_lock, NULL);
@@ -35,7 +40,7 @@ int app_init(struct app *app, struct config *cfg, size_t nreaders)
 		abort();
 	app->nreaders = nreaders;
 	for (size_t i = 0; i < nreaders; i++) {
-		app->readers[i] = store_open(app->cfg.db, STORE_READONLY);
+		app->readers[i] = store_open(app->config->cfg.db, STORE_READONLY);
 		if (!app->readers[i])
 			return -1;
 	}
@@ -51,15 +56,99 @@ void app_release(struct app *app)
 	rcache_free(app->cache);
 	pthread_mutex_destroy(&app->write_lock);
 	pthread_mutex_destroy(&app->lock);
-	config_release(&app->cfg);
+	if (app->config) {
+		config_release(&app->config->cfg);
+		free(app->config);
+	}
 	memset(app, 0, sizeof(*app));
+}
+
+const struct app_config *app_config_get(struct app *app)
+{
+	pthread_mutex_lock(&app->lock);
+	struct app_config *c = app->config;
+	c->refs++;
+	pthread_mutex_unlock(&app->lock);
+	return c;
+}
+
+void app_config_put(struct app *app, const struct app_config *cc)
+{
+	struct app_config *c = (struct app_config *)cc;
+	if (!c)
+		return;
+	pthread_mutex_lock(&app->lock);
+	int last = --c->refs == 0;
+	pthread_mutex_unlock(&app->lock);
+	if (last) {
+		config_release(&c->cfg);
+		free(c);
+	}
+}
+
+static void keep_str(const char *key, char **fresh, const char *running)
+{
+	if (strcmp(*fresh, running) != 0)
+		log_warn("reload: key '%s' changed ('%s' -> '%s'): takes effect after a restart", key,
+			 running, *fresh);
+	free(*fresh);
+	*fresh = strdup(running);
+	if (!*fresh)
+		abort();
+}
+
+static void keep_int(const char *key, int *fresh, int running)
+{
+	if (*fresh != running)
+		log_warn("reload: key '%s' changed (%d -> %d): takes effect after a restart", key,
+			 running, *fresh);
+	*fresh = running;
+}
+
+int app_reload(struct app *app, struct config *fresh)
+{
+	const struct app_config *old = app_config_get(app);
+	const struct config *o = &old->cfg;
+	keep_str("listen", &fresh->listen, o->listen);
+	keep_str("db", &fresh->db, o->db);
+	keep_int("port", &fresh->port, o->port);
+	keep_int("threads", &fresh->threads, o->threads);
+	keep_int("max_connections", &fresh->max_connections, o->max_connections);
+	keep_int("per_ip_connections", &fresh->per_ip_connections, o->per_ip_connections);
+	keep_int("connection_timeout", &fresh->connection_timeout, o->connection_timeout);
+	unsigned gen = old->gen + 1;
+	app_config_put(app, old);
+
+	struct store *st = app_writer_get(app);
+	int rc = st ? store_sync_pipeline(st, fresh) : -1;
+	if (st)
+		app_writer_put(app);
+	if (rc) {
+		log_err("reload: cannot apply the pipeline to the store; keeping the running configuration");
+		config_release(fresh);
+		return -1;
+	}
+	struct app_config *c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	c->cfg = *fresh;
+	memset(fresh, 0, sizeof(*fresh));
+	c->gen = gen;
+	c->refs = 1;
+	pthread_mutex_lock(&app->lock);
+	struct app_config *prev = app->config;
+	app->config = c;
+	pthread_mutex_unlock(&app->lock);
+	app_config_put(app, prev);
+	log_set_level((enum log_level)c->cfg.log_level);
+	return 0;
 }
 
 struct store *app_writer_get(struct app *app)
 {
 	pthread_mutex_lock(&app->write_lock);
 	if (!app->writer)
-		app->writer = store_open(app->cfg.db, 0);
+		app->writer = store_open(app->config->cfg.db, 0);
 	if (!app->writer)
 		pthread_mutex_unlock(&app->write_lock);
 	return app->writer;

@@ -21,6 +21,14 @@ struct store;
 struct rcache;
 struct http_server;
 
+/* The configuration in force: immutable once published; a reload publishes
+ * a new one and the old one is freed when the last request using it ends. */
+struct app_config {
+	struct config cfg;
+	unsigned gen;        /* 1, 2, ... one per successful (re)load */
+	int refs;            /* under app.lock */
+};
+
 /* A snapshot and the data version it was built from. */
 struct snap_ref {
 	struct snap *snap;
@@ -29,8 +37,8 @@ struct snap_ref {
 };
 
 struct app {
-	struct config cfg;
-	pthread_mutex_t lock;            /* guards current, cfg swaps */
+	struct app_config *config;
+	pthread_mutex_t lock;            /* guards config, current */
 	struct snap_ref *current;
 	struct store **readers;          /* one per worker thread */
 	size_t nreaders;
@@ -48,6 +56,18 @@ int app_init(struct app *app, struct config *cfg, size_t nreaders);
 /* Free everything app_init() made (call app_snap_drop() first). */
 void app_release(struct app *app);
 
+/* The configuration in force, pinned until app_config_put(). */
+const struct app_config *app_config_get(struct app *app);
+void app_config_put(struct app *app, const struct app_config *c);
+
+/*
+ * Publish a new configuration (takes ownership of *fresh).  Keys that need
+ * a restart ([server] listen, port, threads, limits; [data] db) keep their
+ * running values, with a warning when they differ.  The pipeline is synced
+ * to the store.  0, or -1 with the old configuration kept.
+ */
+int app_reload(struct app *app, struct config *fresh);
+
 /* Take the write connection (opening it when needed); NULL on error, with
  * the lock released.  Give it back with app_writer_put(). */
 struct store *app_writer_get(struct app *app);
@@ -58,7 +78,8 @@ struct store *app_reader(struct app *app);
 
 /* The snapshot for data version `version` (building it when it is newer
  * than the current one); NULL on error.  Hand it back with app_snap_put(). */
-struct snap_ref *app_snap_get(struct app *app, struct store *st, int64_t version);
+struct snap_ref *app_snap_get(struct app *app, struct store *st, const struct config *cfg,
+			      int64_t version);
 void app_snap_put(struct app *app, struct snap_ref *ref);
 /* Let go of the current snapshot (at shutdown, before app_release()). */
 void app_snap_drop(struct app *app);

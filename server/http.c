@@ -343,9 +343,12 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 			r->store = app_reader(r->app);
 			if (!r->store)
 				return http_reply_error(r, 503, "unavailable", NULL, "no database connection");
-			r->version = store_data_version(r->store);
-			if (r->version < 0)
+			r->data_version = store_data_version(r->store);
+			if (r->data_version < 0)
 				return http_reply_error(r, 503, "unavailable", NULL, "the database does not answer");
+			/* a reload changes what the same data shows: fold the
+			 * config generation into the version */
+			r->version = ((int64_t)r->config->gen << 40) | r->data_version;
 		}
 		return rt->fn(r);
 	}
@@ -386,6 +389,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->path = url;
 		r->t0_ns = now_ns();
 		r->route = -1;
+		r->config = app_config_get(srv->app);
+		r->cfg = &r->config->cfg;
 		buf_init(&r->body);
 		*con_cls = r;
 		/* both framings on one request is a smuggling attempt */
@@ -399,7 +404,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		size_t limit = (size_t)srv->app->cfg.max_body_mb << 20;
+		size_t limit = (size_t)r->cfg->max_body_mb << 20;
 		if (!r->body_too_large && r->body.len + *upload_size <= limit)
 			buf_add(&r->body, upload, *upload_size);
 		else
@@ -410,7 +415,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->body_too_large)
 		return (enum MHD_Result)http_reply_error(r, 413, "too_large", NULL,
 							 "request body larger than %d MiB",
-							 srv->app->cfg.max_body_mb);
+							 r->cfg->max_body_mb);
 	return (enum MHD_Result)dispatch(srv, r);
 }
 
@@ -428,6 +433,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		r->status, r->bytes, ms,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	buf_release(&r->body);
+	app_config_put(srv->app, r->config);
 	free(r);
 	*con_cls = NULL;
 }
@@ -473,7 +479,7 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		srv->route_names[i] = buf_detach(&b, NULL);
 	}
 	app->server = srv;
-	const struct config *cfg = &app->cfg;
+	const struct config *cfg = &app->config->cfg;
 
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));

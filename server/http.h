@@ -32,7 +32,11 @@ struct http_req {
 	const char *path;
 	const char *arg;          /* the {name} part of a route, else NULL */
 	struct store *store;      /* this worker's read connection */
-	int64_t version;          /* data version at the start of the request */
+	const struct app_config *config;  /* pinned for the request */
+	const struct config *cfg;         /* &config->cfg */
+	int64_t data_version;     /* the store's, at the start of the request */
+	int64_t version;          /* data_version and config generation: the
+				   * key of caches, snapshots and ETags */
 	struct buf body;          /* request body (POST) */
 	int body_too_large;
 	int route;                /* index in the route table, -1 = none */

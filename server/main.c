@@ -491,15 +491,27 @@ static int cmd_serve(int argc, char **argv, int first)
 	if (srv) {
 		char d[DATE_LEN + 1];
 		log_info("leadtimed %s serving %s on http://%s:%u/ (%u threads, as_of %s%s)",
-			 LEADTIME_VERSION, app.cfg.db, app.cfg.listen, bound, threads,
-			 date_str(config_as_of(&app.cfg), d), app.cfg.as_of == DATE_NONE ? ", today" : "");
+			 LEADTIME_VERSION, app.config->cfg.db, app.config->cfg.listen, bound, threads,
+			 date_str(config_as_of(&app.config->cfg), d),
+			 app.config->cfg.as_of == DATE_NONE ? ", today" : "");
 		sd_notify(0, "READY=1");
 		for (;;) {
 			int sig = 0;
 			if (sigwait(&sigs, &sig))
 				break;
 			if (sig == SIGHUP) {
-				log_info("SIGHUP: configuration reload is not supported yet; ignored");
+				sd_notify(0, "RELOADING=1");
+				log_info("SIGHUP: reloading %s", c.config ? c.config : "config.ini");
+				struct config fresh;
+				if (load_config(&fresh, &c) == 0) {
+					if (port >= 0)
+						fresh.port = (int)port;
+					if (app_reload(&app, &fresh) == 0)
+						log_info("reload: configuration in force");
+				} else {
+					log_err("reload: the new configuration is bad; keeping the running one");
+				}
+				sd_notify(0, "READY=1");
 				continue;
 			}
 			log_info("%s: stopping (finishing requests in flight)", sig == SIGINT ? "SIGINT" : "SIGTERM");
