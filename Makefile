@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 DEPS_OK   := build/.deps-ok
 
-.PHONY: all run test unit integration asan clean format deps
+.PHONY: all run test unit integration browser asan clean format deps
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/leadtimed
@@ -51,8 +51,8 @@ all: $(BUILD)/leadtimed
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v python3 >/dev/null && \
-		command -v npm >/dev/null && command -v gzip >/dev/null || \
-		scripts/install-deps.sh --browser
+		command -v npm >/dev/null && command -v gzip >/dev/null && \
+		command -v chromium >/dev/null || scripts/install-deps.sh --browser
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) || \
 		{ echo "missing packages after install: $(PKGS) $(TEST_PKGS)" >&2; exit 1; }
 	@mkdir -p $(@D) && touch $@
@@ -105,10 +105,17 @@ asan:
 integration: all asan
 	LEADTIME_BIN=$(CURDIR)/build/asan/leadtimed python3 test/integration/run.py
 
-test: all asan
+BROWSER_TESTS := $(wildcard test/browser/*.test.mjs)
+browser: all $(NPM_OK)
+	LEADTIME_BIN=$(CURDIR)/build/leadtimed node --test $(BROWSER_TESTS)
+
+# unit tests and the daemon under ASan/UBSan; the browser against the release build
+test: all asan $(NPM_OK)
 	@set -e; for t in $(UNIT_SRCS:test/unit/%.c=build/asan/test/%); do \
 		echo "== $$t"; $$t; done
 	LEADTIME_BIN=$(CURDIR)/build/asan/leadtimed python3 test/integration/run.py
+	$(if $(BROWSER_TESTS),LEADTIME_BIN=$(CURDIR)/build/leadtimed node --test $(BROWSER_TESTS))
+	$(if $(wildcard test/fuzz/fuzz.mk),$(MAKE) fuzz-smoke)
 
 run: all
 	@echo "leadtime: starting; the dashboard will be on http://127.0.0.1:8080/ (Ctrl-C stops)"
@@ -121,3 +128,4 @@ format:
 	clang-format -i server/*.c server/*.h test/unit/*.c scripts/*.c
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/test/*.d)
+-include test/fuzz/fuzz.mk

@@ -121,7 +121,7 @@ struct employee {
 
 struct dept {
 	struct dept_model m;
-	char abbrev[8];
+	char abbrev[32];
 	struct employee *emps;
 	int nemps;
 	double total_weight;
