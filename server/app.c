@@ -33,6 +33,7 @@ int app_init(struct app *app, struct config *cfg, size_t nreaders)
 	memset(cfg, 0, sizeof(*cfg));
 	pthread_mutex_init(&app->lock, NULL);
 	pthread_mutex_init(&app->write_lock, NULL);
+	pthread_mutex_init(&app->snap_build, NULL);
 	app->started_at = (int64_t)time(NULL);
 	app->cache = rcache_new(RCACHE_BYTES);
 	app->readers = calloc(nreaders, sizeof(*app->readers));
@@ -55,6 +56,7 @@ void app_release(struct app *app)
 	store_close(app->writer);
 	rcache_free(app->cache);
 	pthread_mutex_destroy(&app->write_lock);
+	pthread_mutex_destroy(&app->snap_build);
 	pthread_mutex_destroy(&app->lock);
 	if (app->config) {
 		config_release(&app->config->cfg);

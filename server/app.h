@@ -39,6 +39,7 @@ struct snap_ref {
 struct app {
 	struct app_config *config;
 	pthread_mutex_t lock;            /* guards config, current */
+	pthread_mutex_t snap_build;      /* one snapshot builder at a time */
 	struct snap_ref *current;
 	struct store **readers;          /* one per worker thread */
 	size_t nreaders;

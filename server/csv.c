@@ -136,10 +136,15 @@ int csv_read(struct csv_reader *r)
 			/* a quoted field must start the field */
 			if (r->flen != r->offs[r->nf - 1])
 				return fail(r, "a quote inside an unquoted field");
+			long opened = r->line;
 			for (;;) {
 				c = next_byte(r);
-				if (c < 0)
+				if (c < 0) {
+					/* name the line where the quote opened: the
+					 * end of the file is not where the fault is */
+					r->line = opened;
 					return fail(r, "unterminated quoted field (the file ends inside quotes)");
+				}
 				if (c == '"') {
 					if (peek_byte(r) == '"') {
 						next_byte(r);

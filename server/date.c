@@ -4,6 +4,7 @@
  */
 #include "date.h"
 
+#include <stdbool.h>
 #include <time.h>
 
 int32_t date_from_ymd(int y, int m, int d)
@@ -111,10 +112,14 @@ int date_parse_iso(const char *s, size_t n, int32_t *day, const char **why)
 		if (end - p < 2 || digits(p, 2, &oh))
 			return -1;
 		p += 2;
-		if (p < end && *p == ':')
+		/* ±HH, ±HHMM or ±HH:MM: a colon must be followed by minutes */
+		bool colon = p < end && *p == ':';
+		if (colon)
 			p++;
 		if (end - p >= 2 && digits(p, 2, &om) == 0)
 			p += 2;
+		else if (colon)
+			return -1;
 		if (oh > 23 || om > 59)
 			return -1;
 		offset = sign * (oh * 60 + om);

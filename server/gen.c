@@ -296,7 +296,7 @@ static void creator_name(struct gen *g, long i, struct buf *out)
 static int32_t emit(struct gen *g, struct dept *d, struct employee *em, const char *creator,
 		 int64_t creator_id, long cnum, int rework, int32_t opened, int32_t closed)
 {
-	char tid[48];
+	char tid[96];
 	if (rework)
 		snprintf(tid, sizeof(tid), "%s-%07ld-R%d", d->abbrev, cnum, rework);
 	else

@@ -16,6 +16,7 @@
 #include "store.h"
 #include "strmap.h"
 
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +154,7 @@ static void field_problem(struct importer *im, long line, enum import_col col, c
 
 /* 0 when s[0..n) is well-formed UTF-8 without NUL or other C0 controls
  * (tab excepted). */
-static const char *text_problem(const char *s, size_t n)
+static const char *text_problem(const char *s, size_t n, bool multiline)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
@@ -161,7 +162,7 @@ static const char *text_problem(const char *s, size_t n)
 		if (c < 0x80) {
 			if (c == 0)
 				return "contains a NUL byte";
-			if (c < 0x20 && c != '\t')
+			if (c < 0x20 && c != '\t' && !(multiline && (c == '\r' || c == '\n')))
 				return "contains a control character";
 			p++;
 			continue;
@@ -229,7 +230,10 @@ void importer_row(struct importer *im, long line, const char *const fields[IC_NC
 		f[c] = fields[c];
 		n[c] = lens[c];
 		trim(&f[c], &n[c]);
-		const char *why = text_problem(f[c], n[c]);
+		/* names may span lines (quoted CSV fields, SPEC §2); ids and
+		 * dates may not */
+		bool multiline = c == IC_CREATOR || c == IC_EMPLOYEE;
+		const char *why = text_problem(f[c], n[c], multiline);
 		if (why)
 			field_problem(im, line, (enum import_col)c, f[c], n[c], why);
 	}

@@ -522,6 +522,7 @@ static int cmd_serve(int argc, char **argv, int first)
 		ret = CLI_OK;
 		log_info("stopped");
 	}
+	app_snap_drop(&app);
 	app_release(&app);
 	config_release(&cfg);
 	return ret;

@@ -122,7 +122,8 @@ struct pit *pit_open(struct store *st, const struct store_dims *dims, const stru
 	store_iter_free(it);
 	if (rc < 0)
 		goto fail;
-	qsort(p->active, p->nactive, sizeof(*p->active), entry_qcmp);
+	if (p->nactive > 1) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(p->active, p->nactive, sizeof(*p->active), entry_qcmp);
 	if (p->day < p->to) {
 		p->later = store_iter_opened(st, &q->filter, p->day + 1, p->to);
 		if (!p->later)
