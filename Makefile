@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 DEPS_OK   := build/.deps-ok
 
-.PHONY: all run test unit integration browser asan clean format deps
+.PHONY: all run test unit integration browser asan clean format deps bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/leadtimed
@@ -120,6 +120,11 @@ test: all asan $(NPM_OK)
 run: all
 	@echo "leadtime: starting; the dashboard will be on http://127.0.0.1:8080/ (Ctrl-C stops)"
 	build/leadtimed serve --config config.ini
+
+# benchmarks (not part of `make test`): bench/run.sh writes docs/BENCHMARKS.md
+bench: all
+	scripts/install-deps.sh --bench
+	bench/run.sh
 
 clean:
 	rm -rf build
