@@ -313,6 +313,38 @@ int http_reply_stream(struct http_req *r, const char *type, const char *filename
 
 /* ---- dispatch ---- */
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * Percent-decoding of the path and the query (replaces MHD's): `%00` is
+ * left as the three characters it is, so no decoded string ever holds an
+ * embedded NUL that C strings would silently cut (`/departments/Sales%00x`
+ * must not read as Sales); malformed escapes stay literal too.  Query
+ * values arrive with `+` already turned into spaces by MHD.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	char *w = s;
+	for (const char *p = s; *p; p++) {
+		int hi, lo;
+		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static int dispatch(struct http_server *srv, struct http_req *r)
 {
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
@@ -509,6 +541,7 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (!srv->daemon) {

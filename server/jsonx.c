@@ -5,6 +5,8 @@
 #include "date.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *jx_num3(double v)
@@ -17,6 +19,15 @@ json_t *jx_num3(double v)
 	if (r == trunc(r) && fabs(r) < 9e15)
 		return json_integer((json_int_t)r);
 	return json_real(r);
+}
+
+json_t *jx_sig4(double v)
+{
+	if (!isfinite(v))
+		return json_null();
+	char s[32];
+	snprintf(s, sizeof(s), "%.4g", v);
+	return json_real(strtod(s, NULL));
 }
 
 json_t *jx_date(int32_t day)

@@ -10,6 +10,8 @@
 
 /* A real rounded to 3 decimals; NaN or infinity become JSON null. */
 json_t *jx_num3(double v);
+/* A real rounded to 4 significant digits (p-values); NaN becomes null. */
+json_t *jx_sig4(double v);
 /* `YYYY-MM-DD`, or null for DATE_NONE. */
 json_t *jx_date(int32_t day);
 /* Serialise compactly (reals with up to 15 significant digits); the

@@ -1,0 +1,735 @@
+/*
+ * api_analytics.c - the analytics routes of SPEC §4: overview, department,
+ * employee, stages, creators (search and timeline), compare, leaderboard.
+ *
+ * Every handler has the same shape: check the parameters, build the
+ * canonical cache key, answer from the response cache (or 304) when it
+ * can, else pin the snapshot of the request's data version, call agg_*,
+ * serialise with the block writers below, and reply.  The response shapes
+ * are fixed in docs/API.md.
+ */
+#include "agg.h"
+#include "api.h"
+#include "app.h"
+#include "buf.h"
+#include "date.h"
+#include "jsonx.h"
+#include "snap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEARCH_MAX_LIMIT 1000
+#define SEARCH_MAX_QUERY 200
+
+/* ---- request context ---- */
+
+struct actx {
+	struct api_range rg;
+	struct agg_range ar;
+	struct buf key;           /* canonical request: the cache key */
+	struct snap_ref *ref;     /* pinned snapshot, released by finish() */
+	const struct snap *s;
+};
+
+static struct agg_range agg_range_of(const struct api_range *rg)
+{
+	struct agg_range ar = { rg->from, rg->to, rg->as_of, AGG_WEEK };
+	ar.bucket = rg->bucket == API_DAY ? AGG_DAY : rg->bucket == API_MONTH ? AGG_MONTH : AGG_WEEK;
+	return ar;
+}
+
+/*
+ * Check the parameters against `allowed` and parse the range; start the
+ * cache key with `route` and the range.  0, or -1 with the problem
+ * recorded (reply with http_reply_problem()).
+ */
+static int parse(struct http_req *r, struct actx *c, const char *route,
+		 const char *const *allowed, int with_bucket)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = (struct buf)BUF_INIT;
+	if (http_params_allowed(r, allowed) || api_parse_range(r, "", with_bucket, &c->rg))
+		return -1;
+	c->ar = agg_range_of(&c->rg);
+	buf_addstr(&c->key, route);
+	api_range_key(&c->key, &c->rg);
+	return 0;
+}
+
+/*
+ * Answer from the cache when the key is fresh; else pin the snapshot.
+ * Returns 1 when a reply was queued (*res set; the context is released),
+ * 0 when the caller computes.
+ */
+static int load(struct http_req *r, struct actx *c, int *res)
+{
+	if (http_try_cached(r, c->key.data, res)) {
+		buf_release(&c->key);
+		return 1;
+	}
+	c->ref = app_snap_get(r->app, r->store, r->cfg, r->version);
+	if (!c->ref) {
+		buf_release(&c->key);
+		*res = http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
+		return 1;
+	}
+	c->s = c->ref->snap;
+	return 0;
+}
+
+/* Reply with root (cached under the key) and release the context. */
+static int finish(struct http_req *r, struct actx *c, json_t *root)
+{
+	int res = http_reply_json(r, root, c->key.data);
+	app_snap_put(r->app, c->ref);
+	buf_release(&c->key);
+	return res;
+}
+
+/* Release the context and send the recorded problem. */
+static int fail(struct http_req *r, struct actx *c)
+{
+	app_snap_put(r->app, c->ref);
+	buf_release(&c->key);
+	return http_reply_problem(r);
+}
+
+/* ---- blocks (docs/API.md) ---- */
+
+static json_t *count(int64_t n)
+{
+	return json_integer((json_int_t)n);
+}
+
+/* lead_time: {n, mean, p50, p90, min, max} */
+static json_t *lead_time_json(const struct agg_dist *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "n", count(d->n));
+	json_object_set_new(o, "mean", jx_num3(d->mean));
+	json_object_set_new(o, "p50", jx_num3(d->p50));
+	json_object_set_new(o, "p90", jx_num3(d->p90));
+	json_object_set_new(o, "min", jx_num3(d->min));
+	json_object_set_new(o, "max", jx_num3(d->max));
+	return o;
+}
+
+/* dist: {n, mean, p50, p90} */
+static json_t *dist_json(const struct agg_dist *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "n", count(d->n));
+	json_object_set_new(o, "mean", jx_num3(d->mean));
+	json_object_set_new(o, "p50", jx_num3(d->p50));
+	json_object_set_new(o, "p90", jx_num3(d->p90));
+	return o;
+}
+
+/* box: {n, min, q1, median, q3, max} */
+static json_t *box_json(const struct agg_dist *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "n", count(d->n));
+	json_object_set_new(o, "min", jx_num3(d->min));
+	json_object_set_new(o, "q1", jx_num3(d->q1));
+	json_object_set_new(o, "median", jx_num3(d->p50));
+	json_object_set_new(o, "q3", jx_num3(d->q3));
+	json_object_set_new(o, "max", jx_num3(d->max));
+	return o;
+}
+
+/* Add the metrics keys to o; workload_share only when with_share. */
+static void metrics_into(json_t *o, const struct agg_metrics *m, int with_share)
+{
+	json_object_set_new(o, "opened", count(m->opened));
+	json_object_set_new(o, "closed", count(m->closed));
+	json_object_set_new(o, "backlog_end", count(m->backlog_end));
+	json_object_set_new(o, "avg_open", jx_num3(m->avg_open));
+	json_object_set_new(o, "lead_time", lead_time_json(&m->lead_time));
+	json_object_set_new(o, "sla_hit_rate", jx_num3(m->sla_hit_rate));
+	json_object_set_new(o, "closes_per_week", jx_num3(m->closes_per_week));
+	if (with_share)
+		json_object_set_new(o, "workload_share", jx_num3(m->workload_share));
+}
+
+static json_t *metrics_json(const struct agg_metrics *m, int with_share)
+{
+	json_t *o = json_object();
+	metrics_into(o, m, with_share);
+	return o;
+}
+
+static void span_into(json_t *o, const struct agg_span *b)
+{
+	json_object_set_new(o, "start", jx_date(b->start));
+	json_object_set_new(o, "end", jx_date(b->end));
+}
+
+/* [{start, end, ...metrics}] of one group of a table */
+static json_t *series_json(const struct agg_table *t, const struct agg_group *g, int with_share)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		json_t *o = json_object();
+		span_into(o, &t->buckets[i]);
+		metrics_into(o, &g->series[i], with_share);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* {name, position, sla_days} of department k */
+static json_t *dept_head(const struct snap *s, int k)
+{
+	return json_pack("{s:s,s:i,s:i}", "name", s->depts[k].name, "position", k + 1, "sla_days",
+			 s->depts[k].sla_days);
+}
+
+static json_t *emp_id(const struct snap *s, int e)
+{
+	return json_integer((json_int_t)s->emps[e].store_id);
+}
+
+/* ---- overview ---- */
+
+struct kpis {
+	int64_t backlog;
+	double lead_time_p50, sla_hit_rate, closes_per_week, end_to_end_p50;
+};
+
+static void kpis_of(const struct agg_table *t, const struct agg_e2e *e, struct kpis *k)
+{
+	k->backlog = 0;
+	for (size_t i = 0; i < t->ngroups; i++)
+		k->backlog += t->groups[i].totals.backlog_end;
+	k->lead_time_p50 = t->all->totals.lead_time.p50;
+	k->sla_hit_rate = t->all->totals.sla_hit_rate;
+	k->closes_per_week = t->all->totals.closes_per_week;
+	k->end_to_end_p50 = e->totals.p50;
+}
+
+static json_t *kpis_json(const struct kpis *k)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "backlog", count(k->backlog));
+	json_object_set_new(o, "lead_time_p50", jx_num3(k->lead_time_p50));
+	json_object_set_new(o, "sla_hit_rate", jx_num3(k->sla_hit_rate));
+	json_object_set_new(o, "closes_per_week", jx_num3(k->closes_per_week));
+	json_object_set_new(o, "end_to_end_p50", jx_num3(k->end_to_end_p50));
+	return o;
+}
+
+/* The KPIs over the period of equal length just before the range (with
+ * its from/to); null values when that period starts before DATE_MIN. */
+static json_t *previous_kpis(const struct snap *s, const struct agg_range *ar)
+{
+	int32_t len = ar->to - ar->from + 1;
+	struct agg_range prev = { ar->from - len, ar->from - 1, ar->as_of, AGG_MONTH };
+	struct kpis k = { 0, NAN, NAN, NAN, NAN };
+	json_t *o;
+	if (agg_range_valid(&prev)) {
+		struct agg_table *t = agg_table_departments(s, &prev);
+		struct agg_e2e *e = agg_end_to_end(s, &prev);
+		kpis_of(t, e, &k);
+		agg_table_free(t);
+		agg_e2e_free(e);
+		o = kpis_json(&k);
+	} else {
+		o = kpis_json(&k);
+		json_object_set_new(o, "backlog", json_null());
+	}
+	json_object_set_new(o, "from", jx_date(agg_range_valid(&prev) ? prev.from : DATE_NONE));
+	json_object_set_new(o, "to", jx_date(agg_range_valid(&prev) ? prev.to : DATE_NONE));
+	return o;
+}
+
+static json_t *end_to_end_json(const struct agg_e2e *e, int32_t from)
+{
+	json_t *series = json_array(), *rolling = json_array();
+	for (size_t i = 0; i < e->nbuckets; i++) {
+		json_t *o = dist_json(&e->series[i]);
+		span_into(o, &e->buckets[i]);
+		json_array_append_new(series, o);
+	}
+	for (size_t i = 0; i < e->ndays; i++)
+		json_array_append_new(rolling, json_pack("{s:o,s:o}", "date", jx_date(from + (int32_t)i),
+							 "mean", jx_num3(e->rolling[i])));
+	return json_pack("{s:o,s:o,s:o}", "totals", dist_json(&e->totals), "series", series,
+			 "rolling_28d", rolling);
+}
+
+int api_overview(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", "bucket", NULL };
+	struct actx c;
+	int res;
+	if (parse(r, &c, "overview", allowed, 1))
+		return fail(r, &c);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	struct agg_table *t = agg_table_departments(s, &c.ar);
+	struct agg_e2e *e = agg_end_to_end(s, &c.ar);
+	int64_t *wd = calloc(s->ndepts * 7 + 1, sizeof(*wd));
+	if (!t || !e || !wd)
+		abort();
+	agg_weekday_profile(s, &c.ar, wd);
+
+	struct kpis k;
+	kpis_of(t, e, &k);
+	json_t *kp = kpis_json(&k);
+	json_object_set_new(kp, "previous", previous_kpis(s, &c.ar));
+
+	json_t *depts = json_array(), *profile = json_array();
+	for (size_t i = 0; i < t->ngroups; i++) {
+		const struct agg_group *g = &t->groups[i];
+		json_t *o = dept_head(s, g->dept);
+		json_object_set_new(o, "totals", metrics_json(&g->totals, 0));
+		json_object_set_new(o, "series", series_json(t, g, 0));
+		json_array_append_new(depts, o);
+	}
+	for (size_t d = 0; d < s->ndepts; d++) {
+		json_t *days = json_array();
+		for (int w = 0; w < 7; w++)
+			json_array_append_new(days, count(wd[d * 7 + (size_t)w]));
+		json_array_append_new(profile, json_pack("{s:s,s:o}", "department", s->depts[d].name,
+							 "opened", days));
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "kpis", kp);
+	json_object_set_new(root, "departments", depts);
+	json_object_set_new(root, "end_to_end", end_to_end_json(e, c.ar.from));
+	json_object_set_new(root, "weekday_profile", profile);
+	agg_table_free(t);
+	agg_e2e_free(e);
+	free(wd);
+	return finish(r, &c, root);
+}
+
+/* ---- department ---- */
+
+static json_t *flags_json(const struct agg_group *g)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < g->nflags; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "rule", g->flags[i].rule, "value",
+						   jx_num3(g->flags[i].value), "limit",
+						   jx_num3(g->flags[i].limit)));
+	return a;
+}
+
+static json_t *scores_json(const struct agg_group *g)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < AGG_NSCORES; i++)
+		json_object_set_new(o, agg_score_names[i], jx_num3(g->score[i]));
+	return o;
+}
+
+int api_department(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", "bucket", NULL };
+	struct actx c;
+	int res;
+	if (parse(r, &c, "department", allowed, 1))
+		return fail(r, &c);
+	buf_addch(&c.key, '|');
+	buf_addstr(&c.key, r->arg);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	int dept = snap_dept_find(s, r->arg);
+	if (dept < 0) {
+		http_problem(r, 404, "not_found", "name", "no department '%.80s' in the pipeline",
+			     r->arg);
+		return fail(r, &c);
+	}
+	struct agg_table *t = agg_table_department(s, &c.ar, dept);
+	if (!t)
+		abort();
+	const struct config *cfg = r->cfg;
+	struct agg_thresholds th = { cfg->p50_ratio, cfg->min_sla_hit_rate, cfg->max_avg_open };
+	agg_table_evaluate(t, &th);
+
+	json_t *d = dept_head(s, dept);
+	json_object_set_new(d, "totals", metrics_json(&t->groups[0].totals, 0));
+	json_object_set_new(d, "series", series_json(t, &t->groups[0], 0));
+	json_t *emps = json_array();
+	for (size_t i = 1; i < t->ngroups; i++) {
+		const struct agg_group *g = &t->groups[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "id", emp_id(s, g->emp));
+		json_object_set_new(o, "name", json_string(s->emps[g->emp].name));
+		json_object_set_new(o, "totals", metrics_json(&g->totals, 1));
+		json_object_set_new(o, "series", series_json(t, g, 1));
+		json_object_set_new(o, "flags", flags_json(g));
+		json_object_set_new(o, "scores", scores_json(g));
+		json_object_set_new(o, "box", box_json(&g->totals.lead_time));
+		json_array_append_new(emps, o);
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "department", d);
+	json_object_set_new(root, "thresholds",
+			    json_pack("{s:o,s:o,s:o}", "p50_ratio", jx_num3(th.p50_ratio),
+				      "min_sla_hit_rate", jx_num3(th.min_sla_hit_rate),
+				      "max_avg_open", jx_num3(th.max_avg_open)));
+	json_object_set_new(root, "employees", emps);
+	agg_table_free(t);
+	return finish(r, &c, root);
+}
+
+/* ---- employee ---- */
+
+/* The employee id of the path: digits only, positive. */
+static int parse_emp_id(struct http_req *r, int64_t *out)
+{
+	const char *p = r->arg;
+	char *end;
+	errno = 0;
+	long long v = strtoll(p, &end, 10);
+	if (*p < '0' || *p > '9' || *end || errno || v <= 0)
+		return http_problem(r, 404, "not_found", "id",
+				    "no employee '%.40s' (ids are positive whole numbers; see /api/v1/meta)",
+				    p);
+	*out = v;
+	return 0;
+}
+
+int api_employee(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", "bucket", NULL };
+	struct actx c;
+	int res;
+	int64_t id = 0;
+	if (parse(r, &c, "employee", allowed, 1) || parse_emp_id(r, &id))
+		return fail(r, &c);
+	buf_addf(&c.key, "|%lld", (long long)id);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	int emp = snap_emp_find(s, id);
+	if (emp < 0) {
+		http_problem(r, 404, "not_found", "id", "no employee with id %lld", (long long)id);
+		return fail(r, &c);
+	}
+	int dept = s->emps[emp].dept;
+	struct agg_table *t = agg_table_employee(s, &c.ar, emp);
+	struct agg_range days = c.ar;
+	days.bucket = AGG_DAY;
+	struct agg_table *daily = c.ar.bucket == AGG_DAY ? t : agg_table_employee(s, &days, emp);
+	if (!t || !daily)
+		abort();
+	const struct agg_group *dg = &t->groups[0], *eg = &t->groups[1];
+
+	json_t *dl = json_array();
+	for (size_t i = 0; i < daily->nbuckets; i++) {
+		const struct agg_metrics *m = &daily->groups[1].series[i];
+		json_array_append_new(dl, json_pack("{s:o,s:o,s:o,s:o}", "date",
+						    jx_date(daily->buckets[i].start), "open",
+						    count(m->backlog_end), "initiated", count(m->opened),
+						    "closed", count(m->closed)));
+	}
+	struct agg_hist_bin *bins = NULL;
+	long nbins = agg_histogram(s, &c.ar, dept, emp, &bins);
+	json_t *hist = json_array();
+	for (long i = 0; i < nbins; i++)
+		json_array_append_new(hist, json_pack("{s:i,s:o}", "days", (int)bins[i].days, "count",
+						      count(bins[i].count)));
+	free(bins);
+	struct agg_trend tr;
+	agg_trend(s, &c.ar, dept, emp, &tr);
+
+	json_t *department = json_object();
+	json_object_set_new(department, "name", json_string(s->depts[dept].name));
+	json_object_set_new(department, "sla_days", json_integer(s->depts[dept].sla_days));
+	json_object_set_new(department, "totals", metrics_json(&dg->totals, 0));
+	json_object_set_new(department, "series", series_json(t, dg, 0));
+
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "employee",
+			    json_pack("{s:o,s:s,s:s}", "id", emp_id(s, emp), "name", s->emps[emp].name,
+				      "department", s->depts[dept].name));
+	json_object_set_new(root, "totals", metrics_json(&eg->totals, 1));
+	json_object_set_new(root, "series", series_json(t, eg, 1));
+	json_object_set_new(root, "daily", dl);
+	json_object_set_new(root, "histogram", hist);
+	json_object_set_new(root, "box", box_json(&eg->totals.lead_time));
+	json_object_set_new(root, "trend",
+			    json_pack("{s:o,s:o,s:o,s:o}", "n", count(tr.n), "slope_per_week",
+				      jx_num3(tr.slope_per_week), "intercept", jx_num3(tr.intercept),
+				      "r2", jx_num3(tr.r2)));
+	json_object_set_new(root, "department", department);
+	if (daily != t)
+		agg_table_free(daily);
+	agg_table_free(t);
+	return finish(r, &c, root);
+}
+
+/* ---- stages ---- */
+
+int api_stages(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", "bucket", NULL };
+	struct actx c;
+	int res;
+	if (parse(r, &c, "stages", allowed, 1))
+		return fail(r, &c);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	struct agg_stages *st = agg_stages(s, &c.ar);
+	if (!st)
+		abort();
+	json_t *depts = json_array();
+	for (size_t k = 0; k < st->ndepts; k++) {
+		const struct agg_stage_dept *d = &st->depts[k];
+		json_t *o = dept_head(s, (int)k);
+		json_object_set_new(o, "stage", dist_json(&d->stage));
+		json_object_set_new(o, "wait", k ? dist_json(&d->wait) : json_null());
+		json_object_set_new(o, "p50_share", jx_num3(d->p50_share));
+		json_t *series = json_array();
+		for (size_t i = 0; i < st->nbuckets; i++) {
+			json_t *b = json_object();
+			span_into(b, &st->buckets[i]);
+			json_object_set_new(b, "stage", dist_json(&d->stage_series[i]));
+			json_object_set_new(b, "wait", k ? dist_json(&d->wait_series[i]) : json_null());
+			json_array_append_new(series, b);
+		}
+		json_object_set_new(o, "series", series);
+		json_array_append_new(depts, o);
+	}
+	json_t *bn = json_null();
+	if (st->bottleneck >= 0) {
+		const struct agg_stage_dept *d = &st->depts[st->bottleneck];
+		bn = json_pack("{s:s,s:o,s:o}", "department", s->depts[st->bottleneck].name, "p50",
+			       jx_num3(d->stage.p50), "share", jx_num3(d->p50_share));
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "departments", depts);
+	json_object_set_new(root, "bottleneck", bn);
+	agg_stages_free(st);
+	return finish(r, &c, root);
+}
+
+/* ---- creators ---- */
+
+int api_creators(struct http_req *r)
+{
+	static const char *const allowed[] = { "q", "limit", "from", "to", NULL };
+	struct actx c;
+	int res;
+	long limit;
+	if (parse(r, &c, "creators", allowed, 0) ||
+	    api_parse_long(r, "limit", 20, 1, SEARCH_MAX_LIMIT, &limit))
+		return fail(r, &c);
+	const char *q = http_param(r, "q");
+	if (!q)
+		q = "";
+	size_t qlen = strlen(q);
+	if (qlen > SEARCH_MAX_QUERY) {
+		http_problem(r, 400, "bad_param", "q", "q: %zu bytes is too long (at most %d)", qlen,
+			     SEARCH_MAX_QUERY);
+		return fail(r, &c);
+	}
+	buf_addf(&c.key, "|%ld|", limit);
+	buf_add(&c.key, q, qlen);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	struct agg_creator_hit *hits = calloc((size_t)limit, sizeof(*hits));
+	if (!hits)
+		abort();
+	size_t total = 0;
+	size_t n = agg_creator_search(s, q, c.rg.as_of, (size_t)limit, hits, &total);
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o}", "name",
+						   s->creator_name[hits[i].creator], "tickets",
+						   count(hits[i].tickets), "first_opened",
+						   jx_date(hits[i].first_opened), "last_activity",
+						   jx_date(hits[i].last_activity)));
+	free(hits);
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
+	json_object_set_new(root, "q", json_stringn(q, qlen));
+	json_object_set_new(root, "total", json_integer((json_int_t)total));
+	json_object_set_new(root, "creators", a);
+	return finish(r, &c, root);
+}
+
+int api_creator(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", NULL };
+	struct actx c;
+	int res;
+	if (parse(r, &c, "creator", allowed, 0))
+		return fail(r, &c);
+	buf_addch(&c.key, '|');
+	buf_addstr(&c.key, r->arg);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	int cr = snap_creator_find(s, r->arg);
+	struct agg_timeline *tl = cr < 0 ? NULL : agg_timeline(s, cr, c.rg.as_of);
+	if (!tl || !tl->ntickets) {
+		agg_timeline_free(tl);
+		http_problem(r, 404, "not_found", "name", "no creator named '%.80s' (as of as_of)",
+			     r->arg);
+		return fail(r, &c);
+	}
+	json_t *tickets = json_array(), *stages = json_array();
+	for (size_t i = 0; i < tl->ntickets; i++) {
+		const struct agg_tl_ticket *t = &tl->tickets[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "ticket_id", json_string(s->ticket_id[t->ticket]));
+		json_object_set_new(o, "department", json_string(s->depts[t->dept].name));
+		json_object_set_new(o, "employee", json_string(s->emps[t->emp].name));
+		json_object_set_new(o, "employee_id", emp_id(s, t->emp));
+		json_object_set_new(o, "opened_on", jx_date(t->opened));
+		json_object_set_new(o, "closed_on", jx_date(t->closed));
+		json_array_append_new(tickets, o);
+	}
+	for (size_t i = 0; i < tl->nstages; i++) {
+		const struct agg_tl_stage *st = &tl->stages[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "department", json_string(s->depts[st->dept].name));
+		json_object_set_new(o, "start", jx_date(st->start));
+		json_object_set_new(o, "end", jx_date(st->end));
+		json_object_set_new(o, "days", jx_num3(st->days));
+		json_object_set_new(o, "wait_before", jx_num3(st->wait_before));
+		json_object_set_new(o, "tickets", count((int64_t)st->ntickets));
+		json_array_append_new(stages, o);
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
+	json_object_set_new(root, "creator", json_string(s->creator_name[cr]));
+	json_object_set_new(root, "tickets", tickets);
+	json_object_set_new(root, "stages", stages);
+	json_object_set_new(root, "end_to_end",
+			    json_pack("{s:o,s:o}", "days", jx_num3(tl->end_to_end), "campaign_start",
+				      jx_date(tl->campaign_start)));
+	agg_timeline_free(tl);
+	return finish(r, &c, root);
+}
+
+/* ---- compare ---- */
+
+int api_compare(struct http_req *r)
+{
+	static const char *const allowed[] = { "a_from", "a_to", "b_from", "b_to", NULL };
+	struct actx c;
+	int res;
+	memset(&c, 0, sizeof(c));
+	c.key = (struct buf)BUF_INIT;
+	struct api_range a, b;
+	if (http_params_allowed(r, allowed) || api_parse_range(r, "b_", 0, &b))
+		return fail(r, &c);
+	if (!http_param(r, "a_from") && !http_param(r, "a_to")) {
+		int32_t len = b.to - b.from + 1;
+		a = b;
+		a.from = b.from - len;
+		a.to = b.from - 1;
+		if (a.from < date_from_ymd(1900, 1, 1)) {
+			http_problem(r, 400, "bad_param", "b_from",
+				     "b_from: the period before it starts before 1900; give a_from and a_to");
+			return fail(r, &c);
+		}
+	} else if (api_parse_range(r, "a_", 0, &a)) {
+		return fail(r, &c);
+	}
+	c.rg = b;
+	buf_addstr(&c.key, "compare");
+	api_range_key(&c.key, &a);
+	api_range_key(&c.key, &b);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	struct agg_range aa = agg_range_of(&a), bb = agg_range_of(&b);
+	struct agg_compare *cmp = agg_compare(s, &aa, &bb);
+	if (!cmp)
+		abort();
+	json_t *depts = json_array();
+	for (size_t k = 0; k < cmp->ndepts; k++) {
+		const struct agg_compare_dept *d = &cmp->depts[k];
+		const char *verdict = isnan(d->p_value) ? NULL
+				      : d->p_value < 0.05 ? "likely a real change"
+							   : "could be chance";
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(s->depts[k].name));
+		json_object_set_new(o, "a", lead_time_json(&d->a));
+		json_object_set_new(o, "b", lead_time_json(&d->b));
+		json_object_set_new(o, "change", json_pack("{s:o,s:o}", "p50", jx_num3(d->change_p50),
+							   "mean", jx_num3(d->change_mean)));
+		/* p-values can be tiny: 4 significant digits rather than 3
+		 * decimals, so 0.0004 does not read as 0 */
+		json_object_set_new(o, "p_value", jx_sig4(d->p_value));
+		json_object_set_new(o, "verdict", verdict ? json_string(verdict) : json_null());
+		json_array_append_new(depts, o);
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "a", api_range_json(&a, 0));
+	json_object_set_new(root, "b", api_range_json(&b, 0));
+	json_object_set_new(root, "departments", depts);
+	agg_compare_free(cmp);
+	return finish(r, &c, root);
+}
+
+/* ---- leaderboard ---- */
+
+static json_t *lb_period_json(const struct snap *s, const struct agg_lb_period *p, size_t ndepts)
+{
+	json_t *depts = json_array();
+	for (size_t k = 0; k < ndepts; k++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(s->depts[k].name));
+		for (int b = 0; b < AGG_LB_NBOARDS; b++) {
+			json_t *a = json_array();
+			for (size_t i = 0; i < p->depts[k].n[b]; i++) {
+				const struct agg_lb_entry *e = &p->depts[k].board[b][i];
+				json_array_append_new(a, json_pack("{s:o,s:s,s:o,s:o}", "id",
+								   emp_id(s, e->emp), "name",
+								   s->emps[e->emp].name, "value",
+								   jx_num3(e->value), "closed",
+								   count(e->closed)));
+			}
+			json_object_set_new(o, agg_lb_names[b], a);
+		}
+		json_array_append_new(depts, o);
+	}
+	return json_pack("{s:o,s:o,s:o}", "start", jx_date(p->start), "end", jx_date(p->end),
+			 "departments", depts);
+}
+
+int api_leaderboard(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", NULL };
+	struct actx c;
+	int res;
+	if (parse(r, &c, "leaderboard", allowed, 0))
+		return fail(r, &c);
+	const struct config *cfg = r->cfg;
+	buf_addf(&c.key, "|%d|%d", cfg->lb_size, cfg->lb_min_closed);
+	if (load(r, &c, &res))
+		return res;
+	const struct snap *s = c.s;
+	struct agg_leaderboard *lb =
+		agg_leaderboard(s, c.rg.as_of, (size_t)cfg->lb_size, cfg->lb_min_closed);
+	if (!lb)
+		abort();
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
+	json_object_set_new(root, "as_of", jx_date(c.rg.as_of));
+	json_object_set_new(root, "size", json_integer(cfg->lb_size));
+	json_object_set_new(root, "min_closed", json_integer(cfg->lb_min_closed));
+	json_object_set_new(root, "day", lb_period_json(s, &lb->day, lb->ndepts));
+	json_object_set_new(root, "week", lb_period_json(s, &lb->week, lb->ndepts));
+	agg_leaderboard_free(lb);
+	return finish(r, &c, root);
+}
