@@ -464,7 +464,9 @@ static int cmd_serve(int argc, char **argv, int first)
 		return rc;
 	if (port >= 0)
 		cfg.port = (int)port;
-	log_set_prefix(1);
+	/* the daemon's log goes to journald, docker or a file: level prefixes
+	 * (sd-daemon(3)); a person at a terminal reads plain lines */
+	log_set_prefix(!isatty(STDERR_FILENO));
 
 	/* signals are taken synchronously by this thread; workers never see them */
 	sigset_t sigs;
