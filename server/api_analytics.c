@@ -77,6 +77,9 @@ static int load(struct http_req *r, struct actx *c, int *res)
 		return 1;
 	}
 	c->s = c->ref->snap;
+	/* a build of a newer version is running and we got the previous
+	 * snapshot: the reply is that version's (cache key and ETag) */
+	r->version = c->ref->version;
 	return 0;
 }
 

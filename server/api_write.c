@@ -61,6 +61,14 @@ static int check_request(struct http_req *r, const char *const *types)
 }
 
 /* The reply of a finished import: 200 with counts, or 422 with problems. */
+/* After a commit, still holding the writer: build the snapshot of the new
+ * data so that the writer pays for it, not the next reader (app_snap.c). */
+static void refresh_snapshot(struct http_req *r, struct store *st, int64_t data_version)
+{
+	if (data_version >= 0)
+		app_snap_refresh(r->app, st, r->cfg, ((int64_t)r->config->gen << 40) | data_version);
+}
+
 static int import_reply(struct http_req *r, int rc, struct import_result *res, int64_t version)
 {
 	if (rc < 0)
@@ -116,6 +124,8 @@ int api_post_import(struct http_req *r)
 	struct import_result res;
 	int rc = import_csv(st, r->cfg, in, &res);
 	int64_t version = store_data_version(st);
+	if (rc == 0)
+		refresh_snapshot(r, st, version);
 	app_writer_put(r->app);
 	fclose(in);
 	if (rc == 0)
@@ -201,6 +211,8 @@ int api_post_tickets(struct http_req *r)
 		import_result_init(&res);
 	}
 	int64_t version = store_data_version(st);
+	if (rc == 0)
+		refresh_snapshot(r, st, version);
 	app_writer_put(r->app);
 	json_decref(root);
 	int ret = import_reply(r, rc, &res, version);
@@ -298,6 +310,8 @@ int api_aliases_route(struct http_req *r)
 	if (failed)
 		store_rollback(st);
 	int64_t version = store_data_version(st);
+	if (!failed)
+		refresh_snapshot(r, st, version);
 	app_writer_put(r->app);
 	size_t n = json_array_size(root);
 	json_decref(root);

@@ -77,10 +77,19 @@ void app_writer_put(struct app *app);
 /* The read connection of the calling thread (assigned on first use). */
 struct store *app_reader(struct app *app);
 
-/* The snapshot for data version `version` (building it when it is newer
- * than the current one); NULL on error.  Hand it back with app_snap_put(). */
+/*
+ * A snapshot for request version `version` (config generation << 40 | data
+ * version): the current one when it is that recent; else this thread
+ * builds it, unless another thread is building one, in which case the
+ * previous snapshot is returned (ref->version says which: key the reply by
+ * it).  NULL on error.  Hand it back with app_snap_put().
+ */
 struct snap_ref *app_snap_get(struct app *app, struct store *st, const struct config *cfg,
 			      int64_t version);
+/* Build and publish the snapshot of `version` now (start-up, after a
+ * write), waiting for a build in progress.  0 or -1 (logged). */
+int app_snap_refresh(struct app *app, struct store *st, const struct config *cfg,
+		     int64_t version);
 void app_snap_put(struct app *app, struct snap_ref *ref);
 /* Let go of the current snapshot (at shutdown, before app_release()). */
 void app_snap_drop(struct app *app);

@@ -488,8 +488,16 @@ static int cmd_serve(int argc, char **argv, int first)
 	struct http_server *srv = NULL;
 	int ret = CLI_FAIL;
 	unsigned bound = 0;
-	if (app_init(&app, &cfg, threads + 1) == 0)
+	if (app_init(&app, &cfg, threads + 1) == 0) {
+		/* the first page must not pay for the snapshot: build it before
+		 * serving (no worker runs yet, so readers[0] is ours) */
+		struct store *st = app.readers[0];
+		int64_t dv = store_data_version(st);
+		if (dv >= 0)
+			app_snap_refresh(&app, st, &app.config->cfg,
+					 ((int64_t)app.config->gen << 40) | dv);
 		srv = http_start(&app, api_routes, threads, &bound);
+	}
 	if (srv) {
 		char d[DATE_LEN + 1];
 		log_info("leadtimed %s serving %s on http://%s:%u/ (%u threads, as_of %s%s)",
