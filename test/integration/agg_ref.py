@@ -190,3 +190,505 @@ def close(a, b, tol=6e-4):
     if a is None or b is None:
         return a is None and b is None
     return abs(a - b) <= tol
+
+
+# ---------------------------------------------------------------------------
+# Extensions for the API tests (docs/API.md shapes, docs/ANALYTICS.md
+# readings).  Still brute force: rows are materialised day by day with
+# pit_rows() and scanned; the helpers below only index them by day so a
+# 90-day range with day buckets stays quick in Python.
+
+def iso(d):
+    return None if d is None else d.isoformat()
+
+
+def days_of(start, end):
+    d = start
+    while d <= end:
+        yield d
+        d += DAY
+
+
+def by_day(rows):
+    out = {}
+    for r in rows:
+        out.setdefault(r["d"], []).append(r)
+    return out
+
+
+def rows_in(index, start, end):
+    rs = []
+    for d in days_of(start, end):
+        rs.extend(index.get(d, ()))
+    return rs
+
+
+def lead_block(values):
+    """docs/API.md lead_time block: {n, mean, p50, p90, min, max}."""
+    return stats(values)
+
+
+def box(values):
+    """docs/API.md box: {n, min, q1, median, q3, max} (percentile_cont)."""
+    v = sorted(values)
+    if not v:
+        return {"n": 0, "min": None, "q1": None, "median": None, "q3": None, "max": None}
+    return {"n": len(v), "min": v[0], "q1": pct(v, 0.25), "median": pct(v, 0.5),
+            "q3": pct(v, 0.75), "max": v[-1]}
+
+
+def dist(values):
+    """docs/API.md dist: {n, mean, p50, p90}."""
+    return e2e_block(values)
+
+
+def histogram(values):
+    counts = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return [{"days": k, "count": counts[k]} for k in sorted(counts)]
+
+
+def public(m, share=False):
+    """A metrics() block as the API writes it (workload_share when asked)."""
+    out = {k: m[k] for k in ("opened", "closed", "backlog_end", "avg_open", "lead_time",
+                             "sla_hit_rate", "closes_per_week")}
+    if share:
+        out["workload_share"] = m.get("workload_share")
+    return out
+
+
+def share(part, whole):
+    """workload_share: Σ is_open of the employee ÷ Σ is_open of the department
+    (null when the department has no open row: 0/0)."""
+    return None if whole == 0 else part / whole
+
+
+def score(values, sense):
+    """Relative shading (SPEC §3, docs/ANALYTICS.md): z over the non-null
+    values with the population sd, times sense, clamped to [-1, 1]; 0 when
+    all values are equal; null for a null value.  values: {key: v|None}."""
+    vals = [v for v in values.values() if v is not None]
+    out = {}
+    if not vals:
+        return {k: None for k in values}
+    mean = sum(vals) / len(vals)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / len(vals))
+    same = len(set(vals)) == 1
+    for k, v in values.items():
+        if v is None:
+            out[k] = None
+        elif same or sd == 0:
+            out[k] = 0.0
+        else:
+            out[k] = max(-1.0, min(1.0, sense * (v - mean) / sd))
+    return out
+
+
+def flags(totals, dept_p50, th):
+    """Threshold flags over an employee's totals (strict comparisons; null
+    values raise none).  th: {p50_ratio, min_sla_hit_rate, max_avg_open}."""
+    out = []
+    p50 = totals["lead_time"]["p50"]
+    if p50 is not None and dept_p50 is not None and p50 > th["p50_ratio"] * dept_p50:
+        out.append({"rule": "p50_ratio", "value": p50, "limit": th["p50_ratio"] * dept_p50})
+    hit = totals["sla_hit_rate"]
+    if hit is not None and hit < th["min_sla_hit_rate"]:
+        out.append({"rule": "min_sla_hit_rate", "value": hit, "limit": th["min_sla_hit_rate"]})
+    if totals["avg_open"] > th["max_avg_open"]:
+        out.append({"rule": "max_avg_open", "value": totals["avg_open"], "limit": th["max_avg_open"]})
+    return out
+
+
+def ascii_fold(s):
+    """ASCII case folding on the UTF-8 bytes (bytes beyond ASCII unchanged)."""
+    return bytes(b + 32 if 65 <= b <= 90 else b for b in s.encode("utf-8"))
+
+
+def visible(tickets, as_of):
+    """The tickets that have rows at all (opened on or before as_of), with a
+    close after as_of read as no close (docs/ANALYTICS.md: it is open)."""
+    out = []
+    for t in tickets:
+        if t["opened"] > as_of:
+            continue
+        if t["closed"] is not None and t["closed"] > as_of:
+            t = dict(t, closed=None)
+        out.append(t)
+    return out
+
+
+class Ref:
+    """Every aggregate of SPEC §3 for one data set.
+
+    tickets: dicts (ticket_id, creator, employee, employee_id, department,
+    opened, closed); depts: [(name, sla_days)] in pipeline order."""
+
+    def __init__(self, tickets, depts, as_of, thresholds, lb_size, lb_min):
+        self.all = tickets
+        self.depts = depts
+        self.sla = dict(depts)
+        self.pos = {name: i for i, (name, _) in enumerate(depts)}
+        self.as_of = as_of
+        self.th = thresholds
+        self.lb_size, self.lb_min = lb_size, lb_min
+        self.vis = visible(tickets, as_of)
+        self.sla_of = lambda r: self.sla[r["t"]["department"]]
+        self._rows = {}
+        self._e2e = None
+        self._stage_events = None
+
+    # -- ranges
+    def eff(self, frm, to):
+        return frm, min(to, self.as_of)
+
+    def rows(self, frm, to):
+        key = (frm, to)
+        if key not in self._rows:
+            self._rows[key] = pit_rows(self.all, self.as_of, frm, to)
+        return self._rows[key]
+
+    def group_index(self, frm, to, key):
+        """{group: {day: [rows]}} for key(ticket)."""
+        out = {}
+        for r in self.rows(frm, to):
+            out.setdefault(key(r["t"]), {}).setdefault(r["d"], []).append(r)
+        return out
+
+    @staticmethod
+    def block(index, start, end, sla_of):
+        return metrics(rows_in(index, start, end), start, end, sla_of)
+
+    def table(self, frm, to, bucket, key):
+        """{group: (totals, [series items])} with open_sum kept for shares."""
+        frm, to = self.eff(frm, to)
+        idx = self.group_index(frm, to, key)
+        bks = buckets(frm, to, bucket)
+        out = {}
+        for g, index in idx.items():
+            tot = self.block(index, frm, to, self.sla_of)
+            ser = []
+            for s, e in bks:
+                m = self.block(index, s, e, self.sla_of)
+                m["start"], m["end"] = iso(s), iso(e)
+                ser.append(m)
+            out[g] = (tot, ser)
+        return out
+
+    def empty_group(self, frm, to, bucket):
+        frm, to = self.eff(frm, to)
+        tot = metrics([], frm, to, None)
+        ser = []
+        for s, e in buckets(frm, to, bucket):
+            m = metrics([], s, e, None)
+            m["start"], m["end"] = iso(s), iso(e)
+            ser.append(m)
+        return tot, ser
+
+    @staticmethod
+    def series_public(ser, share_with=None):
+        out = []
+        for i, m in enumerate(ser):
+            p = public(m)
+            if share_with is not None:
+                p["workload_share"] = share(m["open_sum"], share_with[i]["open_sum"])
+            p["start"], p["end"] = m["start"], m["end"]
+            out.append(p)
+        return out
+
+    # -- overview
+    def departments_block(self, frm, to, bucket):
+        tab = self.table(frm, to, bucket, lambda t: t["department"])
+        out = []
+        for i, (name, sla) in enumerate(self.depts):
+            tot, ser = tab.get(name) or self.empty_group(frm, to, bucket)
+            out.append({"name": name, "position": i + 1, "sla_days": sla,
+                        "totals": public(tot), "series": self.series_public(ser)})
+        return out
+
+    def e2e_values(self):
+        if self._e2e is None:
+            self._e2e = end_to_end(self.vis, [n for n, _ in self.depts])
+        return self._e2e
+
+    def end_to_end(self, frm, to, bucket):
+        frm, to = self.eff(frm, to)
+        vals = self.e2e_values()
+        series = []
+        for s, e in buckets(frm, to, bucket):
+            b = dist([v for d, v in vals if s <= d <= e])
+            b["start"], b["end"] = iso(s), iso(e)
+            series.append(b)
+        roll = [{"date": iso(d), "mean": m} for d, m in rolling_28(vals, frm, to)]
+        return {"totals": dist([v for d, v in vals if frm <= d <= to]),
+                "series": series, "rolling_28d": roll}
+
+    def kpis_of(self, frm, to):
+        rows = [r for r in self.rows(frm, to)]
+        closes = [r for r in rows if r["closed"]]
+        dtc = sorted(r["dtc"] for r in closes)
+        days = (to - frm).days + 1
+        e2e = sorted(v for d, v in self.e2e_values() if frm <= d <= to)
+        return {
+            "backlog": sum(r["open"] for r in rows if r["d"] == to),
+            "lead_time_p50": pct(dtc, 0.5),
+            "sla_hit_rate": (sum(1 for r in closes if r["dtc"] <= self.sla_of(r)) / len(closes)
+                             if closes else None),
+            "closes_per_week": len(closes) / (days / 7),
+            "end_to_end_p50": pct(e2e, 0.5),
+        }
+
+    def kpis(self, frm, to):
+        frm, to = self.eff(frm, to)
+        k = self.kpis_of(frm, to)
+        length = (to - frm).days + 1
+        pto = frm - DAY
+        pfrm = frm - dt.timedelta(days=length)
+        k["previous"] = self.kpis_of(pfrm, pto)
+        return k
+
+    def weekday(self, frm, to):
+        frm, to = self.eff(frm, to)
+        rows = self.rows(frm, to)
+        return [{"department": name,
+                 "opened": weekday_profile([r for r in rows if r["t"]["department"] == name])}
+                for name, _ in self.depts]
+
+    def overview(self, frm, to, bucket):
+        return {"kpis": self.kpis(frm, to),
+                "departments": self.departments_block(frm, to, bucket),
+                "end_to_end": self.end_to_end(frm, to, bucket),
+                "weekday_profile": self.weekday(frm, to)}
+
+    # -- one department
+    def department(self, name, frm, to, bucket, employees):
+        """employees: {employee_id: name} of the data set."""
+        frm_e, to_e = self.eff(frm, to)
+        dtab = self.table(frm, to, bucket, lambda t: t["department"])
+        dtot, dser = dtab.get(name) or self.empty_group(frm, to, bucket)
+        etab = self.table(frm, to, bucket,
+                          lambda t: t["employee_id"] if t["department"] == name else None)
+        etab.pop(None, None)
+        closes = {}
+        for r in self.rows(frm, to):
+            if r["closed"] and r["t"]["department"] == name:
+                closes.setdefault(r["t"]["employee_id"], []).append(r["dtc"])
+        ids = sorted(etab, key=lambda i: (employees[i].encode("utf-8"), i))
+        emps = []
+        for i in ids:
+            tot, ser = etab[i]
+            t = public(tot)
+            t["workload_share"] = share(tot["open_sum"], dtot["open_sum"])
+            emps.append({"id": i, "name": employees[i], "totals": t,
+                         "series": self.series_public(ser, dser),
+                         "flags": flags(t, dtot["lead_time"]["p50"], self.th),
+                         "box": box(closes.get(i, []))})
+        senses = {"lead_time_p50": (-1, lambda e: e["totals"]["lead_time"]["p50"]),
+                  "closed": (1, lambda e: e["totals"]["closed"]),
+                  "sla_hit_rate": (1, lambda e: e["totals"]["sla_hit_rate"]),
+                  "avg_open": (1, lambda e: e["totals"]["avg_open"])}
+        for e in emps:
+            e["scores"] = {}
+        for key, (sense, get) in senses.items():
+            sc = score({e["id"]: get(e) for e in emps}, sense)
+            for e in emps:
+                e["scores"][key] = sc[e["id"]]
+        return {"department": {"name": name, "position": self.pos[name] + 1,
+                               "sla_days": self.sla[name], "totals": public(dtot),
+                               "series": self.series_public(dser)},
+                "employees": emps}
+
+    # -- one employee
+    def employee(self, eid, ename, dept, frm, to, bucket):
+        frm_e, to_e = self.eff(frm, to)
+        etab = self.table(frm, to, bucket,
+                          lambda t: "e" if t["employee_id"] == eid else
+                          ("d" if t["department"] == dept else None))
+        dtab = self.table(frm, to, bucket, lambda t: t["department"])
+        dtot, dser = dtab.get(dept) or self.empty_group(frm, to, bucket)
+        tot, ser = etab.get("e") or self.empty_group(frm, to, bucket)
+        mine = [r for r in self.rows(frm, to) if r["t"]["employee_id"] == eid]
+        idx = by_day(mine)
+        daily = []
+        for d in days_of(frm_e, to_e):
+            rs = idx.get(d, ())
+            daily.append({"date": iso(d), "open": sum(r["open"] for r in rs),
+                          "initiated": sum(r["initiated"] for r in rs),
+                          "closed": sum(r["closed"] for r in rs)})
+        dtc = [r["dtc"] for r in mine if r["closed"]]
+        t = public(tot)
+        t["workload_share"] = share(tot["open_sum"], dtot["open_sum"])
+        return {"employee": {"id": eid, "name": ename, "department": dept},
+                "totals": t, "series": self.series_public(ser, dser),
+                "daily": daily, "histogram": histogram(dtc), "box": box(dtc),
+                "trend": trend(mine, frm_e),
+                "department": {"name": dept, "totals": public(dtot)}}
+
+    # -- stages
+    def stage_events(self):
+        """Per department: [(date, stage days)] and [(date, wait days)]
+        (docs/ANALYTICS.md: a stage exists once every ticket of the creator in
+        the department is closed, dated its latest close; the wait into k is
+        earliest opened in k − latest closed in k−1 when stage k−1 is
+        complete, dated the later of the two)."""
+        if self._stage_events is not None:
+            return self._stage_events
+        names = [n for n, _ in self.depts]
+        stage = {n: [] for n in names}
+        wait = {n: [] for n in names}
+        per = creator_firsts(self.vis, names)
+        for creator, bydept in per.items():
+            done = {}
+            for n in names:
+                ts = bydept.get(n)
+                if not ts:
+                    continue
+                start = min(t["opened"] for t in ts)
+                if all(t["closed"] is not None for t in ts):
+                    end = max(t["closed"] for t in ts)
+                    done[n] = end
+                    stage[n].append((end, (end - start).days))
+            for k in range(1, len(names)):
+                prev, cur = names[k - 1], names[k]
+                if prev in done and bydept.get(cur):
+                    start = min(t["opened"] for t in bydept[cur])
+                    wait[cur].append((max(start, done[prev]), (start - done[prev]).days))
+        self._stage_events = (stage, wait)
+        return self._stage_events
+
+    def stages(self, frm, to, bucket):
+        frm, to = self.eff(frm, to)
+        stage, wait = self.stage_events()
+        names = [n for n, _ in self.depts]
+        bks = buckets(frm, to, bucket)
+        out = []
+        for k, n in enumerate(names):
+            st = dist([v for d, v in stage[n] if frm <= d <= to])
+            wt = None if k == 0 else dist([v for d, v in wait[n] if frm <= d <= to])
+            ser = []
+            for s, e in bks:
+                ser.append({"start": iso(s), "end": iso(e),
+                            "stage": dist([v for d, v in stage[n] if s <= d <= e]),
+                            "wait": None if k == 0 else
+                            dist([v for d, v in wait[n] if s <= d <= e])})
+            out.append({"name": n, "position": k + 1, "stage": st, "wait": wt, "series": ser})
+        # p50_share over the end-to-end path: stages before the last, waits
+        # after the first (null p50s contribute nothing)
+        if len(out) == 1:
+            path = [out[0]["stage"]["p50"]]
+        else:
+            path = [o["stage"]["p50"] for o in out[:-1]] + [o["wait"]["p50"] for o in out[1:]]
+        denom = sum(v for v in path if v is not None)
+        best = None
+        for k, o in enumerate(out):
+            p50 = o["stage"]["p50"]
+            last = k == len(out) - 1 and len(out) > 1
+            if last or p50 is None or denom <= 0:
+                o["p50_share"] = None
+                continue
+            o["p50_share"] = p50 / denom
+            if best is None or o["p50_share"] > best["share"]:
+                best = {"department": o["name"], "p50": p50, "share": o["p50_share"]}
+        return {"departments": out, "bottleneck": best}
+
+    # -- creators
+    def creator_list(self):
+        per = {}
+        for t in self.vis:
+            per.setdefault(t["creator"], []).append(t)
+        out = []
+        for name in sorted(per, key=lambda s: s.encode("utf-8")):
+            ts = per[name]
+            acts = [t["opened"] for t in ts] + [t["closed"] for t in ts if t["closed"]]
+            out.append({"name": name, "tickets": len(ts),
+                        "first_opened": iso(min(t["opened"] for t in ts)),
+                        "last_activity": iso(max(acts))})
+        return out
+
+    def search(self, q, limit):
+        fq = ascii_fold(q or "")
+        hits = [c for c in self.creator_list() if fq in ascii_fold(c["name"])]
+        return {"q": q or "", "total": len(hits), "creators": hits[:limit]}
+
+    def timeline(self, name):
+        ts = [t for t in self.vis if t["creator"] == name]
+        if not ts:
+            return None
+        ts.sort(key=lambda t: (self.pos[t["department"]], t["opened"], t["ticket_id"].encode("utf-8")))
+        tickets = [{"ticket_id": t["ticket_id"], "department": t["department"],
+                    "employee": t["employee"], "employee_id": t["employee_id"],
+                    "opened_on": iso(t["opened"]), "closed_on": iso(t["closed"])} for t in ts]
+        names = [n for n, _ in self.depts]
+        stages = []
+        ends = {}
+        for k, n in enumerate(names):
+            mine = [t for t in ts if t["department"] == n]
+            if not mine:
+                continue
+            start = min(t["opened"] for t in mine)
+            end = None
+            if all(t["closed"] is not None for t in mine):
+                end = max(t["closed"] for t in mine)
+                ends[n] = end
+            wait = None
+            if k > 0 and ends.get(names[k - 1]) is not None:
+                wait = (start - ends[names[k - 1]]).days
+            stages.append({"department": n, "start": iso(start), "end": iso(end),
+                           "days": None if end is None else (end - start).days,
+                           "wait_before": wait})
+        first = [t["opened"] for t in ts if t["department"] == names[0]]
+        last = [t["opened"] for t in ts if t["department"] == names[-1]]
+        camp = min(last) if last else None
+        days = (camp - min(first)).days if (first and last) else None
+        return {"creator": name, "tickets": tickets, "stages": stages,
+                "end_to_end": {"days": days, "campaign_start": iso(camp)}}
+
+    # -- compare
+    def closes(self, frm, to, dept):
+        frm, to = self.eff(frm, to)
+        return [r["dtc"] for r in self.rows(frm, to) if r["closed"] and r["t"]["department"] == dept]
+
+    def compare(self, a, b):
+        out = []
+        for name, _ in self.depts:
+            va, vb = self.closes(a[0], a[1], name), self.closes(b[0], b[1], name)
+            la, lb = lead_block(va), lead_block(vb)
+            ch = {}
+            for k in ("p50", "mean"):
+                ch[k] = None if la[k] is None or lb[k] is None else lb[k] - la[k]
+            p = mann_whitney_p(va, vb)
+            verdict = None if p is None else ("likely a real change" if p < 0.05 else "could be chance")
+            out.append({"name": name, "a": la, "b": lb, "change": ch, "p_value": p, "verdict": verdict})
+        return out
+
+    # -- leaderboard
+    def board(self, start, end, names):
+        """names: {employee_id: name}."""
+        deps = []
+        for dname, _ in self.depts:
+            per = {}
+            for t in self.vis:
+                c = t["closed"]
+                if t["department"] == dname and c is not None and start <= c <= end:
+                    per.setdefault(t["employee_id"], []).append((c - t["opened"]).days)
+            def entry(i, value):
+                return {"id": i, "name": names[i], "value": value, "closed": len(per[i])}
+            nb = lambda i: names[i].encode("utf-8")
+            most = sorted(per, key=lambda i: (-len(per[i]), nb(i), i))
+            elig = [i for i in per if len(per[i]) >= max(self.lb_min, 1)]
+            p50 = {i: pct(sorted(per[i]), 0.5) for i in elig}
+            rate = {i: sum(1 for v in per[i] if v <= self.sla[dname]) / len(per[i]) for i in elig}
+            fast = sorted(elig, key=lambda i: (p50[i], nb(i), i))
+            best = sorted(elig, key=lambda i: (-rate[i], nb(i), i))
+            deps.append({"name": dname,
+                         "most_closed": [entry(i, len(per[i])) for i in most[:self.lb_size]],
+                         "fastest_p50": [entry(i, p50[i]) for i in fast[:self.lb_size]],
+                         "best_sla": [entry(i, rate[i]) for i in best[:self.lb_size]]})
+        return {"start": iso(start), "end": iso(end), "departments": deps}
+
+    def leaderboard(self, names):
+        day = self.as_of - DAY
+        monday = self.as_of - dt.timedelta(days=self.as_of.weekday())
+        return {"as_of": iso(self.as_of), "size": self.lb_size, "min_closed": self.lb_min,
+                "day": self.board(day, day, names),
+                "week": self.board(monday - dt.timedelta(days=7), monday - DAY, names)}
