@@ -225,8 +225,8 @@ class ApiCase(unittest.TestCase):
         return ""
 
     # -- HTTP
-    def request(self, path, headers=None, method="GET"):
-        conn = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=60)
+    def request(self, path, headers=None, method="GET", timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=timeout)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for k, v in (headers or {}).items():
@@ -662,6 +662,33 @@ class Gen2(Routes, ApiCase):
         cls.must(["generate", "--config", os.path.join(cls.dir, "config.ini"),
                   "--creators", 800, "--seed", 42, "--days", 500])
 
+    def test_concurrent_requests_agree(self):
+        """32 requests in parallel (8 routes × 4) give the bodies the same
+        requests give one at a time."""
+        paths = ["/api/v1/overview?bucket=day", "/api/v1/stages?bucket=month",
+                 "/api/v1/departments/" + seg("Plush Design & QA"), "/api/v1/employees/%d" % max(self.emps),
+                 "/api/v1/leaderboard", "/api/v1/creators?q=a&limit=1000",
+                 "/api/v1/compare", "/api/v1/pit?format=csv&from=2020-01-01&to=2020-03-01"]
+        serial = {p: self.request(p)[2] for p in paths}
+        results, errors = [], []
+
+        def worker(p):
+            try:
+                st, hdr, body = self.request(p)
+                results.append((p, st, body))
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append("%s: %r" % (p, e))
+        threads = [threading.Thread(target=worker, args=(p,)) for p in paths * 4]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), len(threads))
+        for p, st, body in results:
+            self.assertEqual(st, 200, p)
+            self.assertEqual(body, serial[p], "%s: parallel answer differs" % p)
+
 
 EXTRA_CSV = """ticket_id,creator,employee,department,opened_on,closed_on
 RW-1,Rework & Co,Eva Ng,Sales,2024-02-01,2024-02-05
@@ -886,9 +913,9 @@ class Edge(Routes, ApiCase):
                 "/api/v1/overview?from=2024-01-01&from=2024-02-01"]
         for path in junk:
             try:
-                st, hdr, body = self.request(path)
-            except (ConnectionError, http.client.HTTPException) as e:
-                self.problems.append("%.60s: connection failed (%r), expected a 4xx" % (path, e))
+                st, hdr, body = self.request(path, timeout=5)
+            except (OSError, http.client.HTTPException) as e:
+                self.problems.append("%.60s (%d bytes): no answer (%r), expected a 4xx" % (path, len(path), e))
                 continue
             if not (400 <= st < 500 or (st == 200 and path.endswith("from=2024-02-01"))):
                 self.problems.append("%.80s: status %d %r" % (path, st, body[:100]))
@@ -929,26 +956,80 @@ class Edge(Routes, ApiCase):
         self.assertEqual(json.loads(body)["error"]["code"], "method_not_allowed")
 
     def test_etag_304(self):
+        """SPEC §4: responses carry an ETag and Cache-Control; a matching
+        If-None-Match (one tag, a list holding it, its weak form, or *) gets
+        304 with no body; another tag gets the same 200 body."""
         paths = ["/api/v1/meta", "/api/v1/overview?from=2024-02-01&to=2024-03-10&bucket=day",
                  "/api/v1/departments/Sales", "/api/v1/employees/1", "/api/v1/stages",
                  "/api/v1/creators?q=plain", "/api/v1/creators/" + seg("Zoë Ünal"),
                  "/api/v1/compare", "/api/v1/leaderboard", "/api/v1/pit?format=json&limit=2"]
-        tags = set()
+        tags = {}
         for path in paths:
             st, hdr, body = self.request(path)
             self.assertEqual(st, 200, path)
             tag = hdr.get("etag")
-            self.assertTrue(tag, "%s: no ETag" % path)
-            self.assertEqual(hdr.get("cache-control"), "no-cache", path)
-            tags.add(tag)
-            st2, hdr2, body2 = self.request(path, {"If-None-Match": tag})
-            self.assertEqual(st2, 304, "%s: If-None-Match %s gave %d" % (path, tag, st2))
-            self.assertEqual(body2, b"", path)
-            self.assertEqual(hdr2.get("etag"), tag, path)
+            if hdr.get("cache-control") != "no-cache":
+                self.problems.append("%s: Cache-Control %r, docs/API.md says no-cache" % (path, hdr.get("cache-control")))
+            if not tag:
+                self.problems.append("%s: no ETag (SPEC §4)" % path)
+                continue
+            tags.setdefault(tag, []).append(path)
+            for inm in (tag, '"zz", ' + tag, "W/" + tag, "*"):
+                st2, hdr2, body2 = self.request(path, {"If-None-Match": inm})
+                if st2 != 304 or body2 != b"" or hdr2.get("etag") != tag:
+                    self.problems.append("%s: If-None-Match %s gave %d, ETag %r, %d bytes"
+                                         % (path, inm, st2, hdr2.get("etag"), len(body2)))
             st3, _, body3 = self.request(path, {"If-None-Match": '"other"'})
-            self.assertEqual(st3, 200, path)
-            self.assertEqual(body3, body, "%s: same request, other body" % path)
-        self.assertEqual(len(tags), len(paths), "different answers share an ETag")
+            if st3 != 200 or body3 != body:
+                self.problems.append("%s: If-None-Match of another tag gave %d" % (path, st3))
+        for tag, ps in tags.items():
+            if len(ps) > 1:
+                self.problems.append("different answers share the ETag %s: %s" % (tag, ps))
+        st, hdr, body = self.request("/api/v1/pit?format=csv")
+        self.assertEqual(st, 200)
+        if not hdr.get("cache-control"):
+            self.problems.append("pit csv: no Cache-Control")
+        self.flush()
+
+    def test_range_defaults_one_sided(self):
+        """Only `from`: to = as_of.  Only `to`: the 90 days ending at `to`
+        (our reading of SPEC §4's default).  The values follow the range."""
+        f = D("2024-02-20")
+        got = self.get_json("/api/v1/overview?from=2024-02-20&bucket=day")
+        self.check_range(got, f, self.AS_OF, "day", "from only")
+        self.same(got["departments"], self.ref.departments_block(f, self.AS_OF, "day"), "from only")
+        t = D("2024-03-01")
+        got = self.get_json("/api/v1/overview?to=2024-03-01")
+        self.check_range(got, t - dt.timedelta(days=89), t, None, "to only")
+        self.same(got["departments"], self.ref.departments_block(t - dt.timedelta(days=89), t, "week"),
+                  "to only")
+
+    def test_range_after_as_of(self):
+        """A range wholly after as_of has nothing to report: a 400 naming
+        `from`, or an empty answer; never a 5xx or a NaN."""
+        for route in self.ROUTES_WITH_RANGE:
+            sep = "&" if "?" in route else "?"
+            path = route + sep + "from=2024-03-11&to=2024-04-30"
+            st, hdr, body = self.request(path)
+            if st == 400:
+                if json.loads(body)["error"].get("param") != "from":
+                    self.problems.append("%s: 400 naming %r" % (path, json.loads(body)["error"].get("param")))
+            elif st == 200:
+                json.loads(body.decode("utf-8"), parse_constant=no_nan)
+            else:
+                self.problems.append("%s: status %d" % (path, st))
+        self.flush()
+
+    def test_too_many_buckets(self):
+        """A range of decades by day is refused naming `bucket` (or
+        answered); by month it is answered."""
+        st, hdr, body = self.request("/api/v1/overview?from=1990-01-01&to=2024-03-10&bucket=day")
+        self.assertTrue(st == 200 or (st == 400 and json.loads(body)["error"]["param"] == "bucket"),
+                        "%d %r" % (st, body[:200]))
+        got = self.get_json("/api/v1/overview?from=1990-01-01&to=2024-03-10&bucket=month")
+        self.assertEqual(len(got["departments"][0]["series"]), 34 * 12 + 3)
+        self.same(got["departments"][0]["totals"],
+                  self.ref.departments_block(D("1990-01-01"), self.AS_OF, "month")[0]["totals"], "decades")
 
     def test_flags_raised(self):
         """The hand-made set raises each kind of flag at least once."""
