@@ -335,6 +335,8 @@ class Ref:
         self.vis = visible(tickets, as_of)
         self.sla_of = lambda r: self.sla[r["t"]["department"]]
         self._rows = {}
+        self._tables = {}
+        self._by_creator = None
         self._e2e = None
         self._stage_events = None
 
@@ -359,8 +361,18 @@ class Ref:
     def block(index, start, end, sla_of):
         return metrics(rows_in(index, start, end), start, end, sla_of)
 
-    def table(self, frm, to, bucket, key):
-        """{group: (totals, [series items])} with open_sum kept for shares."""
+    def table(self, frm, to, bucket, key, cache=None):
+        """{group: (totals, [series items])} with open_sum kept for shares.
+        cache: a name for key, to reuse the table of the same range."""
+        ck = (frm, to, bucket, cache)
+        if cache is not None and ck in self._tables:
+            return self._tables[ck]
+        out = self._table(frm, to, bucket, key)
+        if cache is not None:
+            self._tables[ck] = out
+        return out
+
+    def _table(self, frm, to, bucket, key):
         frm, to = self.eff(frm, to)
         idx = self.group_index(frm, to, key)
         bks = buckets(frm, to, bucket)
@@ -398,7 +410,7 @@ class Ref:
 
     # -- overview
     def departments_block(self, frm, to, bucket):
-        tab = self.table(frm, to, bucket, lambda t: t["department"])
+        tab = self.table(frm, to, bucket, lambda t: t["department"], "dept")
         out = []
         for i, (name, sla) in enumerate(self.depts):
             tot, ser = tab.get(name) or self.empty_group(frm, to, bucket)
@@ -464,11 +476,11 @@ class Ref:
     def department(self, name, frm, to, bucket, employees):
         """employees: {employee_id: name} of the data set."""
         frm_e, to_e = self.eff(frm, to)
-        dtab = self.table(frm, to, bucket, lambda t: t["department"])
+        dtab = self.table(frm, to, bucket, lambda t: t["department"], "dept")
         dtot, dser = dtab.get(name) or self.empty_group(frm, to, bucket)
-        etab = self.table(frm, to, bucket,
-                          lambda t: t["employee_id"] if t["department"] == name else None)
-        etab.pop(None, None)
+        mine = {t["employee_id"] for t in self.all if t["department"] == name}
+        etab = {i: v for i, v in self.table(frm, to, bucket, lambda t: t["employee_id"], "emp").items()
+                if i in mine}
         closes = {}
         for r in self.rows(frm, to):
             if r["closed"] and r["t"]["department"] == name:
@@ -501,12 +513,10 @@ class Ref:
     # -- one employee
     def employee(self, eid, ename, dept, frm, to, bucket):
         frm_e, to_e = self.eff(frm, to)
-        etab = self.table(frm, to, bucket,
-                          lambda t: "e" if t["employee_id"] == eid else
-                          ("d" if t["department"] == dept else None))
-        dtab = self.table(frm, to, bucket, lambda t: t["department"])
+        etab = self.table(frm, to, bucket, lambda t: t["employee_id"], "emp")
+        dtab = self.table(frm, to, bucket, lambda t: t["department"], "dept")
         dtot, dser = dtab.get(dept) or self.empty_group(frm, to, bucket)
-        tot, ser = etab.get("e") or self.empty_group(frm, to, bucket)
+        tot, ser = etab.get(eid) or self.empty_group(frm, to, bucket)
         mine = [r for r in self.rows(frm, to) if r["t"]["employee_id"] == eid]
         idx = by_day(mine)
         daily = []
@@ -611,7 +621,11 @@ class Ref:
         return {"q": q or "", "total": len(hits), "creators": hits[:limit]}
 
     def timeline(self, name):
-        ts = [t for t in self.vis if t["creator"] == name]
+        if self._by_creator is None:
+            self._by_creator = {}
+            for t in self.vis:
+                self._by_creator.setdefault(t["creator"], []).append(t)
+        ts = list(self._by_creator.get(name, []))
         if not ts:
             return None
         ts.sort(key=lambda t: (self.pos[t["department"]], t["opened"], t["ticket_id"].encode("utf-8")))
