@@ -15,7 +15,13 @@ Data sets:
   Edge  data/edge.csv plus hand-made tickets (aliases, rework, waits that are
         negative or skipped, tickets opened on / after as_of, closed after it,
         names with quotes, commas, line breaks, unicode, '/', '%', '+').
-Errors, 304 and junk paths run against the Edge daemon.
+Per data set and range (day/week/month buckets, cut first and last buckets,
+mid-week/mid-month starts, default range, `to` past as_of, ranges before the
+data): overview, every department, every employee, stages.  Per data set:
+meta, healthz, pit (CSV bytes and JSON pages), creators search and every
+creator's timeline, compare, leaderboard.  Errors (400 bad_param / 404
+not_found naming the parameter), 304, junk paths and odd query values run
+against the Edge daemon; every daemon must log no 5xx.
 
 The daemon is $LEADTIME_BIN (run.py sets it; `make test` uses the ASan build);
 each daemon is stopped by its pid with SIGTERM and must exit 0 with no
@@ -403,10 +409,6 @@ class ApiCase(unittest.TestCase):
         self.assertEqual(len(rows), len(want), "pit json rows %s" % base)
         self.assertEqual(rows, pit_ref.to_json(want), "pit json rows %s" % base)
         return len(want)
-
-
-def label_of(r):
-    return r[0]
 
 
 def add_range_tests(cls):
