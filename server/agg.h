@@ -320,7 +320,8 @@ void agg_e2e_free(struct agg_e2e *e);
  * share of the sum of medians along the path the end-to-end lead time
  * covers; NaN for the last department (its stage is after the campaign
  * start) unless it is the only one.  The bottleneck is the department with
- * the largest stage p50 among those (the largest share), -1 when none.
+ * the largest stage p50 among those (the largest share), -1 when none
+ * or when no share is defined (the medians sum to 0).
  */
 struct agg_stage_dept {
 	struct agg_dist stage;

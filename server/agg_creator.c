@@ -206,6 +206,8 @@ static void stages_bottleneck(struct agg_stages *st)
 			continue;
 		if (any && total != 0)
 			st->depts[k].p50_share = p / total;
+		else
+			continue; /* every median 0: no share, no bottleneck */
 		if (st->bottleneck < 0 || p > st->depts[st->bottleneck].stage.p50)
 			st->bottleneck = (int)k;
 	}

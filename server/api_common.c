@@ -140,7 +140,9 @@ int api_parse_long(struct http_req *r, const char *name, long dflt, long min, lo
 	char *end;
 	errno = 0;
 	long x = strtol(v, &end, 10);
-	if (errno || end == v || *end || x < min || x > max)
+	/* strtol skips blanks and takes '+': only plain digits are numbers here */
+	if ((*v != '-' && (*v < '0' || *v > '9')) || errno || end == v || *end || x < min ||
+	    x > max)
 		return http_problem(r, 400, "bad_param", name,
 				    "%s: '%.20s' is not a whole number in [%ld, %ld]", name, v, min, max);
 	*out = x;

@@ -61,7 +61,7 @@ int api_meta(struct http_req *r)
 						      "name", dims.emps[i].name, "department", d->name));
 	}
 	int32_t first = DATE_NONE, last = DATE_NONE;
-	int has = store_bounds(r->store, &first, &last);
+	int has = store_bounds(r->store, as_of, &first, &last);
 	int64_t count = store_ticket_count(r->store);
 	json_t *root = json_object();
 	json_object_set_new(root, "as_of", jx_date(as_of));
@@ -182,6 +182,24 @@ int api_pit(struct http_req *r)
 	if (!csv && strcmp(format, "json") != 0)
 		return http_reply_error(r, 400, "bad_param", "format", "format: '%.20s' is not csv or json",
 					format);
+	/* a JSON page is a pure function of the query and the data version:
+	 * ETag, 304 and the response cache as for the analytics routes */
+	struct buf key = BUF_INIT;
+	if (!csv) {
+		static const char *const keyed[] = { "department", "employee", "creator", "limit",
+						     "cursor", NULL };
+		buf_addstr(&key, "pit");
+		api_range_key(&key, &rg);
+		for (const char *const *k = keyed; *k; k++) {
+			const char *v = http_param(r, *k);
+			buf_addf(&key, "|%zu:%s", v ? strlen(v) : 0, v ? v : "");
+		}
+		int res;
+		if (http_try_cached(r, key.data, &res)) {
+			buf_release(&key);
+			return res;
+		}
+	}
 	struct pit_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		abort();
@@ -194,6 +212,7 @@ int api_pit(struct http_req *r)
 	const char *cursor = http_param(r, "cursor");
 	if (store_load_dims(r->store, &s->dims)) {
 		pit_stream_done(s);
+		buf_release(&key);
 		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
 	}
 	if (dept) {
@@ -202,6 +221,7 @@ int api_pit(struct http_req *r)
 				q.filter.dept_id = s->dims.depts[i].id;
 		if (!q.filter.dept_id) {
 			pit_stream_done(s);
+			buf_release(&key);
 			return http_reply_error(r, 400, "bad_param", "department",
 						"department: no department named '%.60s'", dept);
 		}
@@ -213,6 +233,7 @@ int api_pit(struct http_req *r)
 				break;
 		if (i == s->dims.nemps) {
 			pit_stream_done(s);
+			buf_release(&key);
 			return http_reply_error(r, 400, "bad_param", "employee",
 						"employee: no employee named '%.60s'", emp);
 		}
@@ -223,6 +244,7 @@ int api_pit(struct http_req *r)
 		if (csv || cursor_decode(cursor, &q.from, after, sizeof(after)) || q.from < rg.from ||
 		    q.from > rg.to) {
 			pit_stream_done(s);
+			buf_release(&key);
 			return http_reply_error(r, 400, "bad_param", "cursor",
 						csv ? "cursor: only with format=json"
 						    : "cursor: not a cursor of this range");
@@ -232,6 +254,7 @@ int api_pit(struct http_req *r)
 	s->pit = pit_open(r->store, &s->dims, &q);
 	if (!s->pit) {
 		pit_stream_done(s);
+		buf_release(&key);
 		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
 	}
 	if (csv) {
@@ -264,6 +287,7 @@ int api_pit(struct http_req *r)
 	}
 	if (rc < 0) {
 		pit_stream_done(s);
+		buf_release(&key);
 		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
 	}
 	buf_addstr(b, "],\"next_cursor\":");
@@ -275,8 +299,11 @@ int api_pit(struct http_req *r)
 		buf_addstr(b, "null");
 	}
 	buf_addstr(b, "}\n");
-	int res = http_reply_text(r, 200, "application/json", b->data, b->len);
+	size_t len = 0;
+	char *text = buf_detach(b, &len);
 	pit_stream_done(s);
+	int res = http_reply_json_text(r, text, len, key.data);
+	buf_release(&key);
 	return res;
 }
 

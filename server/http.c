@@ -76,6 +76,50 @@ int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response
 
 /* ---- parameters ---- */
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+		   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	if (!len || n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+		return 0; /* overlong, surrogate, above U+10FFFF */
+	return len;
+}
+
+int http_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq(p + i, n - i)))
+			return 0;
+	return 1;
+}
+
+/* Replace every byte that is not part of valid UTF-8 with '?', in place. */
+static void utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(p + i, n - i);
+		if (!k) {
+			p[i] = '?';
+			k = 1;
+		}
+		i += k;
+	}
+}
+
 const char *http_param(struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -84,26 +128,39 @@ const char *http_param(struct http_req *r, const char *name)
 struct allowed_ctx {
 	struct http_req *r;
 	const char *const *names;
+	uint64_t seen;            /* bit i: names[i] given */
 };
 
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				 const char *value)
 {
 	struct allowed_ctx *ctx = cls;
+	struct http_req *r = ctx->r;
 	(void)kind;
-	(void)value;
-	for (const char *const *n = ctx->names; *n; n++)
-		if (strcmp(*n, key) == 0)
-			return MHD_YES;
+	for (size_t i = 0; ctx->names[i]; i++) {
+		if (strcmp(ctx->names[i], key) != 0)
+			continue;
+		/* one meaning per parameter: `?from` alone, `from=a&from=b`
+		 * and bytes that are not text are refused, not guessed at */
+		if (!value)
+			http_problem(r, 400, "bad_param", key, "%s: no value (write %s=...)", key, key);
+		else if (i < 64 && (ctx->seen >> i & 1))
+			http_problem(r, 400, "bad_param", key, "%s: given more than once", key);
+		else if (!http_utf8_valid(value))
+			http_problem(r, 400, "bad_param", key, "%s: not valid UTF-8", key);
+		if (i < 64)
+			ctx->seen |= UINT64_C(1) << i;
+		return r->err_status ? MHD_NO : MHD_YES;
+	}
 	char shown[48];
 	snprintf(shown, sizeof(shown), "%s", key);
-	http_problem(ctx->r, 400, "bad_param", shown, "unknown parameter '%s'", shown);
+	http_problem(r, 400, "bad_param", shown, "unknown parameter '%s'", shown);
 	return MHD_NO;
 }
 
 int http_params_allowed(struct http_req *r, const char *const *names)
 {
-	struct allowed_ctx ctx = { r, names };
+	struct allowed_ctx ctx = { r, names, 0 };
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &ctx);
 	return r->err_status ? -1 : 0;
 }
@@ -120,6 +177,10 @@ int http_problem(struct http_req *r, unsigned status, const char *code, const ch
 	va_start(ap, fmt);
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
+	/* messages quote what the client sent, which may be any bytes (or
+	 * cut inside a character): JSON strings must be UTF-8 */
+	utf8_scrub(r->err_param);
+	utf8_scrub(r->err_msg);
 	return -1;
 }
 
@@ -232,15 +293,18 @@ int http_reply_json(struct http_req *r, json_t *root, const char *key)
 {
 	if (!root)
 		return http_reply_error(r, 500, "internal", NULL, "out of memory building the response");
-	size_t len;
 	char *s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	if (!s)
 		return http_reply_error(r, 500, "internal", NULL, "out of memory serialising the response");
-	len = strlen(s);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+	return http_reply_json_text(r, s, strlen(s), key);
+}
+
+int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
-		free(s);
+		free(text);
 		return MHD_NO;
 	}
 	add_common_headers(resp);
@@ -404,6 +468,9 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 	return http_reply_error(r, 404, "not_found", NULL, "no such route: %s", r->path);
 }
 
+/* on_uri()'s mark for a request it answered: its address as the context */
+static char uri_rejected;
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -411,6 +478,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
 	(void)version;
+	if (*con_cls == &uri_rejected)
+		return MHD_NO; /* answered by on_uri(): close */
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r)
@@ -451,14 +520,60 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return (enum MHD_Result)dispatch(srv, r);
 }
 
+/*
+ * Request lines with too many parameters.  libmicrohttpd 0.9.75 splits the
+ * query into header records from the connection's memory pool before any
+ * handler runs; thousands of `a=1&` exhaust the pool and its own 431 answer
+ * then never reaches the client, which hangs until the connection timeout.
+ * This callback sees the raw URI first: past the limits it writes a 414
+ * itself, shuts the socket for writing and marks the request so that no
+ * handler runs for it.
+ */
+#define URI_MAX_BYTES 8192
+#define URI_MAX_PARAMS 100
+
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *srv = cls;
+	size_t n = 0, params = 0;
+	for (const char *p = uri; *p; p++, n++)
+		params += *p == '&';
+	if (n <= URI_MAX_BYTES && params < URI_MAX_PARAMS)
+		return NULL;
+	static const char body[] =
+		"{\"error\":{\"status\":414,\"code\":\"uri_too_long\",\"message\":"
+		"\"request line too long or too many parameters (at most 8192 bytes, 100 parameters)\"}}";
+	char head[256];
+	int hn = snprintf(head, sizeof(head),
+			  "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/json\r\n"
+			  "Content-Length: %zu\r\nConnection: close\r\n"
+			  "X-Content-Type-Options: nosniff\r\n\r\n",
+			  sizeof(body) - 1);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci && hn > 0) {
+		ssize_t w = send(ci->connect_fd, head, (size_t)hn, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w == hn)
+			w = send(ci->connect_fd, body, sizeof(body) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)w;
+		shutdown(ci->connect_fd, SHUT_WR);
+	}
+	metrics_observe(srv->metrics, -1, 414, 0, sizeof(body) - 1);
+	log_info("request line of %zu bytes with %zu parameters: 414", n, params + 1);
+	return &uri_rejected;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
 	(void)conn;
-	if (!r)
+	if (!r || *con_cls == &uri_rejected) {
+		*con_cls = NULL;
 		return;
+	}
 	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
 	metrics_observe(srv->metrics, r->route, r->status, ms, r->bytes);
 	log_msg(r->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %u %zu %.1fms%s", r->method, r->path,
@@ -542,6 +657,7 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (!srv->daemon) {

@@ -80,7 +80,11 @@ void http_stop(struct http_server *srv, unsigned grace_ms);
 
 /* The decoded query parameter, or NULL. */
 const char *http_param(struct http_req *r, const char *name);
-/* Reject parameters not listed in names (NULL-terminated): 0 or -1. */
+/* 1 when s is valid UTF-8 (no overlongs, surrogates or code points above
+ * U+10FFFF), else 0. */
+int http_utf8_valid(const char *s);
+/* Reject parameters not listed in names (NULL-terminated), and listed ones
+ * given twice, without a value, or not valid UTF-8: 0 or -1. */
 int http_params_allowed(struct http_req *r, const char *const *names);
 /* Record a problem (first one wins); returns -1. */
 int http_problem(struct http_req *r, unsigned status, const char *code, const char *param,
@@ -102,6 +106,8 @@ int http_try_cached(struct http_req *r, const char *key, int *result);
 /* 200 with root serialised (root is consumed), ETag from key, cached under
  * key when key is not NULL. */
 int http_reply_json(struct http_req *r, json_t *root, const char *key);
+/* The same for JSON already serialised (text is malloc'd; consumed). */
+int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key);
 /* A body copied from memory with its content type. */
 int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
 		    size_t len);

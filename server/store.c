@@ -311,18 +311,23 @@ int64_t store_ticket_count(struct store *st)
 	return v;
 }
 
-int store_bounds(struct store *st, int32_t *first, int32_t *last)
+int store_bounds(struct store *st, int32_t as_of, int32_t *first, int32_t *last)
 {
+	/* as of as_of: later openings and closes have no rows (SPEC §2) */
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT min(opened_on), max(max(opened_on), coalesce(max(closed_on), 0)) "
-			       "FROM tickets", -1, &s, NULL) != SQLITE_OK)
+			       "SELECT min(opened_on), max(opened_on), "
+			       "max(CASE WHEN closed_on <= ?1 THEN closed_on END) "
+			       "FROM tickets WHERE opened_on <= ?1", -1, &s, NULL) != SQLITE_OK)
 		return db_fail(st, "prepare");
+	sqlite3_bind_int(s, 1, as_of);
 	int ret = 0;
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*first = sqlite3_column_int(s, 0);
 		*last = sqlite3_column_int(s, 1);
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL && sqlite3_column_int(s, 2) > *last)
+			*last = sqlite3_column_int(s, 2);
 		ret = 1;
 	} else if (rc != SQLITE_ROW) {
 		ret = db_fail(st, "read bounds");

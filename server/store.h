@@ -38,9 +38,10 @@ int store_sync_pipeline(struct store *st, const struct config *cfg);
 int64_t store_data_version(struct store *st);
 /* Number of tickets, or -1. */
 int64_t store_ticket_count(struct store *st);
-/* Smallest opened_on and largest of opened_on/closed_on; 0 when the store
- * is empty (both left untouched), 1 when set, -1 on error. */
-int store_bounds(struct store *st, int32_t *first, int32_t *last);
+/* As of as_of: the smallest opened_on and the largest opened_on/closed_on
+ * not after as_of; 0 when no ticket opened by then (both left untouched),
+ * 1 when set, -1 on error. */
+int store_bounds(struct store *st, int32_t as_of, int32_t *first, int32_t *last);
 
 /* ---- dimensions: departments and employees ---- */
 
