@@ -1,0 +1,566 @@
+// Browser tests of the dashboard: real Chromium (Debian's, driven by
+// playwright-core) against a real leadtimed with generated data.
+//
+//   node --test test/browser/
+//
+// Environment: LEADTIME_BIN (default build/leadtimed), CHROMIUM (default
+// /usr/bin/chromium); LEADTIME_URL=http://host:port tests a daemon that is
+// already running instead (its as_of must be 2026-11-22).  The test generates a temporary store, starts
+// `leadtimed serve --port 0` with a config whose thresholds are strict (so
+// the department page has flagged cells), reads the bound port from its log
+// line, and stops it (its own PID) at the end.  Screenshots of every page at
+// 1366×768 and 390×844, light and dark, go to test/artifacts/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.resolve(ROOT, process.env.LEADTIME_BIN || 'build/leadtimed');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+const AS_OF = '2026-11-22';
+const SIZES = [
+	{ width: 1366, height: 768 },
+	{ width: 390, height: 844 },
+];
+const THEMES = ['light', 'dark'];
+
+let tmp;
+let daemon;
+let daemonLog = '';
+let base;
+let browser;
+let creatorName;
+let meta;
+
+/* ---- the daemon ---- */
+
+function writeConfig(dir) {
+	let ini = fs.readFileSync(path.join(ROOT, 'config.ini'), 'utf8');
+	const set = (key, value) => {
+		const re = new RegExp(`^(${key}\\s*=).*$`, 'm');
+		assert.match(ini, re, `config.ini has no key ${key}`);
+		ini = ini.replace(re, `$1 ${value}`);
+	};
+	set('p50_ratio', '1.1');
+	set('min_sla_hit_rate', '0.9');
+	set('max_avg_open', '3');
+	set('seed_demo', 'false');
+	set('db', 'lt.db');
+	set('as_of', AS_OF);
+	const file = path.join(dir, 'config.ini');
+	fs.writeFileSync(file, ini);
+	return file;
+}
+
+async function startDaemon(cfg, db) {
+	daemon = spawn(BIN, ['serve', '--config', cfg, '--db', db, '--port', '0', '--as-of', AS_OF], {
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
+	const url = await new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`leadtimed did not start:\n${daemonLog}`)), 15000);
+		daemon.stderr.setEncoding('utf8');
+		daemon.stderr.on('data', (chunk) => {
+			daemonLog += chunk;
+			const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(daemonLog);
+			if (m) {
+				clearTimeout(timer);
+				resolve(m[1]);
+			}
+		});
+		daemon.on('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`leadtimed exited (${code}):\n${daemonLog}`));
+		});
+	});
+	for (let i = 0; i < 100; i++) {
+		try {
+			const r = await fetch(`${url}/healthz`);
+			if (r.ok) return url;
+		} catch (e) { /* not yet */ }
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	throw new Error(`/healthz never answered:\n${daemonLog}`);
+}
+
+async function stopDaemon() {
+	if (!daemon || daemon.exitCode !== null) return;
+	const done = new Promise((r) => daemon.once('exit', r));
+	daemon.kill('SIGTERM');
+	const t = setTimeout(() => daemon.kill('SIGKILL'), 5000);
+	await done;
+	clearTimeout(t);
+}
+
+/* ---- pages ---- */
+
+/**
+ * A page in a fresh context that records every console error, page error,
+ * failed request and request to another origin.
+ */
+async function openPage({ width = 1366, height = 768, theme = 'light' } = {}) {
+	const context = await browser.newContext({ viewport: { width, height }, colorScheme: theme, deviceScaleFactor: 1 });
+	const page = await context.newPage();
+	const problems = [];
+	page.on('console', (m) => {
+		if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+	});
+	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+	page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+	page.on('response', (r) => {
+		if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+	});
+	page.on('request', (r) => {
+		const u = r.url();
+		if (!u.startsWith(`${base}/`) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request to another origin: ${u}`);
+	});
+	return { context, page, problems };
+}
+
+/** Wait until the page finished loading its data: nothing busy, no spinner. */
+async function settle(page) {
+	await page.waitForFunction(() => {
+		const m = document.getElementById('main');
+		return m && m.getAttribute('aria-busy') === 'false' && !document.querySelector('[aria-busy="true"]') && !document.querySelector('.spinner');
+	}, null, { timeout: 20000 });
+}
+
+async function visit(page, url) {
+	await page.goto(`${base}${url}`, { waitUntil: 'load' });
+	await settle(page);
+}
+
+/** Every canvas of the page, with how many of its pixels were drawn. */
+function canvasInk(page) {
+	return page.$$eval('canvas', (cs) => cs.map((c) => {
+		const label = c.getAttribute('aria-label') || '(no label)';
+		if (!c.width || !c.height) return { label, inked: 0, width: c.width, height: c.height };
+		const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let inked = 0;
+		for (let i = 3; i < d.length; i += 4) if (d[i] > 0) inked++;
+		return { label, inked, width: c.width, height: c.height };
+	}));
+}
+
+function pageErrors(page) {
+	return page.$$eval('.state.error, .banner.error:not([hidden])', (els) => els.map((e) => e.textContent.trim()));
+}
+
+/** Click a link that loads another page, and wait for that page's data. */
+async function follow(page, sel) {
+	await Promise.all([page.waitForEvent('load'), page.click(sel)]);
+	await settle(page);
+}
+
+async function controlValue(page, sel) {
+	return page.$eval(sel, (e) => e.value);
+}
+
+function query(page) {
+	return new URL(page.url()).searchParams;
+}
+
+/* ---- setup ---- */
+
+before(async () => {
+	assert.ok(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	if (process.env.LEADTIME_URL) {
+		/* development: a daemon that is already running (as_of must be AS_OF) */
+		base = process.env.LEADTIME_URL.replace(/\/$/, '');
+	} else {
+		assert.ok(fs.existsSync(BIN), `no daemon at ${BIN}: run make first`);
+		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-browser-'));
+		const db = path.join(tmp, 'lt.db');
+		const cfg = writeConfig(tmp);
+		execFileSync(BIN, ['generate', '--config', cfg, '--db', db, '--creators', '1500', '--seed', '7', '--as-of', AS_OF], { stdio: 'pipe' });
+		base = await startDaemon(cfg, db);
+	}
+	meta = await (await fetch(`${base}/api/v1/meta`)).json();
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+			'--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions'],
+	});
+	const r = await fetch(`${base}/api/v1/creators?limit=50&from=2025-11-23&to=${AS_OF}`);
+	assert.equal(r.status, 200, 'GET /api/v1/creators');
+	const list = (await r.json()).creators || [];
+	assert.ok(list.length > 0, 'the generated store has creators');
+	creatorName = (list.find((c) => c.tickets >= 4) || list[0]).name;
+});
+
+after(async () => {
+	if (browser) await browser.close();
+	await stopDaemon();
+	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/* ---- every page, both sizes, both themes ---- */
+
+const PAGES = [
+	{ name: 'overview', url: () => '/?range=365d&bucket=month', canvases: 7 },
+	{ name: 'department', url: () => '/department?dept=Design&range=90d&bucket=week', canvases: 2 },
+	{ name: 'employee', url: () => `/employee?emp=${meta.employees.find((e) => e.department === 'Design').id}&range=90d&bucket=week`, canvases: 3 },
+	{ name: 'stages', url: () => '/stages?range=365d&bucket=month', canvases: 2 },
+	{ name: 'creator', url: () => `/creator?q=${encodeURIComponent(creatorName.split(' ')[1] || creatorName)}&creator=${encodeURIComponent(creatorName)}&range=365d`, canvases: 1 },
+	{ name: 'compare', url: () => '/compare?a_from=2025-06-01&a_to=2025-11-22&b_from=2026-06-01&b_to=2026-11-22', canvases: 1 },
+	{ name: 'leaderboard', url: () => '/leaderboard?period=week', canvases: 0 },
+];
+
+describe('every page loads cleanly and draws its charts', () => {
+	for (const p of PAGES) {
+		for (const size of SIZES) {
+			for (const theme of THEMES) {
+				test(`${p.name} at ${size.width}×${size.height}, ${theme}`, async () => {
+					const { context, page, problems } = await openPage({ ...size, theme });
+					try {
+						await visit(page, p.url());
+						await page.screenshot({ path: path.join(ARTIFACTS, `${p.name}-${size.width}x${size.height}-${theme}.png`), fullPage: true });
+						assert.deepEqual(await pageErrors(page), [], 'error states in the page');
+						const inks = await canvasInk(page);
+						assert.ok(inks.length >= p.canvases, `expected at least ${p.canvases} charts, found ${inks.length}`);
+						for (const c of inks) assert.ok(c.inked > 100, `chart "${c.label}" is blank (${c.inked} pixels drawn on ${c.width}×${c.height})`);
+						const dark = await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme);
+						assert.equal(dark, theme, 'page theme follows the system setting');
+						const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+						assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+						assert.deepEqual(problems, []);
+					} finally {
+						await context.close();
+					}
+				});
+			}
+		}
+	}
+});
+
+/* ---- the URL is the view ---- */
+
+describe('the URL round-trips each page’s state', () => {
+	test('overview: custom range and bucket, presets, back', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/?from=2026-06-01&to=2026-08-31&bucket=month');
+			const check = async () => {
+				assert.equal(await controlValue(page, '#range'), 'custom');
+				assert.equal(await controlValue(page, '#from'), '2026-06-01');
+				assert.equal(await controlValue(page, '#to'), '2026-08-31');
+				assert.equal(await controlValue(page, '#bucket'), 'month');
+			};
+			await check();
+			await page.reload();
+			await settle(page);
+			await check();
+			await page.selectOption('#bucket', 'day');
+			await settle(page);
+			assert.equal(query(page).get('bucket'), 'day');
+			assert.equal(query(page).get('from'), '2026-06-01');
+			await page.selectOption('#range', '30d');
+			await settle(page);
+			assert.equal(query(page).get('range'), '30d');
+			assert.equal(query(page).get('from'), null);
+			assert.equal(await controlValue(page, '#from'), '2026-10-24');
+			assert.equal(await controlValue(page, '#to'), AS_OF);
+			await page.goBack();
+			await settle(page);
+			assert.equal(query(page).get('bucket'), 'day');
+			assert.equal(await controlValue(page, '#range'), 'custom');
+			await page.goBack();
+			await settle(page);
+			await check();
+			await page.fill('#from', '2026-07-01');
+			await settle(page);
+			assert.equal(query(page).get('from'), '2026-07-01');
+			await page.goForward().catch(() => {});
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('navigation keeps the range and bucket', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/department?dept=Contract&range=365d&bucket=month');
+			await follow(page, 'nav a[data-path="/stages"]');
+			assert.equal(new URL(page.url()).pathname, '/stages');
+			assert.equal(query(page).get('range'), '365d');
+			assert.equal(query(page).get('bucket'), 'month');
+			await follow(page, 'nav a[data-path="/department"]');
+			assert.equal(query(page).get('range'), '365d');
+			assert.equal(await controlValue(page, '#dept'), 'Sales');
+			await page.selectOption('#dept', 'Contract');
+			await settle(page);
+			await follow(page, 'nav a[data-path="/employee"]');
+			const emp = meta.employees.find((e) => String(e.id) === query(page).get('emp'));
+			assert.equal(emp.department, 'Contract', 'the employee page opens on the department being viewed');
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('department: sorting by keyboard and mouse, flagged cells explained', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/department?dept=Design&range=90d&bucket=week&sort=p50&dir=desc');
+			assert.equal(await controlValue(page, '#dept'), 'Design');
+			assert.equal(await page.textContent('h1'), 'Design');
+			const sortState = () => page.$$eval('#team-table th[aria-sort]', (ths) => ths
+				.filter((th) => th.getAttribute('aria-sort') !== 'none')
+				.map((th) => `${th.querySelector('button').dataset.sort}:${th.getAttribute('aria-sort')}`));
+			assert.deepEqual(await sortState(), ['p50:descending']);
+			await page.reload();
+			await settle(page);
+			assert.deepEqual(await sortState(), ['p50:descending']);
+
+			const column = (i) => page.$$eval(`#team-table tbody tr`, (rows, idx) => rows.map((r) => r.children[idx].textContent.replace(/[^0-9.\-]/g, '')), i);
+			await page.click('#team-table button[data-sort="closed"]');
+			await settle(page);
+			assert.equal(query(page).get('sort'), 'closed');
+			assert.equal(query(page).get('dir'), 'desc');
+			assert.deepEqual(await sortState(), ['closed:descending']);
+			const closed = (await column(1)).map(Number);
+			assert.deepEqual(closed, [...closed].sort((a, b) => b - a), 'rows sorted by closed, descending');
+
+			await page.focus('#team-table button[data-sort="closed"]');
+			await page.keyboard.press('Enter');
+			await settle(page);
+			assert.equal(query(page).get('dir'), 'asc');
+			assert.deepEqual(await sortState(), ['closed:ascending']);
+			const asc = (await column(1)).map(Number);
+			assert.deepEqual(asc, [...asc].sort((a, b) => a - b), 'rows sorted by closed, ascending');
+			assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.dataset.sort), 'closed', 'focus stays on the sort button');
+
+			await page.click('#team-table button[data-sort="name"]');
+			await settle(page);
+			const names = await page.$$eval('#team-table tbody th', (ths) => ths.map((t) => t.textContent));
+			assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+
+			await page.goBack();
+			await settle(page);
+			assert.deepEqual(await sortState(), ['closed:ascending']);
+			await page.goBack();
+			await settle(page);
+			assert.deepEqual(await sortState(), ['closed:descending']);
+
+			const flagged = await page.$$('#team-table td.flagged');
+			assert.ok(flagged.length > 0, 'strict thresholds flag at least one cell');
+			const cell = flagged[0];
+			const title = await cell.getAttribute('title');
+			assert.match(title, /^Flagged: .+(limit|minimum|maximum)/);
+			const marker = await cell.$('.flag');
+			assert.ok(await marker.isVisible(), 'the flag marker is visible');
+			const tip = await cell.$('.flag-tip');
+			assert.equal(await tip.isVisible(), false);
+			await marker.focus();
+			assert.ok(await tip.isVisible(), 'the explanation shows on keyboard focus');
+			assert.equal((await tip.textContent()).trim(), title.replace(/^Flagged: /, ''));
+			await page.mouse.move(0, 0);
+			await page.evaluate(() => document.activeElement.blur());
+			await cell.hover();
+			assert.ok(await tip.isVisible(), 'the explanation shows on hover');
+			assert.ok(await page.$('.flag-summary'), 'the flags are listed under the table');
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('employee: the chosen employee, range and bucket', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			const [e1, e2] = meta.employees.filter((e) => e.department === 'Sales');
+			await visit(page, `/employee?emp=${e1.id}&range=365d&bucket=month`);
+			assert.equal(await controlValue(page, '#emp'), String(e1.id));
+			assert.equal(await page.textContent('h1'), e1.name);
+			assert.match(await page.textContent('#slope-words'), /slower|faster|Steady|Not enough/);
+			await page.reload();
+			await settle(page);
+			assert.equal(await controlValue(page, '#emp'), String(e1.id));
+			assert.equal(await controlValue(page, '#bucket'), 'month');
+			await page.selectOption('#emp', String(e2.id));
+			await settle(page);
+			assert.equal(query(page).get('emp'), String(e2.id));
+			assert.equal(await page.textContent('h1'), e2.name);
+			await page.goBack();
+			await settle(page);
+			assert.equal(await controlValue(page, '#emp'), String(e1.id));
+			assert.equal(await page.textContent('h1'), e1.name);
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('stages: statistic and range', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/stages?range=quarter&bucket=week&stat=mean');
+			assert.equal(await controlValue(page, '#stat'), 'mean');
+			assert.equal(await controlValue(page, '#range'), 'quarter');
+			assert.equal(await controlValue(page, '#from'), '2026-10-01');
+			await page.reload();
+			await settle(page);
+			assert.equal(await controlValue(page, '#stat'), 'mean');
+			await page.selectOption('#stat', 'p90');
+			await settle(page);
+			assert.equal(query(page).get('stat'), 'p90');
+			await page.goBack();
+			await settle(page);
+			assert.equal(await controlValue(page, '#stat'), 'mean');
+			assert.match(await page.textContent('#kpi-bottleneck'), /Bottleneck/);
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('creator: search, pick, back', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			const q = creatorName.split(' ')[0];
+			await visit(page, `/creator?q=${encodeURIComponent(q)}&range=365d`);
+			assert.equal(await controlValue(page, '#q'), q);
+			const links = await page.$$('#results a');
+			assert.ok(links.length > 0, 'search results listed');
+			const first = (await links[0].textContent());
+			await links[0].click();
+			await settle(page);
+			const picked = query(page).get('creator');
+			assert.ok(picked && first.startsWith(picked), `picked ${picked}`);
+			assert.equal(query(page).get('q'), q);
+			assert.ok((await canvasInk(page)).every((c) => c.inked > 100), 'the timeline is drawn');
+			assert.match(await page.textContent('#e2e-summary'), /end to end|not started/);
+			await page.reload();
+			await settle(page);
+			assert.equal(query(page).get('creator'), picked);
+			assert.equal(await page.textContent('h1'), picked);
+			await page.goBack();
+			await settle(page);
+			assert.equal(query(page).get('creator'), null);
+			await page.fill('#q', 'zzzz-nobody');
+			await page.press('#q', 'Enter');
+			await settle(page);
+			assert.equal(query(page).get('q'), 'zzzz-nobody');
+			assert.match(await page.textContent('#search'), /No creator matches/);
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('compare: periods in the URL and a p-value in words', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/compare?a_from=2025-06-01&a_to=2025-11-22&b_from=2026-06-01&b_to=2026-11-22');
+			const check = async () => {
+				assert.equal(await controlValue(page, '#a_from'), '2025-06-01');
+				assert.equal(await controlValue(page, '#a_to'), '2025-11-22');
+				assert.equal(await controlValue(page, '#b_from'), '2026-06-01');
+				assert.equal(await controlValue(page, '#b_to'), '2026-11-22');
+			};
+			await check();
+			const ps = await page.$$eval('#cmp-table td.p-value', (tds) => tds.map((t) => t.textContent));
+			assert.ok(ps.some((p) => /^p [=<] \d\.\d{3}$/.test(p)), `a p-value is shown: ${ps.join(', ')}`);
+			const verdicts = await page.$$eval('#cmp-table td.verdict', (tds) => tds.map((t) => t.textContent));
+			for (const v of verdicts) assert.match(v, /^(likely a real change( \((slower|faster)\))?|could be chance|not enough data)$/);
+			await page.reload();
+			await settle(page);
+			await check();
+			await page.fill('#a_from', '2025-07-01');
+			await settle(page);
+			assert.equal(query(page).get('a_from'), '2025-07-01');
+			await page.click('text=A = previous period');
+			await settle(page);
+			assert.equal(query(page).get('a_from'), '2025-12-08');
+			assert.equal(query(page).get('a_to'), '2026-05-31');
+			await page.goBack();
+			await settle(page);
+			assert.equal(await controlValue(page, '#a_from'), '2025-07-01');
+			await page.goBack();
+			await settle(page);
+			await check();
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('leaderboard: period toggle', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/leaderboard?period=day');
+			const pressed = () => page.$eval('#period [aria-pressed="true"]', (b) => b.dataset.period);
+			assert.equal(await pressed(), 'day');
+			await page.click('#period [data-period="week"]');
+			await settle(page);
+			assert.equal(query(page).get('period'), 'week');
+			assert.equal(await pressed(), 'week');
+			await page.goBack();
+			await settle(page);
+			assert.equal(await pressed(), 'day');
+			assert.ok((await page.$$('.board')).length === meta.departments.length, 'one board per department');
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+});
+
+/* ---- theme, errors ---- */
+
+describe('polish', () => {
+	test('the theme toggle is remembered across pages', async () => {
+		const { context, page, problems } = await openPage({ theme: 'light' });
+		try {
+			await visit(page, '/');
+			await page.click('#theme-toggle');
+			assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+			await settle(page);
+			for (const c of await canvasInk(page)) assert.ok(c.inked > 100, `chart "${c.label}" redrawn after the switch`);
+			await follow(page, 'nav a[data-path="/stages"]');
+			assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
+			await page.click('#theme-toggle');
+			assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('an API error is shown in the page, not swallowed', async () => {
+		const { context, page } = await openPage();
+		try {
+			await page.route('**/api/v1/overview?**', (route) => route.fulfill({
+				status: 503,
+				contentType: 'application/json',
+				body: JSON.stringify({ error: { status: 503, code: 'unavailable', message: 'the store is busy' } }),
+			}));
+			await visit(page, '/');
+			const errors = await pageErrors(page);
+			assert.ok(errors.length > 0, 'error states shown');
+			assert.ok(errors.some((e) => e.includes('the store is busy')), errors.join(' | '));
+			assert.ok(await page.$('.state.error button'), 'a retry button');
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('an unknown department falls back to the first one', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/department?dept=Nowhere');
+			assert.equal(query(page).get('dept'), meta.departments[0].name);
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+});

@@ -1,0 +1,114 @@
+/*
+ * format.js - numbers and dates for people.  The API rounds once (3
+ * decimals); the page only chooses how many digits to show.
+ */
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+export { WEEKDAYS };
+
+export const DASH = '–';
+
+export function isNum(x) {
+	return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** 1234.5 -> "1,234.5" with at most `digits` decimals. */
+export function num(x, digits = 1) {
+	if (!isNum(x)) return DASH;
+	return x.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+export function int(x) {
+	return isNum(x) ? Math.round(x).toLocaleString('en-GB') : DASH;
+}
+
+/** days: "12.5 d" (or "12.5 days" when long) */
+export function days(x, { long = false, digits = 1 } = {}) {
+	if (!isNum(x)) return DASH;
+	const v = num(x, digits);
+	return long ? `${v} ${Math.abs(x) === 1 ? 'day' : 'days'}` : `${v} d`;
+}
+
+/** 0.703 -> "70%" */
+export function pct(x, digits = 0) {
+	if (!isNum(x)) return DASH;
+	return `${(x * 100).toLocaleString('en-GB', { maximumFractionDigits: digits })}%`;
+}
+
+export function plural(n, one, many = `${one}s`) {
+	return `${int(n)} ${n === 1 ? one : many}`;
+}
+
+function parts(iso) {
+	const [y, m, d] = iso.split('-').map(Number);
+	return { y, m, d };
+}
+
+/** "2026-11-03" -> "3 Nov 2026" */
+export function date(iso) {
+	if (!iso) return DASH;
+	const { y, m, d } = parts(iso);
+	return `${d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/** "2026-11-03" -> "3 Nov" */
+export function shortDate(iso) {
+	if (!iso) return DASH;
+	const { m, d } = parts(iso);
+	return `${d} ${MONTHS[m - 1]}`;
+}
+
+export function monthLabel(iso) {
+	const { y, m } = parts(iso);
+	return `${MONTHS[m - 1]} ${y}`;
+}
+
+/** "3 Nov – 9 Nov 2026", years shown once when equal */
+export function range(from, to) {
+	if (!from || !to) return DASH;
+	if (from === to) return date(from);
+	const a = parts(from), b = parts(to);
+	if (a.y === b.y) return `${shortDate(from)} – ${date(to)}`;
+	return `${date(from)} – ${date(to)}`;
+}
+
+/** A bucket's label from its start/end and the bucket kind. */
+export function bucketLabel(item, bucket) {
+	if (bucket === 'day') return date(item.start);
+	if (bucket === 'month') {
+		const label = monthLabel(item.start);
+		const full = item.start.endsWith('-01') && isMonthEnd(item.end);
+		return full ? label : `${label} (${range(item.start, item.end)})`;
+	}
+	return `Week of ${range(item.start, item.end)}`;
+}
+
+function isMonthEnd(iso) {
+	const { y, m, d } = parts(iso);
+	return new Date(Date.UTC(y, m, 0)).getUTCDate() === d;
+}
+
+/** Local-midnight epoch ms of a date, for Chart.js time axes. */
+export function ms(iso) {
+	const { y, m, d } = parts(iso);
+	return new Date(y, m - 1, d).getTime();
+}
+
+/**
+ * A change between two values, as {text, cls, arrow}.
+ * higherIsBetter: true, false, or null (neutral).
+ */
+export function change(cur, prev, { higherIsBetter = null, unit = '', asPct = false, digits = 1 } = {}) {
+	if (!isNum(cur) || !isNum(prev)) return { text: 'no earlier data', cls: 'flat', arrow: '' };
+	const d = cur - prev;
+	const eps = asPct ? 0.0005 : 0.05;
+	if (Math.abs(d) < eps) return { text: 'no change', cls: 'flat', arrow: '→' };
+	const arrow = d > 0 ? '▲' : '▼';
+	let text;
+	if (asPct) text = `${d > 0 ? '+' : '−'}${num(Math.abs(d) * 100, 1)} pts`;
+	else text = `${d > 0 ? '+' : '−'}${num(Math.abs(d), digits)}${unit}`;
+	let cls = 'flat';
+	if (higherIsBetter !== null) cls = (d > 0) === higherIsBetter ? 'good' : 'bad';
+	return { text, cls, arrow };
+}

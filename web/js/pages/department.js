@@ -1,0 +1,379 @@
+/*
+ * Department (/department?dept=Sales&from=…&to=…&bucket=week&sort=p50&dir=desc):
+ * the department's key figures; the team table, sortable, each metric cell
+ * shaded against the team (SPEC §3 relative shading: `scores`) and the cells
+ * that break a threshold flagged, with the rule explained on hover and focus;
+ * workload per employee; days-to-close boxplot per employee (from `box`);
+ * closes per week per employee over time (a heatmap table).
+ * Data: /api/v1/departments/{name}.
+ */
+import { getJSON } from '../api.js';
+import { deptColor, destroyCharts, makeChart, refLine, theme, valueAxis } from '../charts.js';
+import { h } from '../dom.js';
+import * as fmt from '../format.js';
+import { hrefFor, navigate } from '../state.js';
+import { card, chartBox, field, select, startPage } from '../ui.js';
+
+let cache = null; /* {key, data, state} */
+let deptSelect;
+
+/* the team table's columns; `score` names the key in employee.scores */
+const COLUMNS = [
+	{ id: 'name', label: 'Employee', get: (e) => e.name, text: true },
+	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed' },
+	{ id: 'p50', label: 'Median days', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio' },
+	{ id: 'sla', label: 'Within SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate' },
+	{ id: 'open', label: 'Avg open', get: (e) => e.totals.avg_open, show: (v) => fmt.num(v, 1), score: 'avg_open', neutral: true, flag: 'max_avg_open' },
+	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1) },
+	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1) },
+	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1) },
+];
+const SORTS = COLUMNS.map((c) => c.id);
+
+function lt(e) {
+	return (e.totals && e.totals.lead_time) || {};
+}
+
+/* ---- flags and shading ---- */
+
+/** A sentence explaining a threshold flag. */
+export function flagText(f, sla) {
+	const v = f.value, l = f.limit;
+	switch (f.rule) {
+	case 'p50_ratio':
+		return `Median of ${fmt.num(v, 1)} days to close is above the limit of ${fmt.num(l, 1)} days (the department’s median times the allowed ratio).`;
+	case 'min_sla_hit_rate':
+		return `Only ${fmt.pct(v)} of tickets closed within the ${sla}-day SLA; the minimum is ${fmt.pct(l)}.`;
+	case 'max_avg_open':
+		return `${fmt.num(v, 1)} tickets open on an average day; the maximum is ${fmt.num(l, 1)}.`;
+	default:
+		return `${f.rule}: ${fmt.num(v, 2)} (limit ${fmt.num(l, 2)}).`;
+	}
+}
+
+function shadeClass(score, neutral) {
+	if (!fmt.isNum(score)) return '';
+	const a = Math.abs(score);
+	if (neutral) {
+		const lvl = a >= 0.5 ? 2 : a >= 0.15 ? 1 : 0;
+		return lvl ? `w-${score > 0 ? 'p' : 'n'}${lvl}` : '';
+	}
+	const lvl = Math.min(4, Math.round(a * 4));
+	return lvl ? `s-${score > 0 ? 'p' : 'n'}${lvl}` : '';
+}
+
+function shadeTitle(score, neutral) {
+	if (!fmt.isNum(score) || Math.abs(score) < 0.125) return 'About the team average';
+	if (neutral) return score > 0 ? 'Above the team average' : 'Below the team average';
+	const strength = Math.abs(score) >= 0.99 ? 'Far ' : Math.abs(score) >= 0.5 ? '' : 'Slightly ';
+	return `${strength}${score > 0 ? 'better' : 'worse'} than the team average`.replace(/^./, (c) => c.toUpperCase());
+}
+
+/* ---- team table ---- */
+
+function sortedEmployees(emps, sort, dir) {
+	const col = COLUMNS.find((c) => c.id === sort) || COLUMNS[0];
+	const sign = dir === 'desc' ? -1 : 1;
+	return [...emps].sort((a, b) => {
+		const x = col.get(a), y = col.get(b);
+		if (col.text) return sign * String(x).localeCompare(String(y));
+		const xn = fmt.isNum(x), yn = fmt.isNum(y);
+		if (!xn || !yn) return xn === yn ? a.name.localeCompare(b.name) : xn ? -1 : 1; /* blanks last */
+		return sign * (x - y) || a.name.localeCompare(b.name);
+	});
+}
+
+function drawTable(data, state) {
+	const c = card('team');
+	const emps = data.employees || [];
+	if (!emps.length) return c.empty('No employee of this department had tickets in this range');
+	const sort = SORTS.includes(state.sort) ? state.sort : 'name';
+	const dir = state.dir === 'desc' ? 'desc' : 'asc';
+	const sla = data.department.sla_days;
+	const head = h('tr', {}, COLUMNS.map((col) => {
+		const active = col.id === sort;
+		const nextDir = active ? (dir === 'asc' ? 'desc' : 'asc') : col.text ? 'asc' : 'desc';
+		return h('th', {
+			scope: 'col',
+			class: `${col.text ? 'sticky-col' : 'n'}`,
+			'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
+		}, h('button', {
+			type: 'button',
+			class: 'sort',
+			dataset: { sort: col.id },
+			'aria-label': `Sort by ${col.label}${active ? (dir === 'asc' ? ', currently ascending' : ', currently descending') : ''}`,
+			onclick: () => navigate({ sort: col.id, dir: nextDir }),
+		}, col.label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')));
+	}));
+	let tipN = 0;
+	const rows = sortedEmployees(emps, sort, dir).map((e) => h('tr', { dataset: { emp: e.id } }, COLUMNS.map((col) => {
+		if (col.text) {
+			return h('th', { scope: 'row', class: 'sticky-col' },
+				h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name));
+		}
+		const v = col.get(e);
+		const score = col.score && e.scores ? e.scores[col.score] : null;
+		const flags = col.flag ? (e.flags || []).filter((f) => f.rule === col.flag) : [];
+		const cls = ['n', shadeClass(score, col.neutral)];
+		if (!flags.length)
+			return h('td', { class: cls.join(' '), title: col.score ? `${shadeTitle(score, col.neutral)}` : null }, col.show(v));
+		const text = flags.map((f) => flagText(f, sla)).join(' ');
+		const id = `tip-${++tipN}`;
+		cls.push('flagged');
+		return h('td', { class: cls.join(' '), title: `Flagged: ${text}`, dataset: { flag: col.flag } },
+			h('span', { class: 'flag', tabindex: '0', role: 'img', 'aria-label': 'Flagged', 'aria-describedby': id }, '!'),
+			col.show(v),
+			h('span', { class: 'flag-tip', role: 'tooltip', id }, text));
+	})));
+	const flagged = emps.filter((e) => (e.flags || []).length);
+	const active = document.activeElement;
+	const refocus = active && active.classList.contains('sort') && c.el.contains(active) ? active.dataset.sort : null;
+	c.show(
+		h('div', { class: 'table-wrap' },
+			h('table', { class: 'data', id: 'team-table' },
+				h('caption', { class: 'visually-hidden' }, `${data.department.name} team, ${fmt.range(data.range.from, data.range.to)}; sorted by ${COLUMNS.find((x) => x.id === sort).label}, ${dir === 'asc' ? 'ascending' : 'descending'}`),
+				h('thead', {}, head),
+				h('tbody', {}, rows))),
+		h('div', { class: 'legend-stack' },
+			h('div', {}, h('span', {}, 'Shading: worse than the team'),
+				h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['s-n4', 's-n2', 's-0', 's-p2', 's-p4'].map((x) => h('i', { class: x }))),
+				h('span', {}, 'better')),
+			h('div', {}, h('span', {}, 'Avg open (neither good nor bad): below the team'),
+				h('span', { class: 'w-ramp', 'aria-hidden': 'true' }, ['w-n2', 'w-0', 'w-p2'].map((x) => h('i', { class: x }))),
+				h('span', {}, 'above')),
+			h('div', {}, h('span', {}, h('span', { class: 'pill bad', 'aria-hidden': 'true' }, '!'), ' A flagged cell breaks a threshold: hover or focus it for the rule.')),
+			h('div', { class: 'show-sm' }, 'Swipe the table sideways for more columns.')),
+		flagSummary(flagged, sla));
+	if (refocus) {
+		const btn = c.body.querySelector(`button.sort[data-sort="${refocus}"]`);
+		if (btn) btn.focus();
+	}
+}
+
+function flagSummary(flagged, sla) {
+	if (!flagged.length) return h('p', { class: 'legend-note' }, 'No employee breaks a threshold in this range.');
+	const list = h('ul', { class: 'flag-list' }, flagged.map((e) =>
+		h('li', {}, h('span', { class: 'flag-dot', 'aria-hidden': 'true' }),
+			h('span', {}, h('strong', {}, e.name), ' — ', e.flags.map((f) => flagText(f, sla)).join(' ')))));
+	return h('details', { class: 'flag-summary', open: flagged.length <= 4 },
+		h('summary', {}, `${fmt.plural(flagged.length, 'employee')} flagged`), list);
+}
+
+/* ---- key figures ---- */
+
+function drawKpis(data) {
+	const t = data.department.totals || {};
+	const l = t.lead_time || {};
+	const sla = data.department.sla_days;
+	const tiles = [
+		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`],
+		['Opened', fmt.int(t.opened), 'tickets', 'new tickets in the range'],
+		['Open backlog', fmt.int(t.backlog_end), 'tickets', `at ${fmt.date(data.range.to)}`],
+		['Median days to close', fmt.num(l.p50, 1), 'days', `90th percentile ${fmt.days(l.p90)}`],
+		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `SLA: ${sla} days`],
+		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day'],
+	];
+	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note]) =>
+		h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
+			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? h('small', {}, small) : null),
+			h('div', { class: 'delta' }, note))));
+}
+
+/* ---- charts ---- */
+
+function chartHeight(n) {
+	return Math.max(180, 46 + n * 24);
+}
+
+function drawWorkload(data) {
+	const c = card('workload');
+	const emps = [...(data.employees || [])].filter((e) => fmt.isNum(e.totals.avg_open))
+		.sort((a, b) => b.totals.avg_open - a.totals.avg_open);
+	if (!emps.length) return c.empty('No open tickets in this range');
+	const name = data.department.name;
+	const box = chartBox();
+	box.style.height = `${chartHeight(emps.length)}px`;
+	const mean = emps.reduce((s, e) => s + e.totals.avg_open, 0) / emps.length;
+	const limit = (data.employees || []).flatMap((e) => e.flags || []).find((f) => f.rule === 'max_avg_open');
+	const t = theme();
+	const annotations = { mean: refLine('x', mean, `team mean ${fmt.num(mean, 1)}`, t.muted) };
+	if (limit) annotations.limit = refLine('x', limit.limit, `limit ${fmt.num(limit.limit, 1)}`, t.text, { dash: [2, 3], position: 'start' });
+	c.show(box);
+	makeChart(box, {
+		type: 'bar',
+		data: {
+			labels: emps.map((e) => e.name),
+			datasets: [{
+				label: 'Average open tickets',
+				data: emps.map((e) => e.totals.avg_open),
+				backgroundColor: deptColor(name),
+				barPercentage: 0.8,
+			}],
+		},
+		options: {
+			indexAxis: 'y',
+			scales: { x: valueAxis('open tickets on an average day', { ticks: { precision: 1 } }), y: { grid: { display: false }, ticks: { autoSkip: false } } },
+			plugins: {
+				legend: { display: false },
+				annotation: { annotations },
+				tooltip: { callbacks: { label: (i) => {
+					const e = emps[i.dataIndex];
+					return `${fmt.num(e.totals.avg_open, 1)} open on average · ${fmt.pct(e.totals.workload_share, 1)} of the department`;
+				} } },
+			},
+		},
+	}, `Average open tickets per employee in ${name}`);
+}
+
+function drawBox(data) {
+	const c = card('box');
+	const emps = (data.employees || []).filter((e) => e.box && e.box.n > 0 && fmt.isNum(e.box.median))
+		.sort((a, b) => a.box.median - b.box.median || a.name.localeCompare(b.name));
+	if (!emps.length) return c.empty('No tickets closed in this range');
+	const name = data.department.name;
+	const t = theme();
+	const box = chartBox();
+	box.style.height = `${chartHeight(emps.length)}px`;
+	c.show(box);
+	makeChart(box, {
+		type: 'boxplot',
+		data: {
+			labels: emps.map((e) => e.name),
+			datasets: [{
+				label: 'Days to close',
+				data: emps.map((e) => ({ min: e.box.min, q1: e.box.q1, median: e.box.median, q3: e.box.q3, max: e.box.max, mean: e.box.median, items: [], outliers: [] })),
+				backgroundColor: deptColor(name, 0.35),
+				borderColor: deptColor(name),
+				borderWidth: 1.5,
+				medianColor: t.text,
+				meanRadius: 0,
+				itemRadius: 0,
+				outlierRadius: 0,
+				coef: 0,
+				barPercentage: 0.7,
+			}],
+		},
+		options: {
+			indexAxis: 'y',
+			scales: {
+				x: valueAxis('days to close', { ticks: { precision: 0 } }),
+				y: { grid: { display: false }, ticks: { autoSkip: false } },
+			},
+			plugins: {
+				legend: { display: false },
+				annotation: { annotations: { sla: refLine('x', data.department.sla_days, `SLA ${data.department.sla_days} d`, t.text) } },
+				tooltip: {
+					callbacks: {
+						label: (i) => {
+							const b = emps[i.dataIndex].box;
+							return [`${b.n} closed`, `median ${fmt.days(b.median)}`, `middle half ${fmt.num(b.q1, 1)}–${fmt.num(b.q3, 1)} d`, `range ${fmt.num(b.min, 0)}–${fmt.num(b.max, 0)} d`];
+						},
+					},
+				},
+			},
+		},
+	}, `Days to close per employee in ${name}, as box plots`);
+}
+
+function drawHeat(data, state) {
+	const c = card('closes');
+	const emps = [...(data.employees || [])].sort((a, b) => a.name.localeCompare(b.name));
+	const buckets = data.department.series || [];
+	if (!emps.length || !buckets.length) return c.empty('No tickets in this range');
+	const daily = state.bucket === 'day';
+	const val = (s) => (s ? (daily ? s.closed : s.closes_per_week) : null);
+	let max = 0;
+	for (const e of emps) for (const s of e.series || []) if (fmt.isNum(val(s))) max = Math.max(max, val(s));
+	const level = (v) => (!fmt.isNum(v) || v <= 0 || max <= 0 ? 0 : Math.max(1, Math.min(8, Math.ceil((v / max) * 8))));
+	const dense = buckets.length > 30;
+	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
+		buckets.map((b) => h('th', { scope: 'col', class: 'h', title: fmt.bucketLabel(b, state.bucket) },
+			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start))),
+		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
+	const rows = emps.map((e) => h('tr', {},
+		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
+		buckets.map((b, i) => {
+			const s = (e.series || [])[i];
+			const v = val(s);
+			return h('td', { class: `h q${level(v)}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}` },
+				fmt.isNum(v) && v > 0 ? fmt.num(v, daily ? 0 : 1) : '');
+		}),
+		h('td', { class: 'n' }, daily ? fmt.int(e.totals.closed) : fmt.num(e.totals.closes_per_week, 1))));
+	c.show(
+		h('div', { class: 'table-wrap' },
+			h('table', { class: `data heat${dense ? ' dense' : ''}` },
+				h('caption', { class: 'visually-hidden' }, `${daily ? 'Tickets closed per day' : 'Closes per week'} per employee of ${data.department.name}, per ${state.bucket}`),
+				h('thead', {}, head), h('tbody', {}, rows))),
+		h('div', { class: 'legend-note scale-legend' },
+			h('span', {}, daily ? 'Closed per day: none' : 'Closes per week: none'),
+			h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['q1', 'q3', 'q5', 'q7'].map((x) => h('i', { class: x }))),
+			h('span', {}, `${fmt.num(max, 1)} (the most in one ${state.bucket})`),
+			dense ? h('span', {}, '· hover a cell for its value') : null));
+}
+
+function drawAll() {
+	if (!cache) return;
+	const { data, state } = cache;
+	destroyCharts();
+	drawKpis(data);
+	drawTable(data, state);
+	drawWorkload(data);
+	drawBox(data);
+	drawHeat(data, state);
+}
+
+const CARDS = ['team', 'workload', 'box', 'closes'];
+
+startPage({
+	path: '/department',
+	title: 'Department',
+	keys: ['dept', 'sort', 'dir'],
+	toolbar: { range: true, bucket: true },
+	normalize(state, ctx) {
+		const names = ctx.meta.departments.map((d) => d.name);
+		const patch = {};
+		if (!names.includes(state.dept)) patch.dept = names[0];
+		if (state.sort && !SORTS.includes(state.sort)) patch.sort = null;
+		if (state.dir && state.dir !== 'asc' && state.dir !== 'desc') patch.dir = null;
+		return patch;
+	},
+	controls(ctx) {
+		deptSelect = select(ctx.meta.departments.map((d) => ({ value: d.name, label: d.name })), {
+			id: 'dept',
+			onChange: (v) => navigate({ dept: v }),
+		});
+		return [field('Department', deptSelect)];
+	},
+	sync(state) {
+		deptSelect.value = state.dept;
+		const h1 = document.querySelector('h1');
+		h1.textContent = state.dept;
+		document.title = `${state.dept} · Leadtime`;
+	},
+	async load(state, ctx) {
+		const { from, to } = ctx.range;
+		const key = [state.dept, from, to, state.bucket].join('|');
+		if (cache && cache.key === key) {
+			cache.state = state;
+			drawTable(cache.data, state);
+			return;
+		}
+		for (const id of CARDS) card(id).loading();
+		let data;
+		try {
+			data = await getJSON(`/api/v1/departments/${encodeURIComponent(state.dept)}`, { from, to, bucket: state.bucket });
+		} catch (e) {
+			if (!ctx.isCurrent()) return;
+			cache = null;
+			document.getElementById('kpis').replaceChildren();
+			for (const id of CARDS) card(id).error(e, ctx.reload);
+			return;
+		}
+		if (!ctx.isCurrent()) return;
+		cache = { key, data, state };
+		drawAll();
+	},
+	redraw() {
+		drawAll();
+	},
+});

@@ -1,0 +1,92 @@
+/*
+ * Leaderboard (/leaderboard?period=week): per department, the employees who
+ * closed the most, closed fastest (lowest median) and kept the SLA best,
+ * for the last full day or the last full ISO week before as_of.
+ * Data: /api/v1/leaderboard.
+ */
+import { getJSON } from '../api.js';
+import { deptIndex } from '../charts.js';
+import { h } from '../dom.js';
+import * as fmt from '../format.js';
+import { hrefFor, navigate } from '../state.js';
+import { card, deptSwatch, startPage } from '../ui.js';
+
+const PERIODS = [
+	{ id: 'day', label: 'Last day' },
+	{ id: 'week', label: 'Last week' },
+];
+const BOARDS = [
+	{ key: 'most_closed', title: 'Most closed', value: (e) => `${fmt.int(e.value)} closed`, extra: () => '' },
+	{ key: 'fastest_p50', title: 'Fastest (median days)', value: (e) => fmt.days(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
+	{ key: 'best_sla', title: 'Best within SLA', value: (e) => fmt.pct(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
+];
+let seg;
+let cache = null;
+
+function periodOf(state) {
+	return PERIODS.find((p) => p.id === state.period) || PERIODS[1];
+}
+
+function segmented() {
+	seg = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Period', id: 'period' },
+		PERIODS.map((p) => h('button', { type: 'button', dataset: { period: p.id }, 'aria-pressed': 'false', onclick: () => navigate({ period: p.id }) }, p.label)));
+	return h('div', { class: 'field' }, h('span', { id: 'period-label' }, 'Period'), seg);
+}
+
+function draw(data, state) {
+	const c = card('boards');
+	const p = periodOf(state);
+	const block = data[p.id];
+	if (!block || !(block.departments || []).length) return c.empty('Nothing to rank');
+	c.sub.textContent = p.id === 'day'
+		? `${fmt.date(block.start)}, the last full day before ${fmt.date(data.as_of)}`
+		: `Week of ${fmt.range(block.start, block.end)}, the last full week before ${fmt.date(data.as_of)}`;
+	const anyone = block.departments.some((d) => BOARDS.some((b) => (d[b.key] || []).length));
+	if (!anyone) return c.empty(`Nobody closed a ticket ${p.id === 'day' ? 'that day' : 'that week'}`);
+	c.show(h('div', { class: 'boards' }, block.departments.map((d) => h('article', { class: 'board card', 'aria-label': d.name },
+		h('div', { class: 'card-head' }, h('h3', {}, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name))),
+		h('div', { class: 'card-body lists' }, BOARDS.map((b) => {
+			const list = d[b.key] || [];
+			return h('section', {},
+				h('h4', {}, b.title),
+				list.length
+					? h('ol', { class: 'rank' }, list.map((e) => h('li', {},
+						h('a', { class: 'who', href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name),
+						b.extra(e) ? h('span', { class: 'extra' }, b.extra(e)) : null,
+						h('span', { class: 'val' }, b.value(e)))))
+					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : 'Nobody closed enough tickets to rank.'));
+		}))))),
+	h('p', { class: 'legend-note' }, 'Fastest and best within SLA rank only employees with enough closed tickets in the period; ties go by name.'));
+}
+
+startPage({
+	path: '/leaderboard',
+	title: 'Leaderboard',
+	keys: ['period'],
+	toolbar: { range: false, bucket: false },
+	charts: false,
+	normalize(state) {
+		return state.period && !PERIODS.some((p) => p.id === state.period) ? { period: null } : null;
+	},
+	controls() {
+		return [segmented()];
+	},
+	sync(state) {
+		const p = periodOf(state);
+		for (const b of seg.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.period === p.id));
+	},
+	async load(state, ctx) {
+		if (cache) return draw(cache, state);
+		card('boards').loading();
+		try {
+			cache = await getJSON('/api/v1/leaderboard');
+		} catch (e) {
+			if (ctx.isCurrent()) card('boards').error(e, ctx.reload);
+			return;
+		}
+		if (ctx.isCurrent()) draw(cache, state);
+	},
+	redraw(ctx) {
+		if (cache) draw(cache, ctx.state);
+	},
+});

@@ -1,0 +1,397 @@
+/*
+ * Overview (/): KPI cards with the change against the previous period, the
+ * end-to-end lead time trend with its rolling 28-day mean, where the time
+ * goes (stage decomposition by month) and which stage grew, opened vs closed
+ * and backlog per department, median days to close per department, and the
+ * weekday profile.
+ * Data: /api/v1/overview (range, bucket) and /api/v1/stages (bucket=month).
+ */
+import { getJSON } from '../api.js';
+import {
+	categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis,
+} from '../charts.js';
+import { h } from '../dom.js';
+import * as fmt from '../format.js';
+import { daysBetween, hrefFor } from '../state.js';
+import { card, chartBox, deptSwatch, startPage } from '../ui.js';
+
+let last = null; /* {ov, st, state, ctx} for redraw */
+
+const KPIS = [
+	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: 'tickets', digits: 0 },
+	{ key: 'lead_time_p50', label: 'Median days to close', better: false, fmt: (v) => fmt.num(v, 1), small: 'days', unit: ' d' },
+	{ key: 'sla_hit_rate', label: 'Closed within SLA', better: true, fmt: (v) => fmt.pct(v), pct: true },
+	{ key: 'closes_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: 'closed / week', unit: '' },
+	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: 'days', unit: ' d' },
+];
+
+function drawKpis(ov, ctx) {
+	const el = document.getElementById('kpis');
+	const k = ov.kpis || {};
+	const prev = k.previous || {};
+	const n = daysBetween(ov.range.from, ov.range.to) + 1;
+	el.replaceChildren(...KPIS.map((d) => {
+		const cur = k[d.key];
+		const c = fmt.change(cur, prev[d.key], { higherIsBetter: d.better, unit: d.unit || '', asPct: d.pct, digits: d.digits ?? 1 });
+		const prevText = d.pct ? fmt.pct(prev[d.key]) : d.fmt(prev[d.key]);
+		return h('div', { class: 'kpi', dataset: { kpi: d.key } },
+			h('div', { class: 'label' }, d.label),
+			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? h('small', {}, d.small) : null),
+			h('div', { class: 'delta', title: `Previous ${n} days: ${prevText}` },
+				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
+				` vs previous ${n} days`));
+	}));
+}
+
+function seriesX(item) {
+	const a = fmt.ms(item.start), b = fmt.ms(item.end);
+	return a + (b - a) / 2;
+}
+
+function drawTrend(ov, state) {
+	const c = card('trend');
+	const e2e = ov.end_to_end || {};
+	const series = (e2e.series || []).filter((s) => s.n > 0);
+	const rolling = (e2e.rolling_28d || []).filter((r) => fmt.isNum(r.mean));
+	if (!series.length && !rolling.length) {
+		c.empty('No campaign started in this range', 'End-to-end lead time is counted when a creator’s campaign starts. Try a longer range.');
+		return;
+	}
+	const t = theme();
+	const box = chartBox('tall');
+	const tot = e2e.totals || {};
+	c.show(
+		h('p', { class: 'insight' }, trendSentence(e2e, rolling)),
+		box,
+		h('p', { class: 'legend-note' }, `${fmt.plural(tot.n || 0, 'campaign')} started · median ${fmt.days(tot.p50)} · 90th percentile ${fmt.days(tot.p90)}`));
+	const minX = fmt.ms(ov.range.from), maxX = fmt.ms(ov.range.to);
+	const pts = state.bucket === 'day' ? 1.5 : 3.5;
+	makeChart(box, {
+		type: 'line',
+		data: {
+			datasets: [
+				{
+					label: 'Rolling 28-day mean',
+					data: rolling.map((r) => ({ x: fmt.ms(r.date), y: r.mean })),
+					borderColor: t.text,
+					backgroundColor: t.text,
+					borderWidth: 2.5,
+					pointRadius: 0,
+					tension: 0.25,
+					order: 1,
+				},
+				{
+					label: `Median per ${state.bucket}`,
+					data: series.map((s) => ({ x: seriesX(s), y: s.p50 })),
+					borderColor: '#0072B2',
+					backgroundColor: '#0072B2',
+					borderWidth: 1.5,
+					pointRadius: pts,
+					showLine: state.bucket !== 'day',
+					order: 2,
+				},
+				{
+					label: `90th percentile per ${state.bucket}`,
+					data: series.map((s) => ({ x: seriesX(s), y: s.p90 })),
+					borderColor: t.faint,
+					backgroundColor: t.faint,
+					borderDash: [4, 4],
+					borderWidth: 1.25,
+					pointRadius: state.bucket === 'day' ? 0 : 2,
+					order: 3,
+				},
+			],
+		},
+		options: {
+			...fastLine(),
+			interaction: { mode: 'nearest', axis: 'x', intersect: false },
+			scales: { x: timeAxis(minX, maxX), y: valueAxis('days') },
+			plugins: {
+				...fastLine().plugins,
+				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
+			},
+		},
+	}, `End-to-end lead time: ${trendSentence(e2e, rolling)}`);
+}
+
+function trendSentence(e2e, rolling) {
+	if (rolling.length < 2) return `Median end-to-end lead time: ${fmt.days((e2e.totals || {}).p50, { long: true })}.`;
+	const a = rolling[0], b = rolling[rolling.length - 1];
+	const d = b.mean - a.mean;
+	const dir = Math.abs(d) < 0.5 ? 'held steady at' : d > 0 ? 'grew to' : 'fell to';
+	const by = Math.abs(d) < 0.5 ? '' : ` (${d > 0 ? '+' : '−'}${fmt.num(Math.abs(d), 1)} days since ${fmt.shortDate(a.date)})`;
+	return `The rolling 28-day mean ${dir} ${fmt.days(b.mean, { long: true })}${by}.`;
+}
+
+function drawGlance(ov, state) {
+	const c = card('glance');
+	const depts = ov.departments || [];
+	if (!depts.length) return c.empty('No departments configured');
+	const backlogBox = chartBox('short');
+	const rows = depts.map((d) => {
+		const t = d.totals || {};
+		const lt = t.lead_time || {};
+		return h('tr', {},
+			h('th', { scope: 'row' }, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name)),
+			h('td', { class: 'n hide-sm' }, fmt.int(t.opened)),
+			h('td', { class: 'n' }, fmt.int(t.closed)),
+			h('td', { class: 'n' }, fmt.int(t.backlog_end)),
+			h('td', { class: 'n' }, fmt.num(lt.p50, 1)),
+			h('td', { class: 'n', title: `SLA: ${d.sla_days} days` }, fmt.pct(t.sla_hit_rate)));
+	});
+	c.show(h('div', { class: 'table-wrap' },
+		h('table', { class: 'data' },
+			h('caption', { class: 'visually-hidden' }, 'Departments in the selected range'),
+			h('thead', {}, h('tr', {},
+				h('th', { scope: 'col' }, 'Department'),
+				h('th', { scope: 'col', class: 'n hide-sm' }, 'Opened'),
+				h('th', { scope: 'col', class: 'n' }, 'Closed'),
+				h('th', { scope: 'col', class: 'n', title: 'Open tickets at the end of the range' }, 'Backlog'),
+				h('th', { scope: 'col', class: 'n', title: 'Median days to close' }, 'Median d'),
+				h('th', { scope: 'col', class: 'n', title: 'Share closed within the department’s SLA' }, 'In SLA'))),
+			h('tbody', {}, rows))),
+	h('p', { class: 'legend-note' }, 'Open a department for its team, workload and flags.'),
+	h('h3', { class: 'sub-head' }, 'Where the backlog sits'),
+	backlogBox);
+	const open = depts.map((d) => (d.totals ? d.totals.backlog_end : null));
+	if (!open.some((v) => v > 0)) {
+		backlogBox.replaceWith(h('p', { class: 'legend-note' }, 'No open tickets at the end of the range.'));
+		return;
+	}
+	makeChart(backlogBox, {
+		type: 'bar',
+		data: { labels: depts.map((d) => d.name), datasets: [{ label: 'Open tickets', data: open, backgroundColor: depts.map((d) => deptColor(d.name)), barPercentage: 0.75 }] },
+		options: {
+			indexAxis: 'y',
+			scales: { x: valueAxis('open tickets at the end of the range'), y: { grid: { display: false } } },
+			plugins: { legend: { display: false } },
+		},
+	}, `Open tickets per department at the end of the range: ${depts.map((d, i) => `${d.name} ${open[i]}`).join(', ')}`);
+}
+
+/* ---- where the time goes ---- */
+
+function drawWhere(st, ov) {
+	const c = card('where');
+	if (!st) return;
+	const depts = [...(st.departments || [])].sort((a, b) => a.position - b.position);
+	if (depts.length < 2) return c.empty('Need at least two departments');
+	const stages = depts.slice(0, -1); /* the last stage starts the campaign: not part of the lead time */
+	const buckets = (stages[0].series || []).map((s) => ({ start: s.start, end: s.end }));
+	const has = stages.some((d) => (d.series || []).some((s) => s.stage && s.stage.n > 0));
+	if (!buckets.length || !has) return c.empty('No creator finished these stages in this range', 'Try a longer range.');
+	const labels = buckets.map((b) => fmt.monthLabel(b.start));
+	const t = theme();
+	const datasets = stages.map((d) => ({
+		label: d.name,
+		data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
+		backgroundColor: deptColor(d.name),
+		stack: 'time',
+	}));
+	const waits = buckets.map((_, i) => {
+		let sum = 0, any = false;
+		for (const d of stages) {
+			const w = d.series && d.series[i] && d.series[i].wait;
+			if (w && fmt.isNum(w.mean)) { sum += w.mean; any = true; }
+		}
+		return any ? sum : null;
+	});
+	datasets.push({ label: 'Handoff waits', data: waits, backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
+
+	const box = chartBox('tall');
+	c.show(h('p', { class: 'insight' }, ...grewSentence(datasets, labels)), box);
+	makeChart(box, {
+		type: 'bar',
+		data: { labels, datasets },
+		options: {
+			scales: {
+				x: categoryAxis({ stacked: true }),
+				y: valueAxis('days per creator', { stacked: true }),
+			},
+			plugins: {
+				tooltip: {
+					mode: 'index',
+					callbacks: {
+						title: (items) => fmt.bucketLabel(buckets[items[0].dataIndex], 'month'),
+						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}`,
+						footer: (items) => `Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`,
+					},
+				},
+			},
+		},
+	}, `Stage decomposition by month. ${grewSentence(datasets, labels).map((x) => x.textContent ?? x).join('')}`);
+}
+
+/** "Design grew the most: 28 d in Jan → 35 d in Nov (+7 d)." as nodes */
+function grewSentence(datasets, labels) {
+	if (labels.length < 2) return ['Choose a range of two months or more to see which stage grew.'];
+	let best = null;
+	for (const ds of datasets) {
+		const idx = ds.data.map((v, i) => (fmt.isNum(v) ? i : -1)).filter((i) => i >= 0);
+		if (idx.length < 2) continue;
+		const i0 = idx[0], i1 = idx[idx.length - 1];
+		const d = ds.data[i1] - ds.data[i0];
+		if (!best || d > best.d) best = { name: ds.label, d, a: ds.data[i0], b: ds.data[i1], la: labels[i0], lb: labels[i1] };
+	}
+	if (!best) return ['Not enough months with data to compare stages.'];
+	if (best.d < 0.5) return ['No stage grew: ', h('strong', {}, 'every stage held steady or got faster'), ` between ${labels[0]} and ${labels[labels.length - 1]}.`];
+	return [h('strong', {}, `${best.name} grew the most`),
+		`: ${fmt.days(best.a)} per creator in ${best.la} → ${fmt.days(best.b)} in ${best.lb} (+${fmt.num(best.d, 1)} d).`];
+}
+
+/* ---- opened vs closed ---- */
+
+function axisLabels(series, bucket) {
+	return series.map((s) => (bucket === 'month' ? fmt.monthLabel(s.start).slice(0, 3) : fmt.shortDate(s.start)));
+}
+
+function drawFlow(ov, state) {
+	const c = card('flow');
+	const depts = ov.departments || [];
+	if (!depts.length || !depts.some((d) => (d.series || []).length)) return c.empty('No tickets in this range');
+	const t = theme();
+	const grid = h('div', { class: 'small-multiples' });
+	c.show(grid, h('p', { class: 'legend-note' },
+		h('span', {}, h('span', { class: 'swatch neutral faded', 'aria-hidden': 'true' }), 'Opened'),
+		h('span', {}, h('span', { class: 'swatch neutral', 'aria-hidden': 'true' }), 'Closed (bars in the department’s colour, left scale)'),
+		h('span', {}, h('span', { class: 'swatch neutral line', 'aria-hidden': 'true' }), 'Backlog at the end of each period (right scale)')));
+	for (const d of depts) {
+		const series = d.series || [];
+		const tot = d.totals || {};
+		const box = chartBox('mini');
+		grid.append(h('div', { class: 'multiple' },
+			h('h3', {}, deptSwatch(deptIndex(d.name)), d.name),
+			h('p', { class: 'figs num' }, `${fmt.int(tot.opened)} opened · ${fmt.int(tot.closed)} closed · ${fmt.int(tot.backlog_end)} open`),
+			box));
+		makeChart(box, {
+			type: 'bar',
+			data: {
+				labels: axisLabels(series, state.bucket),
+				datasets: [
+					{ label: 'Opened', data: series.map((s) => s.opened), backgroundColor: deptColor(d.name, 0.35), order: 2 },
+					{ label: 'Closed', data: series.map((s) => s.closed), backgroundColor: deptColor(d.name), order: 2 },
+					{
+						type: 'line', label: 'Backlog', data: series.map((s) => s.backlog_end), yAxisID: 'y1',
+						borderColor: t.text, borderWidth: 1.5, pointRadius: 0, tension: 0.2, order: 1,
+					},
+				],
+			},
+			options: {
+				datasets: { bar: { categoryPercentage: 0.8, barPercentage: 0.9 } },
+				scales: {
+					x: categoryAxis({ ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 10, font: { size: 10.5 } } }),
+					y: valueAxis('', { ticks: { maxTicksLimit: 4, font: { size: 10.5 } } }),
+					y1: valueAxis('', { position: 'right', grid: false, ticks: { maxTicksLimit: 4, font: { size: 10.5 }, color: t.text } }),
+				},
+				plugins: {
+					legend: { display: false },
+					tooltip: { mode: 'index', intersect: false, callbacks: { title: (items) => fmt.bucketLabel(series[items[0].dataIndex], state.bucket) } },
+				},
+			},
+		}, `${d.name}: opened ${tot.opened}, closed ${tot.closed}, backlog ${tot.backlog_end} at the end of the range`);
+	}
+}
+
+function drawDeptLeadTime(ov, state) {
+	const c = card('deptlt');
+	const depts = ov.departments || [];
+	const any = depts.some((d) => (d.series || []).some((s) => s.lead_time && fmt.isNum(s.lead_time.p50)));
+	if (!any) return c.empty('No tickets closed in this range');
+	const box = chartBox();
+	c.show(box);
+	const minX = fmt.ms(ov.range.from), maxX = fmt.ms(ov.range.to);
+	makeChart(box, {
+		type: 'line',
+		data: {
+			datasets: depts.map((d) => ({
+				label: d.name,
+				data: (d.series || []).map((s) => ({ x: seriesX(s), y: s.lead_time ? s.lead_time.p50 : null })),
+				borderColor: deptColor(d.name),
+				backgroundColor: deptColor(d.name),
+				pointRadius: state.bucket === 'day' ? 0 : 2.5,
+				borderWidth: 2,
+				tension: 0.2,
+			})),
+		},
+		options: {
+			...fastLine(),
+			spanGaps: true,
+			interaction: { mode: 'nearest', axis: 'x', intersect: false },
+			scales: { x: timeAxis(minX, maxX), y: valueAxis('days') },
+			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
+		},
+	}, 'Median days to close per department over time');
+}
+
+function drawWeekday(ov) {
+	const c = card('weekday');
+	const prof = ov.weekday_profile || [];
+	if (!prof.length || !prof.some((p) => (p.opened || []).some((x) => x > 0))) return c.empty('No tickets opened in this range');
+	const box = chartBox();
+	c.show(box);
+	makeChart(box, {
+		type: 'bar',
+		data: {
+			labels: fmt.WEEKDAYS,
+			datasets: prof.map((p) => ({ label: p.department, data: p.opened, backgroundColor: deptColor(p.department) })),
+		},
+		options: {
+			datasets: { bar: { categoryPercentage: 0.82, barPercentage: 0.92 } },
+			scales: { x: categoryAxis(), y: valueAxis('tickets opened') },
+			plugins: { tooltip: { mode: 'index', intersect: false } },
+		},
+	}, 'Tickets opened per weekday, per department');
+}
+
+function drawAll() {
+	if (!last) return;
+	const { ov, st, state, ctx } = last;
+	destroyCharts();
+	drawKpis(ov, ctx);
+	drawTrend(ov, state);
+	drawGlance(ov, state);
+	drawFlow(ov, state);
+	drawDeptLeadTime(ov, state);
+	drawWeekday(ov);
+	if (st) drawWhere(st, ov);
+}
+
+const CARDS = ['trend', 'glance', 'where', 'flow', 'deptlt', 'weekday'];
+
+startPage({
+	path: '/',
+	title: 'Overview',
+	keys: [],
+	toolbar: { range: true, bucket: true },
+	async load(state, ctx) {
+		const { from, to } = ctx.range;
+		for (const id of CARDS) card(id).loading();
+		const ovP = getJSON('/api/v1/overview', { from, to, bucket: state.bucket });
+		const stP = getJSON('/api/v1/stages', { from, to, bucket: 'month' });
+		let ov;
+		try {
+			ov = await ovP;
+		} catch (e) {
+			if (!ctx.isCurrent()) return;
+			document.getElementById('kpis').replaceChildren();
+			for (const id of CARDS) card(id).error(e, ctx.reload);
+			stP.catch(() => {});
+			return;
+		}
+		if (!ctx.isCurrent()) return;
+		last = { ov, st: null, state, ctx };
+		drawAll();
+		card('where').loading();
+		try {
+			const st = await stP;
+			if (!ctx.isCurrent()) return;
+			last.st = st;
+			drawWhere(st, ov);
+		} catch (e) {
+			if (ctx.isCurrent()) card('where').error(e, ctx.reload);
+		}
+	},
+	redraw() {
+		drawAll();
+	},
+});
