@@ -19,7 +19,7 @@ if [ "${1:-}" = "--browser" ] || [ "${LEADTIME_BROWSER:-}" = 1 ]; then
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 fi
 if [ "${1:-}" = "--bench" ]; then
-	PKGS="$PKGS wrk"
+	PKGS="$PKGS wrk time"
 fi
 
 missing=
