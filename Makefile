@@ -4,6 +4,8 @@
 #   make run        build, then serve the demo store on http://127.0.0.1:8080
 #   make test       build, then run every test (unit + integration, under ASan/UBSan)
 #   make asan       build the sanitized binary and unit tests into build/asan/
+#   make fuzz       libFuzzer targets, 10 minutes each (a 20 s smoke run is part of make test)
+#   make bench      benchmarks on a 1M-ticket store; writes docs/BENCHMARKS.md
 #   make clean | format
 #
 # Dependencies come from Debian packages: when pkg-config cannot find one,
@@ -52,7 +54,9 @@ deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v python3 >/dev/null && \
 		command -v npm >/dev/null && command -v gzip >/dev/null && \
-		command -v chromium >/dev/null || scripts/install-deps.sh --browser
+		command -v chromium >/dev/null && command -v clang >/dev/null && \
+		dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
+		scripts/install-deps.sh --browser
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) || \
 		{ echo "missing packages after install: $(PKGS) $(TEST_PKGS)" >&2; exit 1; }
 	@mkdir -p $(@D) && touch $@

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "rcache.h"
 #include "store.h"
+#include "urlcodec.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -76,50 +77,6 @@ int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response
 
 /* ---- parameters ---- */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-		   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	if (!len || n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
-	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
-		return 0; /* overlong, surrogate, above U+10FFFF */
-	return len;
-}
-
-int http_utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	for (size_t i = 0, k; i < n; i += k)
-		if (!(k = utf8_seq(p + i, n - i)))
-			return 0;
-	return 1;
-}
-
-/* Replace every byte that is not part of valid UTF-8 with '?', in place. */
-static void utf8_scrub(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq(p + i, n - i);
-		if (!k) {
-			p[i] = '?';
-			k = 1;
-		}
-		i += k;
-	}
-}
-
 const char *http_param(struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -146,7 +103,7 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 			http_problem(r, 400, "bad_param", key, "%s: no value (write %s=...)", key, key);
 		else if (i < 64 && (ctx->seen >> i & 1))
 			http_problem(r, 400, "bad_param", key, "%s: given more than once", key);
-		else if (!http_utf8_valid(value))
+		else if (!url_utf8_valid(value))
 			http_problem(r, 400, "bad_param", key, "%s: not valid UTF-8", key);
 		if (i < 64)
 			ctx->seen |= UINT64_C(1) << i;
@@ -179,8 +136,8 @@ int http_problem(struct http_req *r, unsigned status, const char *code, const ch
 	va_end(ap);
 	/* messages quote what the client sent, which may be any bytes (or
 	 * cut inside a character): JSON strings must be UTF-8 */
-	utf8_scrub(r->err_param);
-	utf8_scrub(r->err_msg);
+	url_utf8_scrub(r->err_param);
+	url_utf8_scrub(r->err_msg);
 	return -1;
 }
 
@@ -377,36 +334,12 @@ int http_reply_stream(struct http_req *r, const char *type, const char *filename
 
 /* ---- dispatch ---- */
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/*
- * Percent-decoding of the path and the query (replaces MHD's): `%00` is
- * left as the three characters it is, so no decoded string ever holds an
- * embedded NUL that C strings would silently cut (`/departments/Sales%00x`
- * must not read as Sales); malformed escapes stay literal too.  Query
- * values arrive with `+` already turned into spaces by MHD.
- */
+/* MHD's unescaper replaced by ours (urlcodec.h: `%00` stays literal) */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls;
 	(void)c;
-	char *w = s;
-	for (const char *p = s; *p; p++) {
-		int hi, lo;
-		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 &&
-		    (hi | lo) != 0) {
-			*w++ = (char)(hi << 4 | lo);
-			p += 2;
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
+	return url_unescape(s);
 }
 
 static int dispatch(struct http_server *srv, struct http_req *r)

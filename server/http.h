@@ -80,9 +80,6 @@ void http_stop(struct http_server *srv, unsigned grace_ms);
 
 /* The decoded query parameter, or NULL. */
 const char *http_param(struct http_req *r, const char *name);
-/* 1 when s is valid UTF-8 (no overlongs, surrogates or code points above
- * U+10FFFF), else 0. */
-int http_utf8_valid(const char *s);
 /* Reject parameters not listed in names (NULL-terminated), and listed ones
  * given twice, without a value, or not valid UTF-8: 0 or -1. */
 int http_params_allowed(struct http_req *r, const char *const *names);
