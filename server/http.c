@@ -169,8 +169,16 @@ int http_reply_problem(struct http_req *r)
 	json_decref(root);
 	int rc;
 	if (s) {
-		rc = http_reply_text(r, status, "application/json", s, strlen(s));
-		free(s);
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(s);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+		if (status == 401) /* RFC 6750 §3 */
+			MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"leadtime\"");
+		rc = http_reply_response(r, status, resp, strlen(s));
 	} else {
 		rc = http_reply_text(r, 500, "text/plain", "out of memory\n", 14);
 	}
@@ -607,7 +615,11 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
 {
 	if (!srv)
 		return;
+	/* stop accepting: with the listening socket closed a new client is
+	 * refused at once rather than left waiting in the backlog */
 	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
 	for (unsigned waited = 0; waited < grace_ms; waited += 50) {
 		const union MHD_DaemonInfo *info =
 			MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -616,8 +628,6 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
 		usleep(50 * 1000);
 	}
 	MHD_stop_daemon(srv->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
 	server_free(srv);
 }
 
