@@ -107,19 +107,6 @@ static json_t *count(int64_t n)
 	return json_integer((json_int_t)n);
 }
 
-/* lead_time: {n, mean, p50, p90, min, max} */
-static json_t *lead_time_json(const struct agg_dist *d)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "n", count(d->n));
-	json_object_set_new(o, "mean", jx_num3(d->mean));
-	json_object_set_new(o, "p50", jx_num3(d->p50));
-	json_object_set_new(o, "p90", jx_num3(d->p90));
-	json_object_set_new(o, "min", jx_num3(d->min));
-	json_object_set_new(o, "max", jx_num3(d->max));
-	return o;
-}
-
 /* dist: {n, mean, p50, p90} */
 static json_t *dist_json(const struct agg_dist *d)
 {
@@ -128,6 +115,15 @@ static json_t *dist_json(const struct agg_dist *d)
 	json_object_set_new(o, "mean", jx_num3(d->mean));
 	json_object_set_new(o, "p50", jx_num3(d->p50));
 	json_object_set_new(o, "p90", jx_num3(d->p90));
+	return o;
+}
+
+/* lead_time: dist + {min, max} */
+static json_t *lead_time_json(const struct agg_dist *d)
+{
+	json_t *o = dist_json(d);
+	json_object_set_new(o, "min", jx_num3(d->min));
+	json_object_set_new(o, "max", jx_num3(d->max));
 	return o;
 }
 

@@ -33,7 +33,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -44,6 +43,7 @@ import urllib.parse
 
 import agg_ref
 import pit_ref
+from daemon import Daemon
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -70,53 +70,6 @@ def sanitizer_report(text):
 
 def no_nan(const):
     raise ValueError("JSON holds %s" % const)
-
-
-class Daemon:
-    """leadtimed serve --port 0 in the background; stderr collected."""
-
-    def __init__(self, cfg):
-        env = dict(os.environ)
-        env.pop("JOURNAL_STREAM", None)
-        self.proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--port", "0"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        self.log = []
-        self.port = None
-        deadline = time.monotonic() + 60
-        pat = re.compile(r"serving .* on http://127\.0\.0\.1:(\d+)/")
-        while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            text = line.decode("utf-8", "replace")
-            self.log.append(text)
-            m = pat.search(text)
-            if m:
-                self.port = int(m.group(1))
-                break
-        if self.port is None:
-            self.proc.kill()
-            self.proc.wait()
-            rest = self.proc.stderr.read().decode("utf-8", "replace")
-            raise RuntimeError("daemon did not start:\n" + "".join(self.log) + rest)
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line.decode("utf-8", "replace"))
-
-    def stop(self):
-        """SIGTERM to our own pid; returns (exit code, whole stderr)."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            rc = self.proc.wait()
-        self.reader.join(10)
-        return rc, "".join(self.log)
 
 
 def load_tickets(db):
@@ -215,7 +168,8 @@ class ApiCase(unittest.TestCase):
     def tearDownClass(cls):
         try:
             if cls.daemon is not None:
-                rc, log = cls.daemon.stop()
+                rc = cls.daemon.stop()
+                log = cls.daemon.text()
                 if sanitizer_report(log):
                     raise AssertionError("%s: sanitizer report from the daemon:\n%s" % (cls.__name__, log))
                 if rc != 0:

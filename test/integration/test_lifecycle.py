@@ -31,6 +31,8 @@ import threading
 import time
 import unittest
 
+import daemon
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("LEADTIME_BIN") or os.path.join(ROOT, "build", "leadtimed")
@@ -38,16 +40,8 @@ AS_OF = "2026-11-22"
 TOKEN = "t0ken-for-tests"
 
 
-def env_without_journal(extra=None):
-    env = dict(os.environ)
-    env.pop("JOURNAL_STREAM", None)
-    env.pop("NOTIFY_SOCKET", None)
-    env.update(extra or {})
-    return env
-
-
 def run(args, timeout=300):
-    return subprocess.run([BIN] + [str(a) for a in args], env=env_without_journal(),
+    return subprocess.run([BIN] + [str(a) for a in args], env=daemon.clean_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
 
 
@@ -70,47 +64,7 @@ def store_digest(db):
     return ok, len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-class Daemon:
-    """leadtimed serve --port 0; stderr collected; the port from its log line."""
-
-    def __init__(self, cfg, env=None):
-        self.proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--port", "0"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     env=env_without_journal(env))
-        self.log = []
-        self.port = None
-        pat = re.compile(r"serving .* on http://127\.0\.0\.1:(\d+)/")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.log.append(line.decode("utf-8", "replace"))
-            m = pat.search(self.log[-1])
-            if m:
-                self.port = int(m.group(1))
-                break
-        if self.port is None:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError("daemon did not start:\n" + "".join(self.log))
-        self.drain = threading.Thread(target=self._drain, daemon=True)
-        self.drain.start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line.decode("utf-8", "replace"))
-
-    def text(self):
-        return "".join(self.log)
-
-    def wait_log(self, pattern, timeout=10):
-        """The log once it matches pattern (stderr is read by a thread)."""
-        deadline = time.monotonic() + timeout
-        while not re.search(pattern, self.text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.text()
-
+class Daemon(daemon.Daemon):
     def request(self, method, path, body=None, headers=None, timeout=30):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
@@ -119,17 +73,6 @@ class Daemon:
             return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
         finally:
             c.close()
-
-    def stop(self, sig=signal.SIGTERM, timeout=60):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            rc = self.proc.wait()
-        self.drain.join(10)
-        return rc
 
 
 class Lifecycle(unittest.TestCase):
@@ -272,7 +215,7 @@ class Lifecycle(unittest.TestCase):
         for delay in (0.3, 1.0, 2.5):
             db, _ = self.fresh("kill-cli")
             old = store_digest(db)
-            p = subprocess.Popen([BIN, "import", "--db", db, self.csv], env=env_without_journal(),
+            p = subprocess.Popen([BIN, "import", "--db", db, self.csv], env=daemon.clean_env(),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(delay)
             if p.poll() is None:
