@@ -122,18 +122,24 @@ static void engine_release(struct engine *e)
 	agg_keys_release(&e->keys);
 }
 
-/* Ticket i's rows in the range, counted in each of slots[0..nslots-1]. */
-static void engine_add(struct engine *e, uint32_t i, const size_t *slots, size_t nslots)
+/* Append a close key; the common case inline, growth in agg_keys_push(). */
+static inline void keys_push(struct agg_keys *ks, uint64_t key)
+{
+	if (ks->n < ks->cap)
+		ks->k[ks->n++] = key;
+	else
+		agg_keys_push(ks, key);
+}
+
+/* engine_add() for a ticket with rows in the range: o <= to, and c (the
+ * close as stored) is none or >= from. */
+static void engine_add_rows(struct engine *e, uint32_t i, int32_t o, int32_t c,
+			    const size_t *slots, size_t nslots)
 {
 	const struct snap *s = e->s;
 	const struct agg_range *r = &e->r;
-	int32_t o = s->opened[i], c = s->closed[i];
-	if (o > r->to)
-		return; /* also every ticket opened after as_of: no rows */
 	if (c != DATE_NONE && c > r->as_of)
 		c = DATE_NONE; /* open as of as_of */
-	if (c != DATE_NONE && c < r->from)
-		return;
 	size_t nb = e->nb;
 	int opened = o >= r->from, closed = c != DATE_NONE && c <= r->to;
 	uint32_t bo = opened ? e->bday[o - r->from] : 0, bc = closed ? e->bday[c - r->from] : 0;
@@ -153,7 +159,7 @@ static void engine_add(struct engine *e, uint32_t i, const size_t *slots, size_t
 			m[nb].closed++;
 			m[bc].sla_hits += hit;
 			m[nb].sla_hits += hit;
-			agg_keys_push(&e->keys, agg_key((uint32_t)slot, c - o, bc));
+			keys_push(&e->keys, agg_key((uint32_t)slot, c - o, bc));
 		}
 		if (first <= last) {
 			int32_t *diff = e->diff + slot * (e->ndays + 1);
@@ -161,6 +167,21 @@ static void engine_add(struct engine *e, uint32_t i, const size_t *slots, size_t
 			diff[last - r->from + 1]--;
 		}
 	}
+}
+
+/*
+ * Ticket i's rows in the range, counted in each of slots[0..nslots-1].
+ * Inline, so the tickets without rows in the range (most of them, for a
+ * range that is a fraction of the data) cost two compares, not a call.
+ */
+static inline void engine_add(struct engine *e, uint32_t i, const size_t *slots, size_t nslots)
+{
+	int32_t o = e->s->opened[i], c = e->s->closed[i];
+	/* opened after `to` (so also after as_of): no rows; closed before
+	 * `from` (a close after as_of is after `from` too): none in range */
+	if (o > e->r.to || (c != DATE_NONE && c < e->r.from))
+		return;
+	engine_add_rows(e, i, o, c, slots, nslots);
 }
 
 static void finish_run(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run, size_t len)
