@@ -135,16 +135,35 @@ async function visit(page, url) {
 	await settle(page);
 }
 
-/** Every canvas of the page, with how many of its pixels were drawn. */
+/**
+ * Every canvas of the page: how many of its pixels were drawn, and how many
+ * finite data values its Chart.js chart holds (axes and grid alone do not
+ * make a chart: an API shape the page misreads gives all-null data).
+ */
 function canvasInk(page) {
 	return page.$$eval('canvas', (cs) => cs.map((c) => {
 		const label = c.getAttribute('aria-label') || '(no label)';
-		if (!c.width || !c.height) return { label, inked: 0, width: c.width, height: c.height };
+		const chart = window.Chart && window.Chart.getChart(c);
+		let values = 0;
+		for (const ds of (chart && chart.data.datasets) || []) {
+			for (const v of ds.data || []) {
+				const y = v !== null && typeof v === 'object' ? (Array.isArray(v.x) ? v.x[1] : v.median ?? v.y ?? v.x) : v;
+				if (typeof y === 'number' && Number.isFinite(y)) values++;
+			}
+		}
+		if (!c.width || !c.height) return { label, inked: 0, values, width: c.width, height: c.height };
 		const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
 		let inked = 0;
 		for (let i = 3; i < d.length; i += 4) if (d[i] > 0) inked++;
-		return { label, inked, width: c.width, height: c.height };
+		return { label, inked, values, width: c.width, height: c.height };
 	}));
+}
+
+function assertDrawn(inks) {
+	for (const c of inks) {
+		assert.ok(c.inked > 100, `chart "${c.label}" is blank (${c.inked} pixels drawn on ${c.width}×${c.height})`);
+		assert.ok(c.values > 0, `chart "${c.label}" has no data values`);
+	}
 }
 
 function pageErrors(page) {
@@ -205,7 +224,7 @@ after(async () => {
 const PAGES = [
 	{ name: 'overview', url: () => '/?range=365d&bucket=month', canvases: 7 },
 	{ name: 'department', url: () => '/department?dept=Design&range=90d&bucket=week', canvases: 2 },
-	{ name: 'employee', url: () => `/employee?emp=${meta.employees.find((e) => e.department === 'Design').id}&range=90d&bucket=week`, canvases: 3 },
+	{ name: 'employee', url: () => `/employee?emp=${meta.employees.find((e) => e.department === 'Design').id}&range=90d&bucket=week`, canvases: 4 },
 	{ name: 'stages', url: () => '/stages?range=365d&bucket=month', canvases: 2 },
 	{ name: 'creator', url: () => `/creator?q=${encodeURIComponent(creatorName.split(' ')[1] || creatorName)}&creator=${encodeURIComponent(creatorName)}&range=365d`, canvases: 1 },
 	{ name: 'compare', url: () => '/compare?a_from=2025-06-01&a_to=2025-11-22&b_from=2026-06-01&b_to=2026-11-22', canvases: 1 },
@@ -224,11 +243,16 @@ describe('every page loads cleanly and draws its charts', () => {
 						assert.deepEqual(await pageErrors(page), [], 'error states in the page');
 						const inks = await canvasInk(page);
 						assert.ok(inks.length >= p.canvases, `expected at least ${p.canvases} charts, found ${inks.length}`);
-						for (const c of inks) assert.ok(c.inked > 100, `chart "${c.label}" is blank (${c.inked} pixels drawn on ${c.width}×${c.height})`);
+						assertDrawn(inks);
 						const dark = await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme);
 						assert.equal(dark, theme, 'page theme follows the system setting');
 						const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 						assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+						/* tables fit their card, except the ones meant to scroll (a time axis) */
+						const cut = await page.$$eval('.table-wrap:not(.scroll-x)', (ws) => ws
+							.filter((w) => w.scrollWidth > w.clientWidth + 1)
+							.map((w) => `${w.querySelector('table') && w.querySelector('table').id || w.closest('section').id}: ${w.scrollWidth} > ${w.clientWidth}`));
+						assert.deepEqual(cut, [], 'tables cut off');
 						assert.deepEqual(problems, []);
 					} finally {
 						await context.close();
@@ -299,6 +323,12 @@ describe('the URL round-trips each page’s state', () => {
 			await follow(page, 'nav a[data-path="/employee"]');
 			const emp = meta.employees.find((e) => String(e.id) === query(page).get('emp'));
 			assert.equal(emp.department, 'Contract', 'the employee page opens on the department being viewed');
+			/* pages without range controls carry the range along too */
+			await follow(page, 'nav a[data-path="/creator"]');
+			await follow(page, 'nav a[data-path="/leaderboard"]');
+			await follow(page, 'nav a[data-path="/"]');
+			assert.equal(query(page).get('range'), '365d');
+			assert.equal(await controlValue(page, '#range'), '365d');
 			assert.deepEqual(problems, []);
 		} finally {
 			await context.close();
@@ -435,7 +465,7 @@ describe('the URL round-trips each page’s state', () => {
 			const picked = query(page).get('creator');
 			assert.ok(picked && first.startsWith(picked), `picked ${picked}`);
 			assert.equal(query(page).get('q'), q);
-			assert.ok((await canvasInk(page)).every((c) => c.inked > 100), 'the timeline is drawn');
+			assertDrawn(await canvasInk(page));
 			assert.match(await page.textContent('#e2e-summary'), /end to end|not started/);
 			await page.reload();
 			await settle(page);
@@ -448,7 +478,7 @@ describe('the URL round-trips each page’s state', () => {
 			await page.press('#q', 'Enter');
 			await settle(page);
 			assert.equal(query(page).get('q'), 'zzzz-nobody');
-			assert.match(await page.textContent('#search'), /No creator matches/);
+			assert.match(await page.textContent('#search'), /No creator’s name contains “zzzz-nobody”/);
 			assert.deepEqual(problems, []);
 		} finally {
 			await context.close();
@@ -513,6 +543,88 @@ describe('the URL round-trips each page’s state', () => {
 	});
 });
 
+/* ---- the pages show the API's numbers ---- */
+
+async function api(pathAndQuery) {
+	const r = await fetch(`${base}${pathAndQuery}`);
+	assert.equal(r.status, 200, pathAndQuery);
+	return r.json();
+}
+
+const text = (page, sel) => page.$eval(sel, (e) => e.textContent.replace(/\s+/g, ' ').trim());
+
+describe('the pages show what the API answers', () => {
+	test('overview KPIs and the department table', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/?from=2026-05-01&to=2026-10-31&bucket=month');
+			const ov = await api('/api/v1/overview?from=2026-05-01&to=2026-10-31&bucket=month');
+			assert.equal(await text(page, '[data-kpi="backlog"] .value'), `${ov.kpis.backlog.toLocaleString('en-GB')} tickets`);
+			assert.equal(await text(page, '[data-kpi="end_to_end_p50"] .value'), `${ov.kpis.end_to_end_p50} days`);
+			const rows = await page.$$eval('#glance tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+			assert.deepEqual(rows.map((r) => r[0]), ov.departments.map((d) => d.name));
+			assert.deepEqual(rows.map((r) => r[2]), ov.departments.map((d) => d.totals.closed.toLocaleString('en-GB')));
+			assert.match(await text(page, '#grew'), /grew the most|No stage grew/);
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('department: one row per employee, one flagged cell per flag', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/department?dept=Sales&from=2026-08-01&to=2026-10-31&bucket=month');
+			const d = await api('/api/v1/departments/Sales?from=2026-08-01&to=2026-10-31&bucket=month');
+			const names = await page.$$eval('#team-table tbody th', (ths) => ths.map((t) => t.textContent));
+			assert.deepEqual(names, d.employees.map((e) => e.name).sort((a, b) => a.localeCompare(b)));
+			const flagged = await page.$$eval('#team-table td.flagged', (tds) => tds.map((td) => `${td.closest('tr').querySelector('th').textContent}:${td.dataset.flag}`));
+			const expected = d.employees.flatMap((e) => e.flags.map((f) => `${e.name}:${f.rule}`));
+			assert.deepEqual(flagged.sort(), expected.sort());
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('stages: the bottleneck and the longest wait (a wait belongs to the department it leads into)', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			await visit(page, '/stages?range=365d&bucket=month');
+			const from = new Date(Date.parse(`${AS_OF}T00:00:00Z`) - 364 * 86400000).toISOString().slice(0, 10);
+			const st = await api(`/api/v1/stages?from=${from}&to=${AS_OF}&bucket=month`);
+			assert.match(await text(page, '#kpi-bottleneck .value'), new RegExp(`^${st.bottleneck.department}$`));
+			const depts = [...st.departments].sort((a, b) => a.position - b.position);
+			const longest = depts.filter((x) => x.wait && x.wait.p50 !== null).sort((a, b) => b.wait.p50 - a.wait.p50 || a.position - b.position)[0];
+			const prev = depts[depts.indexOf(longest) - 1];
+			assert.match(await text(page, '#kpi-wait'), new RegExp(`${prev.name} → ${longest.name}`));
+			const waits = await page.$$eval('#stage-table tbody tr', (trs) => trs.map((tr) => tr.children[5].textContent.trim()));
+			assert.deepEqual(waits, depts.map((x) => (x.wait && x.wait.p50 !== null ? String(Math.round(x.wait.p50 * 10) / 10) : '–')));
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
+	test('creator search counts every match', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			const q = 'an';
+			await visit(page, `/creator?q=${q}`);
+			const res = await api(`/api/v1/creators?q=${q}&limit=1`);
+			assert.ok(res.total > 24, 'the search finds more than one page');
+			assert.match(await text(page, '#search-status'), new RegExp(`^${res.total.toLocaleString('en-GB')} creators .*showing 24$`));
+			assert.equal((await page.$$('#results li')).length, 24);
+			await page.click('#more');
+			await settle(page);
+			assert.equal((await page.$$('#results li')).length, Math.min(res.total, 240));
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+});
+
 /* ---- theme, errors ---- */
 
 describe('polish', () => {
@@ -523,7 +635,7 @@ describe('polish', () => {
 			await page.click('#theme-toggle');
 			assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
 			await settle(page);
-			for (const c of await canvasInk(page)) assert.ok(c.inked > 100, `chart "${c.label}" redrawn after the switch`);
+			assertDrawn(await canvasInk(page));
 			await follow(page, 'nav a[data-path="/stages"]');
 			assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
 			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');

@@ -116,10 +116,11 @@ function drawTable(data) {
 	const depts = data.departments || [];
 	if (!depts.length) return c.empty('No departments configured');
 	const real = depts.filter((d) => fmt.isNum(d.p_value) && verdictOf(d).cls.startsWith('real'));
-	const chg = (v, unit = ' d') => {
+	/* a change is coloured (better / worse) only where the test says it is likely real */
+	const chg = (v, real, unit = ' d') => {
 		if (!fmt.isNum(v)) return h('span', { class: 'chg flat' }, fmt.DASH);
 		const x = fmt.change(v, 0, { higherIsBetter: false, unit });
-		return h('span', { class: `chg ${x.cls}` }, `${x.arrow} ${x.text}`.trim());
+		return h('span', { class: `chg ${real ? x.cls : 'flat'}` }, `${x.arrow} ${x.text}`.trim());
 	};
 	const insight = real.length
 		? [h('strong', {}, `Lead time likely changed in ${real.length} of ${depts.length} departments`), ': ',
@@ -144,12 +145,12 @@ function drawTable(data) {
 						h('th', { scope: 'row' }, deptSwatch(deptIndex(d.name)), d.name),
 						h('td', { class: 'n', 'data-label': 'A median (closed)' }, h('span', {}, fmt.num(d.a && d.a.p50, 1), h('span', { class: 'muted' }, ` (${fmt.int(d.a ? d.a.n : 0)})`))),
 						h('td', { class: 'n', 'data-label': 'B median (closed)' }, h('span', {}, fmt.num(d.b && d.b.p50, 1), h('span', { class: 'muted' }, ` (${fmt.int(d.b ? d.b.n : 0)})`))),
-						h('td', { class: 'n', 'data-label': 'Median change' }, chg(d.change && d.change.p50)),
-						h('td', { class: 'n', 'data-label': 'Mean change' }, chg(d.change && d.change.mean)),
+						h('td', { class: 'n', 'data-label': 'Median change' }, chg(d.change && d.change.p50, v.cls.startsWith('real'))),
+						h('td', { class: 'n', 'data-label': 'Mean change' }, chg(d.change && d.change.mean, v.cls.startsWith('real'))),
 						h('td', { class: 'n p-value', 'data-label': 'p-value' }, pText(d.p_value)),
 						h('td', { class: `verdict ${v.cls}`, title: v.title, 'data-label': 'Verdict' }, v.text));
 				})))),
-		h('p', { class: 'legend-note' }, 'In brackets: tickets closed in the period. “Likely a real change” means p < 0.05: random variation alone would rarely produce a difference this large. With fewer than 5 closed tickets on a side there is no test.'));
+		h('p', { class: 'legend-note' }, 'In brackets: tickets closed in the period. “Likely a real change” means p < 0.05: random variation alone would rarely produce a difference this large; only those changes are coloured. With fewer than 5 closed tickets on a side there is no test.'));
 }
 
 function drawAll() {

@@ -1,8 +1,13 @@
 /*
  * Creator timeline (/creator?q=berg&creator=Aiko%20Berg%20%232803): search
  * creators by name, then follow one through the pipeline: a swimlane per
- * department with each ticket as a bar (open tickets run to as_of), the
- * waits between departments, and the stage table.
+ * department with each ticket as a bar from the day it opened to the day it
+ * closed (open tickets run to as_of), the handoff waits between departments,
+ * and the stage table.
+ *
+ * A creator's timeline is their whole history up to as_of, and the search
+ * matches names whatever the range: the range stays in the URL only so that
+ * the other pages open on it again.
  * Data: /api/v1/creators?q= and /api/v1/creators/{name}.
  */
 import { getJSON } from '../api.js';
@@ -13,14 +18,21 @@ import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, startPage } from '../ui.js';
 
 const DAY = 86400000;
+const PAGE = 24; /* results asked for at first */
+const MORE = 240; /* results asked for after "Show more" */
 const COLLAPSED = 6; /* results shown while a creator is open */
 let cache = null;
-let showAll = false;
+let expanded = false; /* "Show more" pressed for the current search */
 let input;
 let typing = null;
 
-function searchForm() {
-	input = h('input', { type: 'search', id: 'q', name: 'q', placeholder: 'e.g. Berg', autocomplete: 'off', spellcheck: 'false' });
+/* ---- search ---- */
+
+function searchField() {
+	input = h('input', {
+		type: 'search', id: 'q', name: 'q', placeholder: 'Part of a name, e.g. Berg', autocomplete: 'off', spellcheck: 'false',
+		'aria-describedby': 'search-status',
+	});
 	const form = h('form', { class: 'search-row', role: 'search', id: 'search-form' },
 		h('div', { class: 'field' }, h('label', { for: 'q' }, 'Creator name'), input),
 		h('button', { type: 'submit', class: 'btn primary' }, 'Search'));
@@ -29,6 +41,7 @@ function searchForm() {
 		clearTimeout(typing);
 		navigate({ q: input.value.trim() });
 	});
+	/* while typing: search after a pause, rewriting the current history entry */
 	input.addEventListener('input', () => {
 		clearTimeout(typing);
 		typing = setTimeout(() => navigate({ q: input.value.trim() }, { replace: true }), 300);
@@ -36,48 +49,83 @@ function searchForm() {
 	return form;
 }
 
-function drawResults(state, results, err) {
-	{
-		const c = card('search');
-		const nodes = [searchForm()];
-		input.value = state.q || '';
-		if (err) nodes.push(h('div', { class: 'state error', role: 'alert' }, h('strong', {}, 'Search failed'), h('span', {}, err.message)));
-		else if (!results) nodes.push(h('div', { class: 'state', role: 'status' }, h('div', { class: 'spinner' }), h('span', {}, 'Searching…')));
-		else if (!results.length) nodes.push(h('p', { class: 'legend-note', role: 'status' }, state.q ? `No creator matches “${state.q}” in the selected range.` : 'No creator was active in the selected range.'));
-		else {
-			nodes.push(h('p', { class: 'legend-note', role: 'status' }, state.q ? `${fmt.plural(results.length, 'creator')} matching “${state.q}”` : 'Creators active in the selected range'));
-			const shown = state.creator && !showAll && results.length > COLLAPSED ? results.slice(0, COLLAPSED) : results;
-			nodes.push(h('ul', { class: 'results', id: 'results' }, shown.map((r) => h('li', {},
-				h('a', {
-					href: hrefFor('/creator', state, { creator: r.name, q: state.q || null }),
-					'aria-current': r.name === state.creator ? 'true' : null,
-					onclick: (ev) => {
-						if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
-						ev.preventDefault();
-						navigate({ creator: r.name });
-					},
-				},
-					h('span', { class: 'name' }, r.name),
-					h('span', { class: 'meta' }, `${fmt.plural(r.tickets, 'ticket')} · ${fmt.shortDate(r.first_opened)} – ${fmt.date(r.last_activity)}`))))));
-			if (shown.length < results.length) {
-				nodes.push(h('button', {
-					type: 'button', class: 'btn more', onclick: () => { showAll = true; drawResults(state, results, null); },
-				}, `Show all ${results.length}`));
-			}
-		}
-		const hadFocus = document.activeElement && document.activeElement.id === 'q';
-		c.show(...nodes);
-		if (hadFocus) {
-			input.focus();
-			input.setSelectionRange(input.value.length, input.value.length);
-		}
-	}
+function resultLink(state, r) {
+	return h('a', {
+		href: hrefFor('/creator', state, { creator: r.name, q: state.q || null }),
+		'aria-current': r.name === state.creator ? 'true' : null,
+		onclick: (ev) => {
+			if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+			ev.preventDefault();
+			navigate({ creator: r.name });
+		},
+	},
+	h('span', { class: 'name' }, r.name),
+	h('span', { class: 'meta' }, `${fmt.plural(r.tickets, 'ticket')} · ${fmt.range(r.first_opened, r.last_activity)}`));
 }
 
-function e2eDays(v) {
-	if (fmt.isNum(v)) return v;
-	if (v && typeof v === 'object') return [v.days, v.value, v.lead_time].find(fmt.isNum) ?? null;
-	return null;
+function drawResults(state, res, err, ctx) {
+	const c = card('search');
+	const status = (text) => h('p', { class: 'legend-note', role: 'status', id: 'search-status' }, text);
+	if (err) {
+		c.error(err, ctx.reload);
+		return;
+	}
+	if (!res) {
+		c.loading();
+		return;
+	}
+	const list = res.creators || [];
+	const q = state.q || '';
+	if (!list.length) {
+		c.show(h('div', { class: 'state empty' },
+			h('strong', { id: 'search-status', role: 'status' }, q ? `No creator’s name contains “${q}”` : 'No creators yet'),
+			h('span', {}, q ? 'Check the spelling, or search for a shorter part of the name.' : 'Import tickets to see creators here.')));
+		return;
+	}
+	const collapsed = state.creator && !expanded && list.length > COLLAPSED;
+	const shown = collapsed ? list.slice(0, COLLAPSED) : list;
+	const what = q ? `${fmt.plural(res.total, 'creator')} whose name contains “${q}”` : `All ${fmt.plural(res.total, 'creator')}, A to Z`;
+	const nodes = [
+		status(shown.length < res.total ? `${what} · showing ${fmt.int(shown.length)}` : what),
+		h('ul', { class: 'results', id: 'results' }, shown.map((r) => h('li', {}, resultLink(state, r)))),
+	];
+	if (shown.length < res.total && (collapsed || list.length < Math.min(res.total, MORE))) {
+		nodes.push(h('button', {
+			type: 'button', class: 'btn more', id: 'more',
+			onclick: () => {
+				expanded = true;
+				if (collapsed) drawResults(state, res, null, ctx);
+				else search(state, ctx);
+			},
+		}, collapsed ? 'Show all results' : `Show up to ${MORE}`));
+	} else if (shown.length < res.total) {
+		nodes.push(status(`Type more of the name to narrow the ${fmt.int(res.total)} matches.`));
+	}
+	c.show(...nodes);
+}
+
+function search(state, ctx) {
+	drawResults(state, null, null, ctx);
+	return getJSON('/api/v1/creators', { q: state.q, limit: expanded ? MORE : PAGE })
+		.then((r) => ctx.isCurrent() && drawResults(state, r, null, ctx))
+		.catch((e) => ctx.isCurrent() && drawResults(state, null, e, ctx));
+}
+
+/* ---- the timeline ---- */
+
+function summaryOf(d) {
+	const stages = d.stages || [];
+	const e2e = d.end_to_end || {};
+	const first = stages[0];
+	if (fmt.isNum(e2e.days) && e2e.campaign_start) {
+		return [h('strong', {}, `${fmt.days(e2e.days, { long: true, digits: 0 })} end to end`),
+			first ? ` from first contact (${fmt.date(first.start)}) to campaign start (${fmt.date(e2e.campaign_start)}).` : ` to campaign start (${fmt.date(e2e.campaign_start)}).`];
+	}
+	if (!first) return [h('strong', {}, 'No tickets yet.')];
+	const now = stages[stages.length - 1];
+	return [h('strong', {}, 'The campaign has not started yet'),
+		now.end ? `: first contact on ${fmt.date(first.start)}; the last stage, ${now.department}, ended on ${fmt.date(now.end)}.`
+			: `: first contact on ${fmt.date(first.start)}, now in ${now.department} since ${fmt.date(now.start)}.`];
 }
 
 function drawTimeline(d, meta) {
@@ -85,32 +133,31 @@ function drawTimeline(d, meta) {
 	const tickets = d.tickets || [];
 	if (!tickets.length) return c.empty('This creator has no tickets');
 	const t = theme();
-	const lanes = meta.departments.map((x) => x.name);
+	const waitColor = t.dark ? '#7b8591' : '#9aa3ad';
+	const lanes = [...meta.departments].sort((a, b) => a.position - b.position).map((x) => x.name);
 	for (const tk of tickets) if (!lanes.includes(tk.department)) lanes.push(tk.department);
 	const asOf = fmt.ms(meta.as_of);
-	const end = (tk) => (tk.closed_on ? fmt.ms(tk.closed_on) + DAY : asOf + DAY);
+	/* a ticket runs from the day it opened to the day it closed (its days to close); open ones to as_of */
+	const end = (tk) => (tk.closed_on ? fmt.ms(tk.closed_on) : asOf);
 	const minX = Math.min(...tickets.map((tk) => fmt.ms(tk.opened_on)));
 	const maxX = Math.max(...tickets.map(end));
 	const pad = Math.max(DAY * 2, (maxX - minX) * 0.03);
 	const stages = d.stages || [];
-	const waits = [];
-	for (let i = 1; i < stages.length; i++) {
-		const prev = stages[i - 1], cur = stages[i];
-		if (prev.end && cur.start && fmt.ms(cur.start) > fmt.ms(prev.end))
-			waits.push({ x: [fmt.ms(prev.end) + DAY, fmt.ms(cur.start)], y: cur.department, days: cur.wait_before, from: prev.department });
-	}
-	const e2e = e2eDays(d.end_to_end);
-	const first = stages[0], lastLane = lanes[lanes.length - 1];
-	const campaign = stages.find((s) => s.department === lastLane);
-	const summary = e2e !== null && first && campaign
-		? [h('strong', {}, `${fmt.days(e2e, { long: true, digits: 0 })} end to end`), ` from first contact (${fmt.date(first.start)}) to campaign start (${fmt.date(campaign.start)}).`]
-		: [h('strong', {}, 'The campaign has not started yet'), first ? `: first contact on ${fmt.date(first.start)}, now in ${stages[stages.length - 1].department}.` : '.'];
+	/* the wait before a stage: from the previous stage's end to this one's start */
+	const waits = stages.filter((s) => fmt.isNum(s.wait_before) && s.wait_before > 0 && s.start)
+		.map((s) => ({ x: [fmt.ms(s.start) - s.wait_before * DAY, fmt.ms(s.start)], y: s.department, days: s.wait_before }));
+	const e2e = d.end_to_end || {};
+	const summary = summaryOf(d);
 	const box = chartBox();
 	box.style.height = `${Math.max(220, 60 + lanes.length * 42)}px`;
 	c.show(h('p', { class: 'insight', id: 'e2e-summary' }, ...summary), box,
-		h('p', { class: 'legend-note' }, 'Each bar is a ticket, from the day it opened to the day it closed; faded bars are still open. Grey bars are waits between departments.'));
+		h('p', { class: 'legend-note' },
+			h('span', {}, 'Each bar is a ticket, from the day it opened to the day it closed; outlined bars are still open.'),
+			h('span', {}, h('span', { class: 'swatch wait', 'aria-hidden': 'true' }), 'handoff wait'),
+			e2e.campaign_start ? h('span', {}, h('span', { class: 'swatch dash strong', 'aria-hidden': 'true' }), 'campaign start') : null));
 	const annotations = {};
-	if (campaign) annotations.start = refLine('x', fmt.ms(campaign.start), 'campaign start', t.text, { position: 'start' });
+	if (e2e.campaign_start) annotations.start = refLine('x', fmt.ms(e2e.campaign_start), null, t.text);
+	annotations.asof = refLine('x', asOf, null, t.faint, { dash: [1, 3] });
 	makeChart(box, {
 		type: 'bar',
 		data: {
@@ -119,10 +166,11 @@ function drawTimeline(d, meta) {
 				{
 					label: 'Tickets',
 					data: tickets.map((tk) => ({ x: [fmt.ms(tk.opened_on), end(tk)], y: tk.department, tk })),
-					backgroundColor: tickets.map((tk) => deptColor(tk.department, tk.closed_on ? 1 : 0.4)),
+					backgroundColor: tickets.map((tk) => deptColor(tk.department, tk.closed_on ? 1 : 0.3)),
 					borderColor: tickets.map((tk) => deptColor(tk.department)),
-					borderWidth: tickets.map((tk) => (tk.closed_on ? 0 : 1.5)),
+					borderWidth: tickets.map((tk) => (tk.closed_on ? 0 : 2)),
 					borderSkipped: false,
+					minBarLength: 3,
 					barPercentage: 0.62,
 					categoryPercentage: 1,
 					grouped: false,
@@ -130,9 +178,10 @@ function drawTimeline(d, meta) {
 				{
 					label: 'Waits',
 					data: waits,
-					backgroundColor: t.dark ? '#5d6773' : '#b9c0c8',
+					backgroundColor: waitColor,
 					borderSkipped: false,
-					barPercentage: 0.22,
+					minBarLength: 2,
+					barPercentage: 0.18,
 					categoryPercentage: 1,
 					grouped: false,
 				},
@@ -151,14 +200,15 @@ function drawTimeline(d, meta) {
 					callbacks: {
 						title: (items) => {
 							const r = items[0].raw;
-							return r.tk ? `${r.tk.department} · ${r.tk.ticket_id}` : `Wait: ${r.from} → ${r.y}`;
+							return r.tk ? `${r.tk.department} · ${r.tk.ticket_id}` : `Handoff wait before ${r.y}`;
 						},
 						label: (i) => {
 							const r = i.raw;
-							if (!r.tk) return `${fmt.days(r.days, { long: true, digits: 0 })}`;
+							if (!r.tk) return fmt.days(r.days, { long: true, digits: 0 });
 							const tk = r.tk;
 							const days = tk.closed_on ? Math.round((fmt.ms(tk.closed_on) - fmt.ms(tk.opened_on)) / DAY) : null;
-							return [`${tk.employee}`, `${fmt.date(tk.opened_on)} → ${tk.closed_on ? fmt.date(tk.closed_on) : 'still open'}`, days !== null ? `${days} days` : ''];
+							return [tk.employee, `${fmt.date(tk.opened_on)} → ${tk.closed_on ? fmt.date(tk.closed_on) : 'still open'}`,
+								days !== null ? fmt.days(days, { long: true, digits: 0 }) : `open for ${fmt.days(Math.round((asOf - fmt.ms(tk.opened_on)) / DAY), { long: true, digits: 0 })}`];
 						},
 					},
 				},
@@ -177,29 +227,35 @@ function drawTable(d, state) {
 		if (!byDept.has(tk.department)) byDept.set(tk.department, []);
 		byDept.get(tk.department).push(tk);
 	}
-	const employeeLink = (name, dept) => {
-		const e = cache.meta.employees.find((x) => x.name === name && x.department === dept);
-		return e ? h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, name) : name;
+	const people = (tks) => {
+		const seen = new Map();
+		for (const x of tks) if (!seen.has(x.employee_id)) seen.set(x.employee_id, x.employee);
+		return [...seen].flatMap(([id, name], i) => {
+			const link = fmt.isNum(id) ? h('a', { href: hrefFor('/employee', state, { emp: id, dept: null }) }, name) : name;
+			return i ? [', ', link] : [link];
+		});
 	};
 	const rows = stages.map((s) => {
 		const tks = byDept.get(s.department) || [];
 		return h('tr', {},
 			h('th', { scope: 'row' }, deptSwatch(deptIndex(s.department)), s.department),
-			h('td', { 'data-label': 'Employee' }, h('span', {}, [...new Set(tks.map((x) => x.employee))].flatMap((n, i) => (i ? [', ', employeeLink(n, s.department)] : [employeeLink(n, s.department)])))),
-			h('td', { 'data-label': 'Tickets' }, tks.map((x) => x.ticket_id).join(', ')),
+			h('td', { 'data-label': 'Employee' }, h('span', {}, people(tks))),
+			h('td', { class: 'hide-sm', 'data-label': 'Tickets' }, tks.map((x) => x.ticket_id).join(', ')),
 			h('td', { class: 'n', 'data-label': 'Opened' }, fmt.date(s.start)),
 			h('td', { class: 'n', 'data-label': 'Closed' }, s.end ? fmt.date(s.end) : h('span', { class: 'pill' }, 'open')),
 			h('td', { class: 'n', 'data-label': 'Days' }, fmt.isNum(s.days) ? fmt.int(s.days) : fmt.DASH),
 			h('td', { class: 'n', 'data-label': 'Wait before' }, fmt.isNum(s.wait_before) ? fmt.int(s.wait_before) : fmt.DASH));
 	});
-	c.show(h('div', { class: 'table-wrap' },
-		h('table', { class: 'data', id: 'stage-rows' },
+	c.show(h('div', { class: 'table-wrap stack-sm' },
+		h('table', { class: 'data stack-sm', id: 'stage-rows' },
 			h('caption', { class: 'visually-hidden' }, `Stages of ${d.creator}`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Stage'), h('th', { scope: 'col' }, 'Employee'), h('th', { scope: 'col' }, 'Tickets'),
+				h('th', { scope: 'col' }, 'Stage'), h('th', { scope: 'col' }, 'Employee'), h('th', { scope: 'col', class: 'hide-sm' }, 'Tickets'),
 				h('th', { scope: 'col', class: 'n' }, 'Opened'), h('th', { scope: 'col', class: 'n' }, 'Closed'),
-				h('th', { scope: 'col', class: 'n' }, 'Days'), h('th', { scope: 'col', class: 'n', title: 'Days waited since the previous stage closed' }, 'Wait before'))),
-			h('tbody', {}, rows))));
+				h('th', { scope: 'col', class: 'n', title: 'From the first ticket opened to the last closed' }, 'Days'),
+				h('th', { scope: 'col', class: 'n', title: 'Days from the previous stage’s last close to this stage’s first ticket' }, 'Wait before'))),
+			h('tbody', {}, rows))),
+	h('p', { class: 'legend-note' }, 'Days: from the first ticket opened in the stage to the last closed (rework tickets included). A stage with an open ticket has not ended.'));
 }
 
 function drawDetail() {
@@ -213,23 +269,25 @@ startPage({
 	path: '/creator',
 	title: 'Creator',
 	keys: ['q', 'creator'],
-	toolbar: { range: true, bucket: false },
-	async load(state, ctx) {
-		const { from, to } = ctx.range;
-		if (!cache || cache.state.q !== state.q) showAll = false;
-		cache = { ...(cache || {}), state, meta: ctx.meta };
-		const h1 = document.querySelector('h1');
-		h1.textContent = state.creator ? state.creator : 'Creator timeline';
+	toolbar: { range: false, bucket: false },
+	controls() {
+		return [h('div', { class: 'field wide grow' }, searchField())];
+	},
+	sync(state) {
+		/* the field shows the URL's search, except while someone types in it */
+		if (document.activeElement !== input) input.value = state.q || '';
+		document.querySelector('h1').textContent = state.creator || 'Creator timeline';
 		document.title = `${state.creator || 'Creators'} · Leadtime`;
-		drawResults(state, null, null);
-		const searchP = getJSON('/api/v1/creators', { q: state.q, limit: 24, from, to })
-			.then((r) => ctx.isCurrent() && drawResults(state, r.creators || [], null))
-			.catch((e) => ctx.isCurrent() && drawResults(state, null, e));
+	},
+	async load(state, ctx) {
+		if (!cache || cache.state.q !== state.q) expanded = false;
+		cache = { ...(cache || {}), state, meta: ctx.meta };
+		const searchP = search(state, ctx);
 		const tl = card('timeline'), tb = card('tickets');
 		if (!state.creator) {
 			destroyCharts();
 			cache.detail = null;
-			tl.empty('Choose a creator', 'Search above, then pick a creator to see their way through the pipeline.');
+			tl.empty('Choose a creator', 'Search above, then pick a creator to follow them through the pipeline.');
 			tb.empty('No creator chosen');
 			return searchP;
 		}
@@ -238,16 +296,17 @@ startPage({
 			tb.loading();
 			try {
 				const d = await getJSON(`/api/v1/creators/${encodeURIComponent(state.creator)}`);
-				if (!ctx.isCurrent()) return;
+				if (!ctx.isCurrent()) return searchP;
 				cache.detail = d;
 			} catch (e) {
-				if (!ctx.isCurrent()) return;
+				if (!ctx.isCurrent()) return searchP;
 				destroyCharts();
 				cache.detail = null;
-				const msg = e.status === 404 ? { message: `No creator is called “${state.creator}”. Check the spelling or search for part of the name.` } : e;
-				tl.error(msg, e.status === 404 ? null : ctx.reload);
+				if (e.status === 404) {
+					tl.empty(`No creator is called “${state.creator}”`, 'Check the spelling, or search for part of the name above.');
+				} else tl.error(e, ctx.reload);
 				tb.empty('No creator to show');
-				return;
+				return searchP;
 			}
 		}
 		drawDetail();

@@ -21,12 +21,12 @@ let deptSelect;
 const COLUMNS = [
 	{ id: 'name', label: 'Employee', get: (e) => e.name, text: true },
 	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed' },
-	{ id: 'p50', label: 'Median days', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio' },
-	{ id: 'sla', label: 'Within SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate' },
+	{ id: 'p50', label: 'Median days', short: 'Median', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio' },
+	{ id: 'sla', label: 'Within SLA', short: 'In SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate' },
 	{ id: 'open', label: 'Avg open', get: (e) => e.totals.avg_open, show: (v) => fmt.num(v, 1), score: 'avg_open', neutral: true, flag: 'max_avg_open' },
-	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1) },
-	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1) },
-	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1) },
+	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1), score: 'closes_per_week', wide: true },
+	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1), wide: true },
+	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1), score: 'workload_share', neutral: true, wide: true },
 ];
 const SORTS = COLUMNS.map((c) => c.id);
 
@@ -36,19 +36,44 @@ function lt(e) {
 
 /* ---- flags and shading ---- */
 
+/**
+ * Two numbers shown with as many decimals (up to 3) as it takes to tell them
+ * apart: a flagged 3.022 against a limit of 3 must not read "3 > 3".
+ */
+function distinct(v, l, show) {
+	for (let d = 0; d <= 3; d++) {
+		const a = show(v, d), b = show(l, d);
+		if (a !== b || d === 3) return [a, b];
+	}
+	return [show(v, 1), show(l, 1)];
+}
+const asNum = (x, d) => fmt.num(x, Math.max(1, d));
+const asPct = (x, d) => fmt.pct(x, Math.max(0, d - 1));
+
 /** A sentence explaining a threshold flag. */
 export function flagText(f, sla) {
-	const v = f.value, l = f.limit;
 	switch (f.rule) {
-	case 'p50_ratio':
-		return `Median of ${fmt.num(v, 1)} days to close is above the limit of ${fmt.num(l, 1)} days (the department’s median times the allowed ratio).`;
-	case 'min_sla_hit_rate':
-		return `Only ${fmt.pct(v)} of tickets closed within the ${sla}-day SLA; the minimum is ${fmt.pct(l)}.`;
-	case 'max_avg_open':
-		return `${fmt.num(v, 1)} tickets open on an average day; the maximum is ${fmt.num(l, 1)}.`;
-	default:
-		return `${f.rule}: ${fmt.num(v, 2)} (limit ${fmt.num(l, 2)}).`;
+	case 'p50_ratio': {
+		const [v, l] = distinct(f.value, f.limit, asNum);
+		return `Median of ${v} days to close is above the limit of ${l} days (the department’s median times the allowed ratio).`;
 	}
+	case 'min_sla_hit_rate': {
+		const [v, l] = distinct(f.value, f.limit, asPct);
+		return `Only ${v} of tickets closed within the ${sla}-day SLA; the minimum is ${l}.`;
+	}
+	case 'max_avg_open': {
+		const [v, l] = distinct(f.value, f.limit, asNum);
+		return `${v} tickets open on an average day; the maximum is ${l}.`;
+	}
+	default:
+		return `${f.rule}: ${fmt.num(f.value, 3)} (limit ${fmt.num(f.limit, 3)}).`;
+	}
+}
+
+/** A flagged cell's value, precise enough to differ from its limit. */
+function flaggedValue(col, v, flag) {
+	if (!fmt.isNum(v) || !flag || !fmt.isNum(flag.limit)) return col.show(v);
+	return distinct(v, flag.limit, col.id === 'sla' ? asPct : asNum)[0];
 }
 
 function shadeClass(score, neutral) {
@@ -95,7 +120,7 @@ function drawTable(data, state) {
 		const nextDir = active ? (dir === 'asc' ? 'desc' : 'asc') : col.text ? 'asc' : 'desc';
 		return h('th', {
 			scope: 'col',
-			class: `${col.text ? 'sticky-col' : 'n'}`,
+			class: `${col.text ? 'sticky-col' : 'n'}${col.wide ? ' hide-sm' : ''}`,
 			'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
 		}, h('button', {
 			type: 'button',
@@ -103,18 +128,19 @@ function drawTable(data, state) {
 			dataset: { sort: col.id },
 			'aria-label': `Sort by ${col.label}${active ? (dir === 'asc' ? ', currently ascending' : ', currently descending') : ''}`,
 			onclick: () => navigate({ sort: col.id, dir: nextDir }),
-		}, col.label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')));
+		}, col.short ? [h('span', { class: 'hide-sm' }, col.label), h('span', { class: 'show-sm', 'aria-hidden': 'true' }, col.short)] : col.label,
+		h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')));
 	}));
 	let tipN = 0;
 	const rows = sortedEmployees(emps, sort, dir).map((e) => h('tr', { dataset: { emp: e.id } }, COLUMNS.map((col) => {
 		if (col.text) {
 			return h('th', { scope: 'row', class: 'sticky-col' },
-				h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name));
+				h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }), title: e.name }, e.name));
 		}
 		const v = col.get(e);
 		const score = col.score && e.scores ? e.scores[col.score] : null;
 		const flags = col.flag ? (e.flags || []).filter((f) => f.rule === col.flag) : [];
-		const cls = ['n', shadeClass(score, col.neutral)];
+		const cls = ['n', shadeClass(score, col.neutral), col.wide ? 'hide-sm' : ''].filter(Boolean);
 		if (!flags.length)
 			return h('td', { class: cls.join(' '), title: col.score ? `${shadeTitle(score, col.neutral)}` : null }, col.show(v));
 		const text = flags.map((f) => flagText(f, sla)).join(' ');
@@ -122,7 +148,7 @@ function drawTable(data, state) {
 		cls.push('flagged');
 		return h('td', { class: cls.join(' '), title: `Flagged: ${text}`, dataset: { flag: col.flag } },
 			h('span', { class: 'flag', tabindex: '0', role: 'img', 'aria-label': 'Flagged', 'aria-describedby': id }, '!'),
-			col.show(v),
+			flaggedValue(col, v, flags[0]),
 			h('span', { class: 'flag-tip', role: 'tooltip', id }, text));
 	})));
 	const flagged = emps.filter((e) => (e.flags || []).length);
@@ -138,11 +164,11 @@ function drawTable(data, state) {
 			h('div', {}, h('span', {}, 'Shading: worse than the team'),
 				h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['s-n4', 's-n2', 's-0', 's-p2', 's-p4'].map((x) => h('i', { class: x }))),
 				h('span', {}, 'better')),
-			h('div', {}, h('span', {}, 'Avg open (neither good nor bad): below the team'),
+			h('div', {}, h('span', {}, 'Avg open and workload share (neither good nor bad): below the team'),
 				h('span', { class: 'w-ramp', 'aria-hidden': 'true' }, ['w-n2', 'w-0', 'w-p2'].map((x) => h('i', { class: x }))),
 				h('span', {}, 'above')),
 			h('div', {}, h('span', {}, h('span', { class: 'pill bad', 'aria-hidden': 'true' }, '!'), ' A flagged cell breaks a threshold: hover or focus it for the rule.')),
-			h('div', { class: 'show-sm' }, 'Swipe the table sideways for more columns.')),
+			h('div', { class: 'show-sm' }, 'On a wider screen the table also shows closes per week, the 90th percentile and the workload share.')),
 		flagSummary(flagged, sla));
 	if (refocus) {
 		const btn = c.body.querySelector(`button.sort[data-sort="${refocus}"]`);
@@ -175,7 +201,7 @@ function drawKpis(data) {
 	];
 	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note]) =>
 		h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
-			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? h('small', {}, small) : null),
+			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
 }
 
@@ -194,11 +220,14 @@ function drawWorkload(data) {
 	const box = chartBox();
 	box.style.height = `${chartHeight(emps.length)}px`;
 	const mean = emps.reduce((s, e) => s + e.totals.avg_open, 0) / emps.length;
-	const limit = (data.employees || []).flatMap((e) => e.flags || []).find((f) => f.rule === 'max_avg_open');
+	const limit = data.thresholds && fmt.isNum(data.thresholds.max_avg_open) ? data.thresholds.max_avg_open : null;
 	const t = theme();
-	const annotations = { mean: refLine('x', mean, `team mean ${fmt.num(mean, 1)}`, t.muted) };
-	if (limit) annotations.limit = refLine('x', limit.limit, `limit ${fmt.num(limit.limit, 1)}`, t.text, { dash: [2, 3], position: 'start' });
-	c.show(box);
+	const annotations = { mean: refLine('x', mean, null, t.muted) };
+	const showLimit = limit !== null && limit <= Math.max(...emps.map((e) => e.totals.avg_open)) * 1.5;
+	if (showLimit) annotations.limit = refLine('x', limit, null, t.bad, { dash: [2, 3] });
+	c.show(box, h('p', { class: 'legend-note' },
+		h('span', {}, h('span', { class: 'swatch dash', 'aria-hidden': 'true' }), `Team mean: ${fmt.num(mean, 1)} open`),
+		limit !== null ? h('span', {}, showLimit ? h('span', { class: 'swatch dot bad', 'aria-hidden': 'true' }) : null, `Threshold: more than ${fmt.num(limit, 1)} open is flagged`) : null));
 	makeChart(box, {
 		type: 'bar',
 		data: {
@@ -234,7 +263,9 @@ function drawBox(data) {
 	const t = theme();
 	const box = chartBox();
 	box.style.height = `${chartHeight(emps.length)}px`;
-	c.show(box);
+	c.show(box, h('p', { class: 'legend-note' },
+		h('span', {}, h('span', { class: 'swatch dash strong', 'aria-hidden': 'true' }), `SLA: ${data.department.sla_days} days`),
+		h('span', {}, 'Fastest first, by median')));
 	makeChart(box, {
 		type: 'boxplot',
 		data: {
@@ -261,7 +292,7 @@ function drawBox(data) {
 			},
 			plugins: {
 				legend: { display: false },
-				annotation: { annotations: { sla: refLine('x', data.department.sla_days, `SLA ${data.department.sla_days} d`, t.text) } },
+				annotation: { annotations: { sla: refLine('x', data.department.sla_days, null, t.text) } },
 				tooltip: {
 					callbacks: {
 						label: (i) => {
@@ -299,16 +330,22 @@ function drawHeat(data, state) {
 				fmt.isNum(v) && v > 0 ? fmt.num(v, daily ? 0 : 1) : '');
 		}),
 		h('td', { class: 'n' }, daily ? fmt.int(e.totals.closed) : fmt.num(e.totals.closes_per_week, 1))));
+	const table = h('table', { class: `data heat${dense ? ' dense' : ''}` },
+		h('caption', { class: 'visually-hidden' }, `${daily ? 'Tickets closed per day' : 'Closes per week'} per employee of ${data.department.name}, per ${state.bucket}`),
+		h('thead', {}, head), h('tbody', {}, rows));
+	/* equal columns; wide enough for their numbers, so narrow screens scroll */
+	table.style.minWidth = `${170 + 84 + buckets.length * (dense ? 16 : 44)}px`;
+	const wrap = h('div', { class: 'table-wrap scroll-x' }, table);
 	c.show(
-		h('div', { class: 'table-wrap' },
-			h('table', { class: `data heat${dense ? ' dense' : ''}` },
-				h('caption', { class: 'visually-hidden' }, `${daily ? 'Tickets closed per day' : 'Closes per week'} per employee of ${data.department.name}, per ${state.bucket}`),
-				h('thead', {}, head), h('tbody', {}, rows))),
+		wrap,
 		h('div', { class: 'legend-note scale-legend' },
 			h('span', {}, daily ? 'Closed per day: none' : 'Closes per week: none'),
 			h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['q1', 'q3', 'q5', 'q7'].map((x) => h('i', { class: x }))),
 			h('span', {}, `${fmt.num(max, 1)} (the most in one ${state.bucket})`),
-			dense ? h('span', {}, '· hover a cell for its value') : null));
+			dense ? h('span', {}, '· hover a cell for its value') : null,
+			wrap.scrollWidth > wrap.clientWidth + 1 ? h('span', {}, '· latest periods on the right; swipe for earlier ones') : null));
+	/* the latest periods matter most: start scrolled to the right end */
+	wrap.scrollLeft = wrap.scrollWidth;
 }
 
 function drawAll() {

@@ -7,7 +7,7 @@
  */
 import { getJSON } from '../api.js';
 import {
-	categoryAxis, deptColor, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis,
+	deptColor, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis,
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
@@ -22,16 +22,19 @@ function empOf(meta, id) {
 }
 
 /** The trend in words: direction, size per week, and how well the line fits. */
-export function slopeWords(trend) {
+export function slopeWords(trend, weeks = null) {
 	if (!trend || !fmt.isNum(trend.slope_per_week))
-		return `Not enough closed tickets for a trend (${fmt.int(trend ? trend.n : 0)} in the range; at least 3 needed).`;
+		return `Not enough closed tickets for a trend (${fmt.int(trend ? trend.n : 0)} in the range; at least 3 on different days needed).`;
 	const s = trend.slope_per_week;
 	const fit = fmt.isNum(trend.r2) ? trend.r2 : 0;
-	const weak = fit < 0.1 ? ` The line explains little of the spread (r² ${fmt.num(fit, 2)}), so read it as a hint, not a verdict.` : ` (r² ${fmt.num(fit, 2)}, over ${fmt.plural(trend.n, 'closed ticket')}.)`;
+	const weak = fit < 0.1
+		? ` The line explains little of the spread (r² ${fmt.num(fit, 2)}), so read it as a hint, not a verdict.`
+		: ` (r² ${fmt.num(fit, 2)}, over ${fmt.plural(trend.n, 'closed ticket')}.)`;
 	if (Math.abs(s) < 0.05) return `Steady: days to close barely change from week to week.${weak}`;
 	const dir = s > 0 ? 'Getting slower' : 'Getting faster';
 	const verb = s > 0 ? 'more' : 'fewer';
-	return `${dir}: tickets take about ${fmt.num(Math.abs(s), Math.abs(s) < 1 ? 2 : 1)} ${verb} days to close with each week that passes.${weak}`;
+	const over = weeks && weeks >= 2 ? `, about ${fmt.num(Math.abs(s * weeks), 1)} days ${verb} across these ${fmt.int(Math.round(weeks))} weeks` : '';
+	return `${dir}: tickets take about ${fmt.num(Math.abs(s), Math.abs(s) < 1 ? 2 : 1)} ${verb} days to close with each week that passes${over}.${weak}`;
 }
 
 function drawKpis(d) {
@@ -48,9 +51,12 @@ function drawKpis(d) {
 	];
 	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note]) =>
 		h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
-			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? h('small', {}, small) : null),
+			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
 }
+
+/* the same y axis width on stacked charts, so their days line up */
+const fixedWidth = (scale) => { scale.width = 46; };
 
 function drawDaily(d) {
 	const c = card('daily');
@@ -59,54 +65,114 @@ function drawDaily(d) {
 		return c.empty('No tickets in this range', 'This employee had no open, new or closed ticket in these days.');
 	const color = deptColor(d.employee.department);
 	const t = theme();
-	const box = chartBox('tall');
-	c.show(box);
-	const pts = (k) => daily.map((x) => ({ x: fmt.ms(x.date), y: x[k] }));
-	makeChart(box, {
+	const minX = fmt.ms(d.range.from), maxX = fmt.ms(d.range.to);
+	const openBox = chartBox('daily-open');
+	const flowBox = chartBox('daily-flow');
+	const sum = (k) => daily.reduce((n, x) => n + (x[k] || 0), 0);
+	c.show(openBox, flowBox, h('p', { class: 'legend-note' },
+		`${fmt.plural(sum('initiated'), 'ticket')} initiated and ${fmt.int(sum('closed'))} closed in ${fmt.plural(daily.length, 'day')}; ${fmt.int(daily[daily.length - 1].open)} open on ${fmt.date(daily[daily.length - 1].date)}.`));
+	const x = (ticks) => ({ ...timeAxis(minX, maxX), offset: false, ticks: { ...timeAxis(minX, maxX).ticks, display: ticks } });
+	makeChart(openBox, {
+		type: 'line',
+		data: {
+			datasets: [{
+				label: 'Open at the end of the day', data: daily.map((v) => ({ x: fmt.ms(v.date), y: v.open })),
+				borderColor: color, backgroundColor: deptColor(d.employee.department, 0.16), fill: 'origin',
+				pointRadius: 0, stepped: 'middle', borderWidth: 2,
+			}],
+		},
+		options: {
+			parsing: false,
+			normalized: true,
+			interaction: { mode: 'index', intersect: false },
+			scales: { x: x(false), y: { ...valueAxis('open tickets'), afterFit: fixedWidth } },
+			plugins: {
+				legend: { display: false },
+				tooltip: { callbacks: { title: (items) => fmt.date(daily[items[0].dataIndex].date), label: (i) => `${fmt.int(i.parsed.y)} open at the end of the day` } },
+			},
+		},
+	}, `Tickets ${d.employee.name} had open at the end of each day`);
+	const gray = t.dark ? '#b7c0cb' : '#6f7a87';
+	makeChart(flowBox, {
 		type: 'bar',
 		data: {
 			datasets: [
-				{ type: 'line', label: 'Open at end of day', data: pts('open'), borderColor: color, backgroundColor: deptColor(d.employee.department, 0.12), fill: 'origin', pointRadius: 0, stepped: 'middle', borderWidth: 2, order: 1 },
-				{ label: 'Initiated', data: pts('initiated'), backgroundColor: t.dark ? '#8c96a3' : '#9aa3ad', order: 2 },
-				{ label: 'Closed', data: pts('closed'), backgroundColor: t.text, order: 2 },
+				/* days without any are left out (null), not drawn as zero-length bars */
+				{ label: 'Initiated', data: daily.map((v) => ({ x: fmt.ms(v.date), y: v.initiated || null })), backgroundColor: gray },
+				{ label: 'Closed', data: daily.map((v) => ({ x: fmt.ms(v.date), y: v.closed ? -v.closed : null })), backgroundColor: color },
 			],
 		},
 		options: {
 			parsing: false,
 			normalized: true,
-			datasets: { bar: { barPercentage: 0.9, categoryPercentage: 0.9, maxBarThickness: 10 } },
+			datasets: { bar: { grouped: false, barPercentage: 1, categoryPercentage: 1, maxBarThickness: 8, borderRadius: 0 } },
 			interaction: { mode: 'index', intersect: false },
-			scales: { x: timeAxis(fmt.ms(d.range.from), fmt.ms(d.range.to), { offset: true }), y: valueAxis('tickets') },
-			plugins: { tooltip: { callbacks: { title: (items) => fmt.date(daily[items[0].dataIndex].date) } } },
+			scales: {
+				x: x(true),
+				/* initiated above zero, closed below: no lower bound */
+				y: { ...valueAxis('per day', { ticks: { maxTicksLimit: 5, callback: (v) => fmt.int(Math.abs(v)) } }), min: undefined, afterFit: fixedWidth },
+			},
+			plugins: {
+				legend: { position: 'bottom', labels: { generateLabels: () => [
+					{ text: 'Open at the end of the day (above)', fillStyle: deptColor(d.employee.department, 0.16), strokeStyle: color, lineWidth: 2, fontColor: t.text },
+					{ text: 'Initiated (up)', fillStyle: gray, strokeStyle: gray, lineWidth: 0, fontColor: t.text },
+					{ text: 'Closed (down)', fillStyle: color, strokeStyle: color, lineWidth: 0, fontColor: t.text },
+				] } },
+				tooltip: {
+					filter: (i) => fmt.isNum(i.parsed.y) && i.parsed.y !== 0,
+					callbacks: {
+						title: (items) => fmt.date(daily[items[0].dataIndex].date),
+						label: (i) => `${fmt.int(Math.abs(i.parsed.y))} ${i.datasetIndex === 0 ? 'initiated' : 'closed'}`,
+					},
+				},
+			},
 		},
-	}, `Day by day for ${d.employee.name}: open, initiated and closed tickets`);
+	}, `Tickets ${d.employee.name} initiated and closed each day`);
 }
 
 function drawHist(d) {
 	const c = card('hist');
 	const hist = (d.histogram || []).filter((x) => x.count > 0);
 	if (!hist.length) return c.empty('No tickets closed in this range');
-	const maxDay = Math.max(...hist.map((x) => x.days));
+	const dept = (cache.meta.departments.find((x) => x.name === d.employee.department) || {});
+	const sla = fmt.isNum(dept.sla_days) ? dept.sla_days : null;
+	/* one bar per day from 0 to the slowest close, and far enough to show the SLA */
+	const maxDay = Math.max(...hist.map((x) => x.days), sla !== null ? sla + 1 : 0);
 	const counts = new Map(hist.map((x) => [x.days, x.count]));
 	const labels = Array.from({ length: maxDay + 1 }, (_, i) => i);
-	const dept = (cache.meta.departments.find((x) => x.name === d.employee.department) || {});
 	const t = theme();
-	const annotations = {};
-	if (fmt.isNum(dept.sla_days) && dept.sla_days <= maxDay + 1) annotations.sla = refLine('x', dept.sla_days, `SLA ${dept.sla_days} d`, t.text);
 	const b = d.box || {};
-	if (fmt.isNum(b.median)) annotations.median = refLine('x', b.median, `median ${fmt.num(b.median, 1)}`, t.muted, { position: 'start', dash: [2, 3] });
+	const annotations = {};
+	/* linear axis, bars centred on whole days: the SLA line sits between its last day and the next */
+	if (sla !== null) annotations.sla = refLine('x', sla + 0.5, null, t.text);
+	if (fmt.isNum(b.median)) annotations.median = refLine('x', b.median, null, t.muted, { dash: [2, 3] });
+	const within = hist.reduce((n, x) => n + (sla !== null && x.days <= sla ? x.count : 0), 0);
+	const total = hist.reduce((n, x) => n + x.count, 0);
 	const box = chartBox();
-	c.show(box, h('p', { class: 'legend-note' },
-		`${fmt.plural(b.n || 0, 'ticket')} closed · fastest ${fmt.days(b.min, { digits: 0 })} · middle half ${fmt.num(b.q1, 1)}–${fmt.num(b.q3, 1)} d · slowest ${fmt.days(b.max, { digits: 0 })}`));
+	c.show(box,
+		h('p', { class: 'legend-note' },
+			sla !== null ? h('span', {}, h('span', { class: 'swatch dash strong', 'aria-hidden': 'true' }), `SLA ${sla} days: ${fmt.int(within)} of ${fmt.plural(total, 'ticket')} within`) : null,
+			fmt.isNum(b.median) ? h('span', {}, h('span', { class: 'swatch dot', 'aria-hidden': 'true' }), `median ${fmt.days(b.median)}`) : null),
+		h('p', { class: 'legend-note' },
+			`Fastest ${fmt.days(b.min, { digits: 0 })} · middle half ${fmt.num(b.q1, 1)}–${fmt.num(b.q3, 1)} d · slowest ${fmt.days(b.max, { digits: 0 })}`));
 	makeChart(box, {
 		type: 'bar',
-		data: { labels, datasets: [{ label: 'Tickets', data: labels.map((x) => counts.get(x) || 0), backgroundColor: deptColor(d.employee.department), barPercentage: 1, categoryPercentage: 0.92 }] },
+		data: { datasets: [{ label: 'Tickets', data: labels.map((x) => ({ x, y: counts.get(x) || 0 })), backgroundColor: deptColor(d.employee.department), barPercentage: 1, categoryPercentage: 0.9 }] },
 		options: {
-			scales: { x: categoryAxis({ title: { display: true, text: 'days to close', color: t.muted, font: { size: 11.5 } } }), y: valueAxis('tickets') },
+			parsing: false,
+			scales: {
+				x: {
+					type: 'linear', min: -0.5, max: maxDay + 0.5, offset: false,
+					grid: { display: false },
+					title: { display: true, text: 'days to close', color: t.muted, font: { size: 11.5 } },
+					ticks: { precision: 0, maxRotation: 0, autoSkipPadding: 10, callback: (v) => (Number.isInteger(v) ? v : '') },
+				},
+				y: valueAxis('tickets'),
+			},
 			plugins: {
 				legend: { display: false },
 				annotation: { annotations },
-				tooltip: { callbacks: { title: (items) => `${items[0].label} days`, label: (i) => `${i.parsed.y} tickets` } },
+				tooltip: { callbacks: { title: (items) => fmt.days(items[0].parsed.x, { long: true, digits: 0 }), label: (i) => fmt.plural(i.parsed.y, 'ticket') } },
 			},
 		},
 	}, `Histogram of days to close for ${d.employee.name}`);
@@ -134,11 +200,18 @@ function drawTrend(d, state) {
 		const y = (x) => tr.intercept + (tr.slope_per_week / 7) * x;
 		datasets.push({ label: 'Trend', data: [{ x: from, y: y(0) }, { x: to, y: y(n) }], borderColor: t.text, borderWidth: 2, borderDash: [6, 4], pointRadius: 0, pointStyle: 'line', backgroundColor: t.text });
 	}
-	const dl = d.department && d.department.totals && d.department.totals.lead_time;
-	const annotations = {};
-	if (dl && fmt.isNum(dl.p50)) annotations.dept = refLine('y', dl.p50, `department median ${fmt.num(dl.p50, 1)} d`, t.muted, { dash: [2, 3] });
+	const mid = (x) => (fmt.ms(x.start) + fmt.ms(x.end)) / 2;
+	const deptSeries = ((d.department && d.department.series) || []).filter((x) => x.lead_time && fmt.isNum(x.lead_time.p50));
+	if (deptSeries.length) {
+		datasets.push({
+			label: `${d.department.name} median`,
+			data: deptSeries.map((x) => ({ x: mid(x), y: x.lead_time.p50 })),
+			borderColor: t.faint, backgroundColor: t.faint, borderWidth: 1.5, pointRadius: 0, tension: 0.2, pointStyle: 'line',
+		});
+	}
+	const words = slopeWords(tr, daysBetween(d.range.from, d.range.to) / 7);
 	const box = chartBox();
-	c.show(h('p', { class: 'insight', id: 'slope-words' }, slopeWords(tr)), box);
+	c.show(h('p', { class: 'insight', id: 'slope-words' }, words), box);
 	makeChart(box, {
 		type: 'line',
 		data: { datasets },
@@ -147,11 +220,10 @@ function drawTrend(d, state) {
 			scales: { x: timeAxis(from, to), y: valueAxis('days to close') },
 			plugins: {
 				legend: { labels: { usePointStyle: true } },
-				annotation: { annotations },
 				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
 			},
 		},
-	}, `Median days to close per period for ${d.employee.name}, with the trend line. ${slopeWords(tr)}`);
+	}, `Median days to close per period for ${d.employee.name}, with the trend line and the department's median. ${words}`);
 }
 
 function drawVsDept(d) {

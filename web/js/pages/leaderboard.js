@@ -39,8 +39,9 @@ function draw(data, state) {
 	const block = data[p.id];
 	if (!block || !(block.departments || []).length) return c.empty('Nothing to rank');
 	c.sub.textContent = p.id === 'day'
-		? `${fmt.date(block.start)}, the last full day before ${fmt.date(data.as_of)}`
-		: `Week of ${fmt.range(block.start, block.end)}, the last full week before ${fmt.date(data.as_of)}`;
+		? `${fmt.date(block.start)}: the day before the data’s last day (${fmt.date(data.as_of)})`
+		: `Monday to Sunday, ${fmt.range(block.start, block.end)}: the week before the week of ${fmt.date(data.as_of)}`;
+	const need = Math.max(1, data.min_closed || 1);
 	const anyone = block.departments.some((d) => BOARDS.some((b) => (d[b.key] || []).length));
 	if (!anyone) return c.empty(`Nobody closed a ticket ${p.id === 'day' ? 'that day' : 'that week'}`);
 	c.show(h('div', { class: 'boards' }, block.departments.map((d) => h('article', { class: 'board card', 'aria-label': d.name },
@@ -54,9 +55,9 @@ function draw(data, state) {
 						h('a', { class: 'who', href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name),
 						b.extra(e) ? h('span', { class: 'extra' }, b.extra(e)) : null,
 						h('span', { class: 'val' }, b.value(e)))))
-					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : 'Nobody closed enough tickets to rank.'));
+					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : `Nobody closed ${fmt.int(need)} or more tickets.`));
 		}))))),
-	h('p', { class: 'legend-note' }, 'Fastest and best within SLA rank only employees with enough closed tickets in the period; ties go by name.'));
+	h('p', { class: 'legend-note' }, `Top ${fmt.int(data.size)} per list. Fastest (the lowest median days to close) and best within SLA rank only employees who closed at least ${fmt.plural(need, 'ticket')} in the period; ties go by name.`));
 }
 
 startPage({

@@ -21,7 +21,7 @@ const KPIS = [
 	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: 'tickets', digits: 0 },
 	{ key: 'lead_time_p50', label: 'Median days to close', better: false, fmt: (v) => fmt.num(v, 1), small: 'days', unit: ' d' },
 	{ key: 'sla_hit_rate', label: 'Closed within SLA', better: true, fmt: (v) => fmt.pct(v), pct: true },
-	{ key: 'closes_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: 'closed / week', unit: '' },
+	{ key: 'closes_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: 'closed / wk', unit: '' },
 	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: 'days', unit: ' d' },
 ];
 
@@ -30,16 +30,21 @@ function drawKpis(ov, ctx) {
 	const k = ov.kpis || {};
 	const prev = k.previous || {};
 	const n = daysBetween(ov.range.from, ov.range.to) + 1;
+	/* a previous period that ends before the first ticket has nothing to compare with */
+	const first = ctx.meta.data_bounds && ctx.meta.data_bounds.first;
+	const noPrev = !prev.to || (first && prev.to < first);
+	const prevRange = prev.from && prev.to ? fmt.range(prev.from, prev.to) : `the previous ${n} days`;
 	el.replaceChildren(...KPIS.map((d) => {
 		const cur = k[d.key];
-		const c = fmt.change(cur, prev[d.key], { higherIsBetter: d.better, unit: d.unit || '', asPct: d.pct, digits: d.digits ?? 1 });
+		const c = noPrev ? { text: 'no earlier data', cls: 'flat', arrow: '' }
+			: fmt.change(cur, prev[d.key], { higherIsBetter: d.better, unit: d.unit || '', asPct: d.pct, digits: d.digits ?? 1 });
 		const prevText = d.pct ? fmt.pct(prev[d.key]) : d.fmt(prev[d.key]);
 		return h('div', { class: 'kpi', dataset: { kpi: d.key } },
 			h('div', { class: 'label' }, d.label),
-			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? h('small', {}, d.small) : null),
-			h('div', { class: 'delta', title: `Previous ${n} days: ${prevText}` },
+			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? [' ', h('small', {}, d.small)] : null),
+			h('div', { class: 'delta', title: noPrev ? `No data before ${fmt.date(first)}` : `${prevRange}: ${prevText}` },
 				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
-				` vs previous ${n} days`));
+				noPrev ? null : ` vs previous ${n} days`));
 	}));
 }
 
@@ -135,7 +140,7 @@ function drawGlance(ov, state) {
 			h('th', { scope: 'row' }, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name)),
 			h('td', { class: 'n hide-sm' }, fmt.int(t.opened)),
 			h('td', { class: 'n' }, fmt.int(t.closed)),
-			h('td', { class: 'n' }, fmt.int(t.backlog_end)),
+			h('td', { class: 'n hide-sm' }, fmt.int(t.backlog_end)),
 			h('td', { class: 'n' }, fmt.num(lt.p50, 1)),
 			h('td', { class: 'n', title: `SLA: ${d.sla_days} days` }, fmt.pct(t.sla_hit_rate)));
 	});
@@ -146,7 +151,7 @@ function drawGlance(ov, state) {
 				h('th', { scope: 'col' }, 'Department'),
 				h('th', { scope: 'col', class: 'n hide-sm' }, 'Opened'),
 				h('th', { scope: 'col', class: 'n' }, 'Closed'),
-				h('th', { scope: 'col', class: 'n', title: 'Open tickets at the end of the range' }, 'Backlog'),
+				h('th', { scope: 'col', class: 'n hide-sm', title: 'Open tickets at the end of the range' }, 'Backlog'),
 				h('th', { scope: 'col', class: 'n', title: 'Median days to close' }, 'Median d'),
 				h('th', { scope: 'col', class: 'n', title: 'Share closed within the department’s SLA' }, 'In SLA'))),
 			h('tbody', {}, rows))),
@@ -171,6 +176,8 @@ function drawGlance(ov, state) {
 
 /* ---- where the time goes ---- */
 
+const WAITS = 'Handoff waits';
+
 function drawWhere(st, ov) {
 	const c = card('where');
 	if (!st) return;
@@ -188,18 +195,20 @@ function drawWhere(st, ov) {
 		backgroundColor: deptColor(d.name),
 		stack: 'time',
 	}));
+	/* every wait is on the path, the one into the last department too */
 	const waits = buckets.map((_, i) => {
 		let sum = 0, any = false;
-		for (const d of stages) {
+		for (const d of depts) {
 			const w = d.series && d.series[i] && d.series[i].wait;
 			if (w && fmt.isNum(w.mean)) { sum += w.mean; any = true; }
 		}
 		return any ? sum : null;
 	});
-	datasets.push({ label: 'Handoff waits', data: waits, backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
+	datasets.push({ label: WAITS, data: waits, backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
 
 	const box = chartBox('tall');
-	c.show(h('p', { class: 'insight' }, ...grewSentence(datasets, labels)), box);
+	const grew = grewSentence(datasets, labels, buckets);
+	c.show(h('p', { class: 'insight', id: 'grew' }, ...grew), box);
 	makeChart(box, {
 		type: 'bar',
 		data: { labels, datasets },
@@ -219,23 +228,36 @@ function drawWhere(st, ov) {
 				},
 			},
 		},
-	}, `Stage decomposition by month. ${grewSentence(datasets, labels).map((x) => x.textContent ?? x).join('')}`);
+	}, `Stage decomposition by month. ${grew.map((x) => x.textContent ?? x).join('')}`);
 }
 
-/** "Design grew the most: 28 d in Jan → 35 d in Nov (+7 d)." as nodes */
-function grewSentence(datasets, labels) {
+/** A month bucket that is not cut by the range: its values are over the whole month. */
+function fullMonth(b) {
+	return b.start.endsWith('-01') && fmt.bucketLabel(b, 'month') === fmt.monthLabel(b.start);
+}
+
+/**
+ * "Design grew the most: 37 d in Dec 2025 → 42 d in Oct 2026 (+5 d)." as
+ * nodes.  Compares the first and last full months (a month cut by the range
+ * holds only a few creators), or the first and last months when fewer than
+ * two are full.
+ */
+function grewSentence(datasets, labels, buckets) {
 	if (labels.length < 2) return ['Choose a range of two months or more to see which stage grew.'];
+	let idx = buckets.map((b, i) => (fullMonth(b) ? i : -1)).filter((i) => i >= 0);
+	if (idx.length < 2) idx = labels.map((_, i) => i);
 	let best = null;
 	for (const ds of datasets) {
-		const idx = ds.data.map((v, i) => (fmt.isNum(v) ? i : -1)).filter((i) => i >= 0);
-		if (idx.length < 2) continue;
-		const i0 = idx[0], i1 = idx[idx.length - 1];
+		const have = idx.filter((i) => fmt.isNum(ds.data[i]));
+		if (have.length < 2) continue;
+		const i0 = have[0], i1 = have[have.length - 1];
 		const d = ds.data[i1] - ds.data[i0];
 		if (!best || d > best.d) best = { name: ds.label, d, a: ds.data[i0], b: ds.data[i1], la: labels[i0], lb: labels[i1] };
 	}
 	if (!best) return ['Not enough months with data to compare stages.'];
-	if (best.d < 0.5) return ['No stage grew: ', h('strong', {}, 'every stage held steady or got faster'), ` between ${labels[0]} and ${labels[labels.length - 1]}.`];
-	return [h('strong', {}, `${best.name} grew the most`),
+	if (best.d < 0.5) return ['No stage grew: ', h('strong', {}, 'every stage held steady or got faster'), ` between ${best.la} and ${best.lb}.`];
+	const what = best.name === WAITS ? 'Handoff waits grew the most' : `${best.name} grew the most`;
+	return [h('strong', {}, what),
 		`: ${fmt.days(best.a)} per creator in ${best.la} → ${fmt.days(best.b)} in ${best.lb} (+${fmt.num(best.d, 1)} d).`];
 }
 

@@ -24,48 +24,61 @@ function statOf(state) {
 	return STATS.find((s) => s.value === state.stat) || STATS[0];
 }
 
+/* the departments in pipeline order */
+function ordered(data) {
+	return [...(data.departments || [])].sort((a, b) => a.position - b.position);
+}
+
+/** The name of the department before d (a wait is reported on the department it leads into). */
+function previousName(depts, d) {
+	const i = depts.findIndex((x) => x.name === d.name);
+	return i > 0 ? depts[i - 1].name : null;
+}
+
 function drawTiles(data) {
 	const el = document.getElementById('bottleneck');
-	const depts = data.departments || [];
+	const depts = ordered(data);
 	const bn = data.bottleneck || {};
-	const stageTotal = depts.reduce((s, d) => s + (d.stage && fmt.isNum(d.stage.p50) ? d.stage.p50 : 0), 0);
+	/* the path to campaign start: every stage but the last, and every wait (SPEC §3) */
+	const path = depts.slice(0, -1);
 	const waits = depts.filter((d) => d.wait && fmt.isNum(d.wait.p50));
-	const longestWait = waits.sort((a, b) => b.wait.p50 - a.wait.p50)[0];
-	const next = (d) => {
-		const i = depts.findIndex((x) => x.name === d.name);
-		return depts[i + 1] ? depts[i + 1].name : 'next';
-	};
+	const pathSum = path.reduce((s, d) => s + (d.stage && fmt.isNum(d.stage.p50) ? d.stage.p50 : 0), 0)
+		+ waits.reduce((s, d) => s + d.wait.p50, 0);
+	const anyPath = path.some((d) => d.stage && fmt.isNum(d.stage.p50));
+	const longestWait = [...waits].sort((a, b) => b.wait.p50 - a.wait.p50 || a.position - b.position)[0];
 	const tiles = [
-		['Bottleneck', bn.department || fmt.DASH, '', bn.department ? `the largest share of the median journey: ${fmt.pct(bn.share)}` : 'no stage finished in this range', 'bottleneck'],
+		['Bottleneck', bn.department || fmt.DASH, '', bn.department ? `${fmt.pct(bn.share)} of the median way to campaign start` : 'no stage finished in this range', 'bottleneck'],
 		[`Median days in ${bn.department || 'the bottleneck'}`, fmt.num(bn.p50, 1), 'days', 'per creator, first ticket opened to last closed'],
-		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, 'days', longestWait ? `median, ${longestWait.name} → ${next(longestWait)}` : 'no handoff in this range'],
-		['Median stage days, summed', fmt.num(stageTotal, 1), 'days', 'over every department'],
+		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, 'days', longestWait ? `median, ${previousName(depts, longestWait)} → ${longestWait.name}` : 'no handoff in this range', 'wait'],
+		['Median way to campaign', anyPath ? fmt.num(pathSum, 1) : fmt.DASH, 'days', 'the stage and wait medians before the campaign, added up'],
 	];
 	el.replaceChildren(...tiles.map(([label, value, small, note, id]) =>
 		h('div', { class: 'kpi', id: id ? `kpi-${id}` : null },
 			h('div', { class: 'label' }, label),
-			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? h('small', {}, value === '1' ? small.replace(/s$/, '') : small) : null),
+			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, value === '1' ? small.replace(/s$/, '') : small)] : null),
 			h('div', { class: 'delta' }, note))));
 }
 
 function drawJourney(data, state) {
 	const c = card('journey');
 	const st = statOf(state);
-	const depts = [...(data.departments || [])].sort((a, b) => a.position - b.position);
+	const depts = ordered(data);
 	if (!depts.some((d) => d.stage && d.stage.n > 0)) return c.empty('No creator finished a stage in this range', 'Try a longer range.');
 	const t = theme();
+	const waitColor = t.dark ? '#5d6773' : '#b9c0c8';
 	const bn = data.bottleneck && data.bottleneck.department;
 	const labels = depts.map((d) => (d.name === bn ? `${d.name} ◆` : d.name));
 	const box = chartBox();
 	box.style.height = `${Math.max(220, 70 + depts.length * 44)}px`;
-	c.show(box, h('p', { class: 'legend-note' }, `◆ marks the bottleneck. Bars show the ${st.word} days per creator.`));
+	c.show(box, h('p', { class: 'legend-note' }, `◆ marks the bottleneck. Bars show the ${st.word} days per creator; the grey part is the wait for the department to start after the one before it finished.`));
 	makeChart(box, {
 		type: 'bar',
 		data: {
 			labels,
 			datasets: [
+				/* a wait is reported on the department it leads into: drawn before that stage */
+				{ label: 'Handoff wait before it', data: depts.map((d) => (d.wait ? d.wait[st.value] : null)), backgroundColor: waitColor, stack: 's' },
 				{ label: 'In the stage', data: depts.map((d) => (d.stage ? d.stage[st.value] : null)), backgroundColor: depts.map((d) => deptColor(d.name)), stack: 's' },
-				{ label: 'Waiting for the next department', data: depts.map((d) => (d.wait ? d.wait[st.value] : null)), backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 's' },
 			],
 		},
 		options: {
@@ -73,18 +86,22 @@ function drawJourney(data, state) {
 			scales: { x: valueAxis(`${st.word} days per creator`, { stacked: true }), y: { stacked: true, grid: { display: false } } },
 			plugins: {
 				legend: { labels: { generateLabels: () => [
+					{ text: 'Handoff wait before the stage', fillStyle: waitColor, strokeStyle: 'transparent', lineWidth: 0, fontColor: t.text },
 					{ text: 'In the stage (department colour)', fillStyle: t.muted, strokeStyle: t.muted, lineWidth: 0, fontColor: t.text },
-					{ text: 'Waiting for the next department', fillStyle: t.dark ? '#5d6773' : '#b9c0c8', strokeStyle: 'transparent', lineWidth: 0, fontColor: t.text },
 				] } },
-				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.x)}` } },
+				tooltip: { callbacks: { label: (i) => {
+					const d = depts[i.dataIndex];
+					if (i.datasetIndex === 0) return `Wait ${previousName(depts, d)} → ${d.name}: ${fmt.days(i.parsed.x)}`;
+					return `In ${d.name}: ${fmt.days(i.parsed.x)}`;
+				} } },
 			},
 		},
-	}, `${st.label} days in each stage and waiting for the next department; bottleneck: ${bn || 'none'}`);
+	}, `${st.label} days in each stage and in the wait before it; bottleneck: ${bn || 'none'}`);
 }
 
 function drawTable(data, state) {
 	const c = card('stagetable');
-	const depts = [...(data.departments || [])].sort((a, b) => a.position - b.position);
+	const depts = ordered(data);
 	if (!depts.length) return c.empty('No departments configured');
 	const bn = data.bottleneck && data.bottleneck.department;
 	c.show(h('div', { class: 'table-wrap' },
@@ -92,28 +109,28 @@ function drawTable(data, state) {
 			h('caption', { class: 'visually-hidden' }, 'Stage and handoff statistics per department'),
 			h('thead', {}, h('tr', {},
 				h('th', { scope: 'col' }, 'Stage'),
-				h('th', { scope: 'col', class: 'n', title: 'Creators who finished the stage' }, 'Creators'),
+				h('th', { scope: 'col', class: 'n hide-sm', title: 'Creators who finished the stage in the range' }, 'Creators'),
 				h('th', { scope: 'col', class: 'n' }, 'Median'),
 				h('th', { scope: 'col', class: 'n hide-sm' }, 'Mean'),
 				h('th', { scope: 'col', class: 'n hide-sm' }, 'P90'),
-				h('th', { scope: 'col', class: 'n', title: 'Median wait before the next department opens' }, 'Wait'),
-				h('th', { scope: 'col', class: 'n', title: 'Share of the summed stage medians' }, 'Share'))),
+				h('th', { scope: 'col', class: 'n', title: 'Median wait from the previous department’s last close to this department’s first ticket' }, h('span', { class: 'hide-sm' }, 'Wait before'), h('span', { class: 'show-sm' }, 'Wait')),
+				h('th', { scope: 'col', class: 'n', title: 'Share of the median way to campaign start (stage and wait medians before the campaign, added up)' }, 'Share'))),
 			h('tbody', {}, depts.map((d) => h('tr', {},
 				h('th', { scope: 'row' }, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name),
 					d.name === bn ? h('span', { class: 'bn-mark', title: 'The bottleneck' }, ' ◆', h('span', { class: 'visually-hidden' }, ' (bottleneck)')) : null),
-				h('td', { class: 'n' }, fmt.int(d.stage && d.stage.n)),
+				h('td', { class: 'n hide-sm' }, fmt.int(d.stage && d.stage.n)),
 				h('td', { class: 'n' }, fmt.num(d.stage && d.stage.p50, 1)),
 				h('td', { class: 'n hide-sm' }, fmt.num(d.stage && d.stage.mean, 1)),
 				h('td', { class: 'n hide-sm' }, fmt.num(d.stage && d.stage.p90, 1)),
 				h('td', { class: 'n' }, d.wait ? fmt.num(d.wait.p50, 1) : fmt.DASH),
 				h('td', { class: 'n' }, fmt.pct(d.p50_share))))))),
-	h('p', { class: 'legend-note' }, 'Days per creator. Wait: from the last ticket closed in this department to the first opened in the next.'));
+	h('p', { class: 'legend-note' }, 'Days per creator, for stages that ended in the range. Wait before: from the last ticket closed in the previous department to the first opened in this one. The last department starts the campaign, so it has no share of the way there.'));
 }
 
 function drawTrend(data, state) {
 	const c = card('stagetrend');
 	const st = statOf(state);
-	const depts = [...(data.departments || [])].sort((a, b) => a.position - b.position);
+	const depts = ordered(data);
 	const any = depts.some((d) => (d.series || []).some((s) => s.stage && fmt.isNum(s.stage[st.value])));
 	if (!any) return c.empty('No stage finished in this range');
 	const box = chartBox();
