@@ -639,8 +639,15 @@ describe('polish', () => {
 			await follow(page, 'nav a[data-path="/stages"]');
 			assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
 			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
+			/* back to the system's theme: no stored choice, the page follows the system again */
 			await page.click('#theme-toggle');
-			assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
+			assert.equal(await page.getAttribute('html', 'data-theme'), null);
+			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'light');
+			assert.equal(await page.evaluate(() => localStorage.getItem('leadtime.theme')), null);
+			await page.emulateMedia({ colorScheme: 'dark' });
+			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
+			await settle(page);
+			assertDrawn(await canvasInk(page));
 			assert.deepEqual(problems, []);
 		} finally {
 			await context.close();

@@ -44,11 +44,18 @@ function currentTheme() {
 	return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
 
+/*
+ * The toggle stores a choice only while it differs from the system's: back
+ * on the system's theme, the page follows the system again.
+ */
 function setTheme(t) {
-	document.documentElement.setAttribute('data-theme', t);
+	const system = window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 	try {
-		localStorage.setItem('leadtime.theme', t);
+		if (t === system) localStorage.removeItem('leadtime.theme');
+		else localStorage.setItem('leadtime.theme', t);
 	} catch (e) { /* not stored: still applies to this page */ }
+	if (t === system) document.documentElement.removeAttribute('data-theme');
+	else document.documentElement.setAttribute('data-theme', t);
 	window.dispatchEvent(new CustomEvent('leadtime:theme'));
 }
 

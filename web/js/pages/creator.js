@@ -20,7 +20,8 @@ import { card, chartBox, deptSwatch, startPage } from '../ui.js';
 const DAY = 86400000;
 const PAGE = 24; /* results asked for at first */
 const MORE = 240; /* results asked for after "Show more" */
-const COLLAPSED = 6; /* results shown while a creator is open */
+/* results shown while a creator is open: fewer on a phone, so the timeline stays near */
+const collapsedCount = () => (window.matchMedia('(max-width: 720px)').matches ? 3 : 6);
 let cache = null;
 let expanded = false; /* "Show more" pressed for the current search */
 let input;
@@ -82,8 +83,14 @@ function drawResults(state, res, err, ctx) {
 			h('span', {}, q ? 'Check the spelling, or search for a shorter part of the name.' : 'Import tickets to see creators here.')));
 		return;
 	}
-	const collapsed = state.creator && !expanded && list.length > COLLAPSED;
-	const shown = collapsed ? list.slice(0, COLLAPSED) : list;
+	const n = collapsedCount();
+	const collapsed = state.creator && !expanded && list.length > n;
+	/* keep the chosen creator in the short list */
+	let shown = list;
+	if (collapsed) {
+		const at = list.findIndex((r) => r.name === state.creator);
+		shown = at < 0 || at < n ? list.slice(0, n) : [...list.slice(0, n - 1), list[at]];
+	}
 	const what = q ? `${fmt.plural(res.total, 'creator')} whose name contains “${q}”` : `All ${fmt.plural(res.total, 'creator')}, A to Z`;
 	const nodes = [
 		status(shown.length < res.total ? `${what} · showing ${fmt.int(shown.length)}` : what),

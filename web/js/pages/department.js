@@ -11,7 +11,7 @@ import { getJSON } from '../api.js';
 import { deptColor, destroyCharts, makeChart, refLine, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
-import { hrefFor, navigate } from '../state.js';
+import { daysBetween, hrefFor, navigate } from '../state.js';
 import { card, chartBox, field, select, startPage } from '../ui.js';
 
 let cache = null; /* {key, data, state} */
@@ -313,20 +313,29 @@ function drawHeat(data, state) {
 	if (!emps.length || !buckets.length) return c.empty('No tickets in this range');
 	const daily = state.bucket === 'day';
 	const val = (s) => (s ? (daily ? s.closed : s.closes_per_week) : null);
+	/* a bucket cut by the range to a few days turns one close into a big rate
+	   (1 close in 1 day = 7 per week): such buckets do not set the colour scale */
+	const span = (b) => daysBetween(b.start, b.end) + 1;
+	const short = buckets.map((b) => !daily && span(b) < 7);
 	let max = 0;
-	for (const e of emps) for (const s of e.series || []) if (fmt.isNum(val(s))) max = Math.max(max, val(s));
+	for (const e of emps) {
+		(e.series || []).forEach((s, i) => {
+			if (!short[i] && fmt.isNum(val(s))) max = Math.max(max, val(s));
+		});
+	}
+	if (max === 0) for (const e of emps) for (const s of e.series || []) if (fmt.isNum(val(s))) max = Math.max(max, val(s));
 	const level = (v) => (!fmt.isNum(v) || v <= 0 || max <= 0 ? 0 : Math.max(1, Math.min(8, Math.ceil((v / max) * 8))));
 	const dense = buckets.length > 30;
 	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
-		buckets.map((b) => h('th', { scope: 'col', class: 'h', title: fmt.bucketLabel(b, state.bucket) },
-			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start))),
+		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (only ${fmt.plural(span(b), 'day')} in the range)` : ''}` },
+			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), short[i] ? '*' : null)),
 		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
 	const rows = emps.map((e) => h('tr', {},
 		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
 		buckets.map((b, i) => {
 			const s = (e.series || [])[i];
 			const v = val(s);
-			return h('td', { class: `h q${level(v)}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}` },
+			return h('td', { class: `h q${level(v)}${short[i] ? ' part' : ''}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}` },
 				fmt.isNum(v) && v > 0 ? fmt.num(v, daily ? 0 : 1) : '');
 		}),
 		h('td', { class: 'n' }, daily ? fmt.int(e.totals.closed) : fmt.num(e.totals.closes_per_week, 1))));
@@ -343,6 +352,7 @@ function drawHeat(data, state) {
 			h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['q1', 'q3', 'q5', 'q7'].map((x) => h('i', { class: x }))),
 			h('span', {}, `${fmt.num(max, 1)} (the most in one ${state.bucket})`),
 			dense ? h('span', {}, '· hover a cell for its value') : null,
+			short.some(Boolean) ? h('span', {}, `· * a period cut short by the range: its rate is over fewer than 7 days`) : null,
 			wrap.scrollWidth > wrap.clientWidth + 1 ? h('span', {}, '· latest periods on the right; swipe for earlier ones') : null));
 	/* the latest periods matter most: start scrolled to the right end */
 	wrap.scrollLeft = wrap.scrollWidth;

@@ -86,10 +86,11 @@ function drawTrend(ov, state) {
 					order: 1,
 				},
 				{
+					/* neutral greys: the palette's colours belong to the departments */
 					label: `Median per ${state.bucket}`,
 					data: series.map((s) => ({ x: seriesX(s), y: s.p50 })),
-					borderColor: '#0072B2',
-					backgroundColor: '#0072B2',
+					borderColor: t.muted,
+					backgroundColor: t.muted,
 					borderWidth: 1.5,
 					pointRadius: pts,
 					showLine: state.bucket !== 'day',
@@ -189,22 +190,29 @@ function drawWhere(st, ov) {
 	if (!buckets.length || !has) return c.empty('No creator finished these stages in this range', 'Try a longer range.');
 	const labels = buckets.map((b) => fmt.monthLabel(b.start));
 	const t = theme();
+	/* `ns`: how many creators each value is over (not read by Chart.js) */
 	const datasets = stages.map((d) => ({
 		label: d.name,
 		data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
+		ns: (d.series || []).map((s) => (s.stage ? s.stage.n : 0)),
 		backgroundColor: deptColor(d.name),
 		stack: 'time',
 	}));
 	/* every wait is on the path, the one into the last department too */
+	const waitN = buckets.map(() => Infinity);
 	const waits = buckets.map((_, i) => {
 		let sum = 0, any = false;
 		for (const d of depts) {
 			const w = d.series && d.series[i] && d.series[i].wait;
-			if (w && fmt.isNum(w.mean)) { sum += w.mean; any = true; }
+			if (w && fmt.isNum(w.mean)) {
+				sum += w.mean;
+				any = true;
+				waitN[i] = Math.min(waitN[i], w.n);
+			}
 		}
 		return any ? sum : null;
 	});
-	datasets.push({ label: WAITS, data: waits, backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
+	datasets.push({ label: WAITS, data: waits, ns: waitN.map((n) => (Number.isFinite(n) ? n : 0)), backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
 
 	const box = chartBox('tall');
 	const grew = grewSentence(datasets, labels, buckets);
@@ -222,7 +230,7 @@ function drawWhere(st, ov) {
 					mode: 'index',
 					callbacks: {
 						title: (items) => fmt.bucketLabel(buckets[items[0].dataIndex], 'month'),
-						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}`,
+						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${i.dataset.label === WAITS ? 'at least ' : ''}${fmt.plural(i.dataset.ns[i.dataIndex], 'creator')})`,
 						footer: (items) => `Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`,
 					},
 				},
@@ -236,11 +244,14 @@ function fullMonth(b) {
 	return b.start.endsWith('-01') && fmt.bucketLabel(b, 'month') === fmt.monthLabel(b.start);
 }
 
+/* a month's mean over fewer creators than this is too noisy to compare */
+const MIN_N = 8;
+
 /**
  * "Design grew the most: 37 d in Dec 2025 → 42 d in Oct 2026 (+5 d)." as
  * nodes.  Compares the first and last full months (a month cut by the range
  * holds only a few creators), or the first and last months when fewer than
- * two are full.
+ * two are full; months with fewer than MIN_N creators in a stage are skipped.
  */
 function grewSentence(datasets, labels, buckets) {
 	if (labels.length < 2) return ['Choose a range of two months or more to see which stage grew.'];
@@ -248,13 +259,13 @@ function grewSentence(datasets, labels, buckets) {
 	if (idx.length < 2) idx = labels.map((_, i) => i);
 	let best = null;
 	for (const ds of datasets) {
-		const have = idx.filter((i) => fmt.isNum(ds.data[i]));
+		const have = idx.filter((i) => fmt.isNum(ds.data[i]) && ds.ns[i] >= MIN_N);
 		if (have.length < 2) continue;
 		const i0 = have[0], i1 = have[have.length - 1];
 		const d = ds.data[i1] - ds.data[i0];
 		if (!best || d > best.d) best = { name: ds.label, d, a: ds.data[i0], b: ds.data[i1], la: labels[i0], lb: labels[i1] };
 	}
-	if (!best) return ['Not enough months with data to compare stages.'];
+	if (!best) return [`Too few creators per month to say which stage grew (at least ${MIN_N} in two months are needed). Try a longer range.`];
 	if (best.d < 0.5) return ['No stage grew: ', h('strong', {}, 'every stage held steady or got faster'), ` between ${best.la} and ${best.lb}.`];
 	const what = best.name === WAITS ? 'Handoff waits grew the most' : `${best.name} grew the most`;
 	return [h('strong', {}, what),
