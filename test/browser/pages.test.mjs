@@ -672,6 +672,21 @@ describe('polish', () => {
 		}
 	});
 
+	test('a range before the data shows empty states and says why', async () => {
+		const { context, page, problems } = await openPage();
+		try {
+			for (const url of ['/?from=2020-01-01&to=2020-03-31', '/department?dept=Design&from=2020-01-01&to=2020-03-31', '/stages?from=2020-01-01&to=2020-03-31']) {
+				await visit(page, url);
+				assert.match(await text(page, '#banner'), /before the first ticket/, url);
+				assert.ok((await page.$$('.state.empty')).length >= 3, `${url}: empty states`);
+				assert.deepEqual(await pageErrors(page), [], url);
+			}
+			assert.deepEqual(problems, []);
+		} finally {
+			await context.close();
+		}
+	});
+
 	test('an unknown department falls back to the first one', async () => {
 		const { context, page, problems } = await openPage();
 		try {

@@ -302,6 +302,9 @@ export async function startPage(page) {
 		syncToolbar(parts, s, ctx);
 		if (page.sync) page.sync(s, ctx);
 		hideBanner();
+		const bounds = meta.data_bounds || {};
+		if (page.toolbar && page.toolbar.range && bounds.first && ctx.range.to < bounds.first)
+			showBanner('warn', `This range ends before the first ticket (${fmt.date(bounds.first)}), so there is nothing to show. Choose a later range.`);
 		if (main) main.setAttribute('aria-busy', 'true');
 		Promise.resolve()
 			.then(() => page.load(s, ctx))

@@ -8,7 +8,7 @@
  */
 import { getJSON } from '../api.js';
 import {
-	categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis,
+	alpha, categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis,
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
@@ -90,23 +90,24 @@ function drawTrend(ov, state) {
 					label: `Median per ${state.bucket}`,
 					data: series.map((s) => ({ x: seriesX(s), y: s.p50 })),
 					borderColor: t.muted,
-					backgroundColor: t.muted,
+					backgroundColor: state.bucket === 'day' ? alpha(t.muted, 0.55) : t.muted,
 					borderWidth: 1.5,
 					pointRadius: pts,
 					showLine: state.bucket !== 'day',
 					order: 2,
 				},
-				{
+				/* a day's 90th percentile over a handful of campaigns is noise: weeks and months only */
+				state.bucket === 'day' ? null : {
 					label: `90th percentile per ${state.bucket}`,
 					data: series.map((s) => ({ x: seriesX(s), y: s.p90 })),
 					borderColor: t.faint,
 					backgroundColor: t.faint,
 					borderDash: [4, 4],
 					borderWidth: 1.25,
-					pointRadius: state.bucket === 'day' ? 0 : 2,
+					pointRadius: 2,
 					order: 3,
 				},
-			],
+			].filter(Boolean),
 		},
 		options: {
 			...fastLine(),
@@ -274,20 +275,32 @@ function grewSentence(datasets, labels, buckets) {
 
 /* ---- opened vs closed ---- */
 
+/** Short labels for a category axis; with the year when the series spans more than one. */
 function axisLabels(series, bucket) {
-	return series.map((s) => (bucket === 'month' ? fmt.monthLabel(s.start).slice(0, 3) : fmt.shortDate(s.start)));
+	const years = new Set(series.map((s) => s.start.slice(0, 4)));
+	const yy = (s) => (years.size > 1 ? ` ’${s.start.slice(2, 4)}` : '');
+	return series.map((s) => (bucket === 'month' ? `${fmt.monthLabel(s.start).slice(0, 3)}${yy(s)}` : `${fmt.shortDate(s.start)}${yy(s)}`));
 }
+
+/* more periods than this: opened and closed as thin lines, bars would be slivers */
+const MAX_BARS = 90;
 
 function drawFlow(ov, state) {
 	const c = card('flow');
 	const depts = ov.departments || [];
-	if (!depts.length || !depts.some((d) => (d.series || []).length)) return c.empty('No tickets in this range');
+	const any = depts.some((d) => (d.series || []).some((x) => x.opened || x.closed || x.backlog_end));
+	if (!any) return c.empty('No tickets in this range', 'Nothing was opened, closed or open in these days.');
 	const t = theme();
 	const grid = h('div', { class: 'small-multiples' });
+	const lines = depts.some((d) => (d.series || []).length > MAX_BARS);
+	const what = lines ? 'lines' : 'bars';
 	c.show(grid, h('p', { class: 'legend-note' },
-		h('span', {}, h('span', { class: 'swatch neutral faded', 'aria-hidden': 'true' }), 'Opened'),
-		h('span', {}, h('span', { class: 'swatch neutral', 'aria-hidden': 'true' }), 'Closed (bars in the department’s colour, left scale)'),
-		h('span', {}, h('span', { class: 'swatch neutral line', 'aria-hidden': 'true' }), 'Backlog at the end of each period (right scale)')));
+		h('span', {}, h('span', { class: `swatch neutral faded${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Opened (light ${what}, left scale)`),
+		h('span', {}, h('span', { class: `swatch neutral${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Closed (${what} in the department’s colour, left scale)`),
+		h('span', {}, h('span', { class: 'swatch neutral line strong-line', 'aria-hidden': 'true' }), 'Backlog at the end of each period (right scale)')));
+	const flowSet = (label, data, color) => (lines
+		? { type: 'line', label, data, borderColor: color, backgroundColor: color, borderWidth: 1, pointRadius: 0, order: 2 }
+		: { label, data, backgroundColor: color, order: 2 });
 	for (const d of depts) {
 		const series = d.series || [];
 		const tot = d.totals || {};
@@ -301,8 +314,8 @@ function drawFlow(ov, state) {
 			data: {
 				labels: axisLabels(series, state.bucket),
 				datasets: [
-					{ label: 'Opened', data: series.map((s) => s.opened), backgroundColor: deptColor(d.name, 0.35), order: 2 },
-					{ label: 'Closed', data: series.map((s) => s.closed), backgroundColor: deptColor(d.name), order: 2 },
+					flowSet('Opened', series.map((s) => s.opened), deptColor(d.name, 0.4)),
+					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name)),
 					{
 						type: 'line', label: 'Backlog', data: series.map((s) => s.backlog_end), yAxisID: 'y1',
 						borderColor: t.text, borderWidth: 1.5, pointRadius: 0, tension: 0.2, order: 1,
@@ -312,7 +325,7 @@ function drawFlow(ov, state) {
 			options: {
 				datasets: { bar: { categoryPercentage: 0.8, barPercentage: 0.9 } },
 				scales: {
-					x: categoryAxis({ ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 10, font: { size: 10.5 } } }),
+					x: categoryAxis({ ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12, font: { size: 10.5 } } }),
 					y: valueAxis('', { ticks: { maxTicksLimit: 4, font: { size: 10.5 } } }),
 					y1: valueAxis('', { position: 'right', grid: false, ticks: { maxTicksLimit: 4, font: { size: 10.5 }, color: t.text } }),
 				},

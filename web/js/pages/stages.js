@@ -103,6 +103,7 @@ function drawTable(data, state) {
 	const c = card('stagetable');
 	const depts = ordered(data);
 	if (!depts.length) return c.empty('No departments configured');
+	if (!depts.some((d) => (d.stage && d.stage.n > 0) || (d.wait && d.wait.n > 0))) return c.empty('No stage ended in this range', 'Try a longer range.');
 	const bn = data.bottleneck && data.bottleneck.department;
 	c.show(h('div', { class: 'table-wrap' },
 		h('table', { class: 'data', id: 'stage-table' },
