@@ -219,6 +219,42 @@ after(async () => {
 	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/* ---- assets ---- */
+
+describe('assets', () => {
+	test('pages revalidate, versioned vendor bundles are cached for a year, gzip when accepted, nothing from outside', async () => {
+		const html = fs.readdirSync(path.join(ROOT, 'web')).filter((f) => f.endsWith('.html'));
+		assert.ok(html.length >= 7, 'seven pages');
+		const vendor = new Set();
+		for (const f of html) {
+			const page = f === 'index.html' ? '/' : `/${f.replace(/\.html$/, '')}`;
+			const r = await fetch(`${base}${page}`, { headers: { 'Accept-Encoding': 'gzip' } });
+			assert.equal(r.status, 200, page);
+			assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8', page);
+			assert.equal(r.headers.get('cache-control'), 'no-cache', page);
+			assert.equal(r.headers.get('content-encoding'), 'gzip', page);
+			assert.match(r.headers.get('content-security-policy') || '', /default-src 'self'/, page);
+			const body = await r.text();
+			assert.doesNotMatch(body, /\b(src|href)="(https?:)?\/\//, `${page} loads nothing from another host`);
+			assert.doesNotMatch(body, /\sstyle=|<style|<script>/, `${page}: no inline style or script (CSP)`);
+			for (const m of body.matchAll(/src="(\/vendor\/[^"]+)"/g)) vendor.add(m[1]);
+		}
+		assert.equal(vendor.size, 4, `Chart.js and three plugins: ${[...vendor].join(', ')}`);
+		for (const v of vendor) {
+			assert.match(v, /-\d+\.\d+\.\d+\.min\.js$/, `${v} carries its version`);
+			const r = await fetch(`${base}${v}`);
+			assert.equal(r.status, 200, v);
+			assert.equal(r.headers.get('content-type'), 'text/javascript; charset=utf-8', v);
+			assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable', v);
+		}
+		const js = await fetch(`${base}/js/ui.js`);
+		assert.equal(js.headers.get('cache-control'), 'no-cache', 'own scripts are revalidated');
+		const etag = js.headers.get('etag');
+		const again = await fetch(`${base}/js/ui.js`, { headers: { 'If-None-Match': etag } });
+		assert.equal(again.status, 304);
+	});
+});
+
 /* ---- every page, both sizes, both themes ---- */
 
 const PAGES = [

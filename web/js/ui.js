@@ -186,7 +186,8 @@ function syncToolbar(parts, state, ctx) {
 	if (parts.bucket) parts.bucket.value = state.bucket;
 	if (parts.note && (parts.preset || parts.bucket)) {
 		const n = daysBetween(r.from, r.to) + 1;
-		parts.note.textContent = `${fmt.range(r.from, r.to)} · ${fmt.plural(n, 'day')}`;
+		const tip = parts.bucket && state.bucket === 'day' && n > 120 ? ' · day by day is noisy over a long range: try Week or Month' : '';
+		parts.note.textContent = `${fmt.range(r.from, r.to)} · ${fmt.plural(n, 'day')}${tip}`;
 	}
 }
 
