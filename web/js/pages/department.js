@@ -343,7 +343,8 @@ function drawHeat(data, state) {
 		h('caption', { class: 'visually-hidden' }, `${daily ? 'Tickets closed per day' : 'Closes per week'} per employee of ${data.department.name}, per ${state.bucket}`),
 		h('thead', {}, head), h('tbody', {}, rows));
 	/* equal columns; wide enough for their numbers, so narrow screens scroll */
-	table.style.minWidth = `${170 + 84 + buckets.length * (dense ? 16 : 44)}px`;
+	const fixed = window.matchMedia('(max-width: 720px)').matches ? 112 + 64 : 170 + 84; /* name and total columns, as in app.css */
+	table.style.minWidth = `${fixed + buckets.length * (dense ? 16 : 44)}px`;
 	const wrap = h('div', { class: 'table-wrap scroll-x' }, table);
 	c.show(
 		wrap,
