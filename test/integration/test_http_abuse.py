@@ -203,18 +203,28 @@ class Abuse(unittest.TestCase):
         self.alive()
 
     def test_per_ip_limit(self):
-        """per_ip_connections = 40: the 41st connection from one address is
-        refused; closing some lets a client in again."""
-        held = []
+        """per_ip_connections = 40: of 45 connections held at once from one
+        address, at most 40 are served and the others refused (connections
+        of earlier tests that the server has not closed yet may still count,
+        so "at most"); once they are closed, a client gets in again."""
+        held = [socket.create_connection(("127.0.0.1", self.port), timeout=5)
+                for _ in range(45)]
         try:
-            for _ in range(40):
-                held.append(socket.create_connection(("127.0.0.1", self.port), timeout=5))
-            # let the daemon accept all 40 first (accept order across its
-            # worker threads is not connect order)
-            time.sleep(1.5)
-            st, _ = raw(self.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                        timeout=3)
-            self.assertIsNone(st, "a connection over the per-IP limit was served")
+            time.sleep(1.5)  # let the daemon accept (or refuse) every one
+            for s in held:
+                try:
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                except OSError:
+                    pass
+            served = 0
+            for s in held:
+                try:
+                    s.settimeout(3)
+                    served += s.recv(64).startswith(b"HTTP/1.1 200")
+                except OSError:
+                    pass
+            self.assertLessEqual(served, 40, "connections over the per-IP limit were served")
+            self.assertGreaterEqual(served, 30, "the limit refused far too many")
         finally:
             for s in held:
                 s.close()
