@@ -416,21 +416,33 @@ describe('the URL round-trips each page’s state', () => {
 			assert.deepEqual(await sortState(), ['closed:descending']);
 
 			const flagged = await page.$$('#team-table td.flagged');
-			assert.ok(flagged.length > 0, 'strict thresholds flag at least one cell');
-			const cell = flagged[0];
-			const title = await cell.getAttribute('title');
-			assert.match(title, /^Flagged: .+(limit|minimum|maximum)/);
-			const marker = await cell.$('.flag');
-			assert.ok(await marker.isVisible(), 'the flag marker is visible');
-			const tip = await cell.$('.flag-tip');
-			assert.equal(await tip.isVisible(), false);
-			await marker.focus();
-			assert.ok(await tip.isVisible(), 'the explanation shows on keyboard focus');
-			assert.equal((await tip.textContent()).trim(), title.replace(/^Flagged: /, ''));
-			await page.mouse.move(0, 0);
-			await page.evaluate(() => document.activeElement.blur());
-			await cell.hover();
-			assert.ok(await tip.isVisible(), 'the explanation shows on hover');
+			assert.ok(flagged.length > 1, 'strict thresholds flag cells');
+			const float = await page.$('#flag-float');
+			const inView = async () => {
+				const b = await float.boundingBox();
+				const vp = page.viewportSize();
+				return b && b.x >= 0 && b.y >= 0 && b.x + b.width <= vp.width && b.y + b.height <= vp.height;
+			};
+			/* the first flagged cell, and the last (bottom row: its explanation must not be clipped by the table's box) */
+			for (const cell of [flagged[0], flagged[flagged.length - 1]]) {
+				const marker = await cell.$('.flag');
+				assert.ok(await marker.isVisible(), 'the flag marker is visible');
+				const explained = await marker.evaluate((m) => document.getElementById(m.getAttribute('aria-describedby')).textContent);
+				assert.match(explained, /(limit|minimum|maximum)/, 'the marker is described by the rule');
+				await page.mouse.move(0, 0);
+				assert.equal(await float.isVisible(), false, 'no explanation before hover or focus');
+				await marker.focus();
+				assert.ok(await float.isVisible(), 'the explanation shows on keyboard focus');
+				assert.equal(await float.textContent(), explained);
+				assert.ok(await inView(), 'the explanation is inside the window');
+				await page.keyboard.press('Escape');
+				assert.equal(await float.isVisible(), false, 'Escape hides it');
+				await page.evaluate(() => document.activeElement.blur());
+				await cell.hover();
+				assert.ok(await float.isVisible(), 'the explanation shows on hover');
+				assert.equal(await float.textContent(), explained);
+				assert.ok(await inView(), 'the explanation is inside the window');
+			}
 			assert.ok(await page.$('.flag-summary'), 'the flags are listed under the table');
 			assert.deepEqual(problems, []);
 		} finally {

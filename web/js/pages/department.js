@@ -146,20 +146,22 @@ function drawTable(data, state) {
 		const text = flags.map((f) => flagText(f, sla)).join(' ');
 		const id = `tip-${++tipN}`;
 		cls.push('flagged');
-		return h('td', { class: cls.join(' '), title: `Flagged: ${text}`, dataset: { flag: col.flag } },
+		return h('td', { class: cls.join(' '), dataset: { flag: col.flag } },
 			h('span', { class: 'flag', tabindex: '0', role: 'img', 'aria-label': 'Flagged', 'aria-describedby': id }, '!'),
 			flaggedValue(col, v, flags[0]),
-			h('span', { class: 'flag-tip', role: 'tooltip', id }, text));
+			h('span', { class: 'flag-tip visually-hidden', id }, text));
 	})));
 	const flagged = emps.filter((e) => (e.flags || []).length);
 	const active = document.activeElement;
 	const refocus = active && active.classList.contains('sort') && c.el.contains(active) ? active.dataset.sort : null;
+	hideTip();
+	const table = h('table', { class: 'data', id: 'team-table' },
+		h('caption', { class: 'visually-hidden' }, `${data.department.name} team, ${fmt.range(data.range.from, data.range.to)}; sorted by ${COLUMNS.find((x) => x.id === sort).label}, ${dir === 'asc' ? 'ascending' : 'descending'}`),
+		h('thead', {}, head),
+		h('tbody', {}, rows));
+	wireTips(table);
 	c.show(
-		h('div', { class: 'table-wrap' },
-			h('table', { class: 'data', id: 'team-table' },
-				h('caption', { class: 'visually-hidden' }, `${data.department.name} team, ${fmt.range(data.range.from, data.range.to)}; sorted by ${COLUMNS.find((x) => x.id === sort).label}, ${dir === 'asc' ? 'ascending' : 'descending'}`),
-				h('thead', {}, head),
-				h('tbody', {}, rows))),
+		h('div', { class: 'table-wrap' }, table),
 		h('div', { class: 'legend-stack' },
 			h('div', {}, h('span', {}, 'Shading: worse than the team'),
 				h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['s-n4', 's-n2', 's-0', 's-p2', 's-p4'].map((x) => h('i', { class: x }))),
@@ -174,6 +176,69 @@ function drawTable(data, state) {
 		const btn = c.body.querySelector(`button.sort[data-sort="${refocus}"]`);
 		if (btn) btn.focus();
 	}
+}
+
+/*
+ * The explanation of a flagged cell, shown on hover and on keyboard focus.
+ * It floats over the page (position: fixed, placed from the cell's box) so
+ * the table's scrolling box never clips it; the cell's own hidden copy is
+ * the marker's accessible description.
+ */
+let floatEl = null;
+let tipCell = null; /* the cell whose explanation is shown */
+
+/* scrolling (the page, or the table sideways) moves the cell: follow it */
+function followTip() {
+	if (tipCell && tipCell.isConnected) showTip(tipCell);
+	else hideTip();
+}
+
+function floatingTip() {
+	if (!floatEl) {
+		floatEl = h('div', { class: 'flag-float', id: 'flag-float', role: 'tooltip', hidden: true });
+		document.body.append(floatEl);
+		window.addEventListener('scroll', followTip, { passive: true, capture: true });
+		window.addEventListener('resize', followTip);
+	}
+	return floatEl;
+}
+
+function showTip(td) {
+	const text = td && td.querySelector('.flag-tip');
+	if (!text) return;
+	tipCell = td;
+	const f = floatingTip();
+	f.textContent = text.textContent;
+	f.hidden = false;
+	const r = td.getBoundingClientRect();
+	const w = f.offsetWidth, ht = f.offsetHeight;
+	const left = Math.max(8, Math.min(window.innerWidth - w - 8, r.right - w));
+	const below = r.bottom + 6;
+	const top = below + ht <= window.innerHeight - 8 ? below : Math.max(8, r.top - ht - 6);
+	f.style.left = `${Math.round(left)}px`;
+	f.style.top = `${Math.round(top)}px`;
+}
+
+function hideTip() {
+	tipCell = null;
+	if (floatEl) floatEl.hidden = true;
+}
+
+function wireTips(table) {
+	floatingTip();
+	table.addEventListener('mouseover', (e) => {
+		const td = e.target.closest('td.flagged');
+		if (td) showTip(td);
+	});
+	table.addEventListener('mouseout', (e) => {
+		const td = e.target.closest('td.flagged');
+		if (td && !td.contains(e.relatedTarget) && !td.contains(document.activeElement)) hideTip();
+	});
+	table.addEventListener('focusin', (e) => showTip(e.target.closest('td.flagged')));
+	table.addEventListener('focusout', hideTip);
+	table.addEventListener('keydown', (e) => {
+		if (e.key === 'Escape') hideTip();
+	});
 }
 
 function flagSummary(flagged, sla) {
