@@ -163,7 +163,12 @@ export function timeAxis(minMs, maxMs, { unit = null, stacked = false, offset = 
 			tooltipFormat: 'd MMM yyyy',
 			displayFormats: { day: 'd MMM', week: 'd MMM', month: span > 400 ? 'MMM yy' : 'MMM', quarter: 'QQQ yyyy', year: 'yyyy' },
 		},
-		ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 14, source: 'auto' },
+		/* major ticks (a new month, a new year) carry the larger unit: "2026" between "Dec" and "Feb" */
+		ticks: {
+			maxRotation: 0, autoSkip: true, autoSkipPadding: 14, source: 'auto',
+			major: { enabled: true },
+			font: (c) => (c.tick && c.tick.major ? { weight: '600' } : undefined),
+		},
 		grid: { display: false },
 	};
 }

@@ -391,9 +391,12 @@ function drawHeat(data, state) {
 	if (max === 0) for (const e of emps) for (const s of e.series || []) if (fmt.isNum(val(s))) max = Math.max(max, val(s));
 	const level = (v) => (!fmt.isNum(v) || v <= 0 || max <= 0 ? 0 : Math.max(1, Math.min(8, Math.ceil((v / max) * 8))));
 	const dense = buckets.length > 30;
+	/* the year on the header when the periods span more than one */
+	const multiYear = new Set(buckets.map((b) => b.start.slice(0, 4))).size > 1;
+	const yy = (b) => (multiYear ? ` ’${b.start.slice(2, 4)}` : '');
 	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
 		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (only ${fmt.plural(span(b), 'day')} in the range)` : ''}` },
-			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), short[i] ? '*' : null)),
+			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null)),
 		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
 	const rows = emps.map((e) => h('tr', {},
 		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
