@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct http_server {
 	size_t nroutes;
 	char **route_names;
 	struct metrics *metrics;
+	atomic_int inflight;    /* requests begun and not completed */
 };
 
 static const char csp[] = "default-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -435,14 +437,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->cfg = &r->config->cfg;
 		buf_init(&r->body);
 		*con_cls = r;
+		atomic_fetch_add(&srv->inflight, 1);
 		/* both framings on one request is a smuggling attempt */
 		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") &&
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
 			return (enum MHD_Result)http_reply_error(
 				r, 400, "bad_request", NULL,
 				"both Transfer-Encoding and Content-Length");
-		if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0)
-			return (enum MHD_Result)dispatch(srv, r);
+		/* answer on the next call, once MHD has read the whole request:
+		 * a response queued on this first call makes MHD close the
+		 * connection afterwards (no keep-alive) */
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -524,6 +528,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	app_config_put(srv->app, r->config);
 	free(r);
 	*con_cls = NULL;
+	atomic_fetch_sub(&srv->inflight, 1);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -620,12 +625,13 @@ void http_stop(struct http_server *srv, unsigned grace_ms)
 	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	for (unsigned waited = 0; waited < grace_ms; waited += 50) {
-		const union MHD_DaemonInfo *info =
-			MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!info || info->num_connections == 0)
+	/* wait for requests in flight, not for connections: an idle
+	 * keep-alive connection (a browser tab) would hold the stop for the
+	 * whole grace period; MHD_stop_daemon() closes those */
+	for (unsigned waited = 0; waited < grace_ms; waited += 20) {
+		if (atomic_load(&srv->inflight) == 0)
 			break;
-		usleep(50 * 1000);
+		usleep(20 * 1000);
 	}
 	MHD_stop_daemon(srv->daemon);
 	server_free(srv);
