@@ -69,11 +69,13 @@ int api_static(struct http_req *r)
 		h ^= a->data[i];
 		h *= 1099511628211ULL;
 	}
-	char etag[24];
-	snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)h);
+	int gz = a->gz && accepts_gzip(r);
+	/* one strong ETag per representation: the gzip bytes are not the
+	 * plain bytes (RFC 9110 §8.8.3) */
+	char etag[32];
+	snprintf(etag, sizeof(etag), "\"%016llx%s\"", (unsigned long long)h, gz ? "-gz" : "");
 	int vendored = strncmp(a->path, "/vendor/", 8) == 0;
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
-	int gz = a->gz && accepts_gzip(r);
 	struct MHD_Response *resp;
 	unsigned status = 200;
 	if (inm && strstr(inm, etag)) {
