@@ -914,8 +914,11 @@ def render(b, R, M):
       % (M["cores"], M["cpu"], M["mem"], M["kernel"], M["sqlite"], M["cc"]))
     w("**Commit**: `%s` (%s)%s." % (M["commit"][:12], M["subject"],
                                     ", with uncommitted changes in server/ or sql/" if M["dirty"] else ""))
-    if os.path.realpath(b.bin) != os.path.realpath(os.path.join(ROOT, "build", "leadtimed")):
-        w("**Binary**: `%s` (not this tree's build: the commit above may not be what ran)." % b.bin)
+    if os.path.realpath(b.a.bin_orig) != os.path.realpath(os.path.join(ROOT, "build", "leadtimed")):
+        w("**Binary**: `%s` (not this tree's build: the commit above may not be what ran)." % b.a.bin_orig)
+    else:
+        w("**Binary**: `build/leadtimed` built %s (sha256 %s…), copied at the start and run from "
+          "the copy." % (M["bin_mtime"], M["bin_sha"]))
     w("**Data**: `leadtimed generate --creators %d` = %d tickets, %d employees, %s to %s "
       "(as_of); 1-year range = %s to %s." % (
           b.a.creators, R["big_tickets"], R["employees"], R["data_first"], R["as_of"],
@@ -1208,6 +1211,11 @@ def main():
         sys.exit("bench: %s is missing; run make" % a.bin)
 
     a.tmp = tempfile.mkdtemp(prefix="leadtime-bench.")
+    # run a private copy: build/ is shared, and a rebuild during the run
+    # must not change what is measured half-way
+    a.bin_orig = a.bin
+    a.bin = os.path.join(a.tmp, "leadtimed")
+    shutil.copy2(a.bin_orig, a.bin)
     b = Bench(a)
     R = {}
 
@@ -1217,6 +1225,10 @@ def main():
     t0 = time.monotonic()
     try:
         M = machine()
+        import hashlib
+        M["bin_sha"] = hashlib.sha256(open(a.bin, "rb").read()).hexdigest()[:12]
+        M["bin_mtime"] = dt.datetime.fromtimestamp(os.path.getmtime(a.bin_orig), dt.timezone.utc
+                                                   ).strftime("%Y-%m-%d %H:%M:%S UTC")
         log("bench: %d cores, %s, %s; commit %s; scratch %s" % (M["cores"], M["cpu"], M["mem"],
                                                                  M["commit"][:12], a.tmp))
         R["contention"] = []
