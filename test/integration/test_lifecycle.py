@@ -134,6 +134,8 @@ class Lifecycle(unittest.TestCase):
                     return data
 
         d = Daemon(ini, env={"NOTIFY_SOCKET": sock_path})
+
+        self.addCleanup(d.stop)  # also when an assertion fails first
         try:
             expect("READY=1")
             st, _, body = d.request("GET", "/healthz")
@@ -179,6 +181,7 @@ class Lifecycle(unittest.TestCase):
         want = run(["pit", "--db", db, "--from", frm, "--to", AS_OF, "--config", ini]).stdout
         self.assertGreater(want.count(b"\n"), 100000, "the stream must be long")
         d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
         try:
             c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
             c.request("GET", "/api/v1/pit?format=csv&from=%s&to=%s" % (frm, AS_OF))
@@ -229,6 +232,7 @@ class Lifecycle(unittest.TestCase):
         body = self.csv_bytes[:900000]
         body = body[:body.rindex(b"\n") + 1]  # under max_body_mb = 1
         d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
         t = threading.Thread(target=lambda: self.swallow(d, body), daemon=True)
         t.start()
         time.sleep(0.8)
@@ -257,6 +261,7 @@ class Lifecycle(unittest.TestCase):
     def test_concurrent_imports_and_readers(self):
         db, ini = self.fresh("conc")
         d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
         errors, statuses = [], {}
         stop = threading.Event()
         paths = ["/api/v1/meta", "/api/v1/overview?bucket=month", "/api/v1/departments/Design",
@@ -320,6 +325,7 @@ class Lifecycle(unittest.TestCase):
     def test_write_api_statuses(self):
         db, ini = self.fresh("write")
         d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
         auth = {"Authorization": "Bearer " + TOKEN}
         csv_type = dict(auth, **{"Content-Type": "text/csv"})
         good = b"ticket_id,creator,employee,department,opened_on,closed_on\n" \
