@@ -8,17 +8,129 @@
  * per employee lists.  Everything is O(tickets) apart from the sort of the
  * creator names, which numbers the creators in name order.
  */
+#ifdef __linux__
+#define _GNU_SOURCE /* mremap */
+#endif
 #include "snap.h"
 #include "config.h"
 #include "date.h"
 #include "log.h"
 #include "store.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
+#include <sys/mman.h>
+
+/* ---- memory ---- */
+
+/*
+ * A snapshot is tens of MB (44 MB for 0.8M tickets) and is
+ * replaced at every write, so its blocks and the builder's are mapped
+ * directly from BIG bytes up: freeing a replaced snapshot gives its pages
+ * back to the system at once.  Through malloc they stayed resident (glibc
+ * raises its mmap threshold after the first large free, so later snapshots
+ * came from the heap: RSS grew by about 140 MB over the first writes on
+ * 0.8M tickets), and malloc_trim() to give them back also emptied the
+ * request threads' arenas, whose next requests then paid the page faults
+ * (+7 ms on the first overview after a write).  Every block carries its
+ * size; small ones, and all of them under AddressSanitizer (which sees
+ * only malloc), come from malloc.
+ */
+#define BIG (256u << 10)
+
+struct blk {
+	size_t size;   /* bytes asked for */
+	size_t mapped; /* 1 when mmap()ed */
+};
+
+static size_t blk_total(size_t n)
+{
+	return sizeof(struct blk) + (n ? n : 1);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define USE_MMAP 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define USE_MMAP 0
 #endif
+#endif
+#ifndef USE_MMAP
+#define USE_MMAP 1
+#endif
+
+static void *xmalloc(size_t n)
+{
+	if (n > SIZE_MAX - sizeof(struct blk) - 1)
+		abort();
+	size_t total = blk_total(n);
+	struct blk *b;
+	if (USE_MMAP && total >= BIG) {
+		void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			abort();
+		b = p;
+		b->mapped = 1;
+	} else {
+		b = malloc(total);
+		if (!b)
+			abort();
+		b->mapped = 0;
+	}
+	b->size = n;
+	return b + 1;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		abort();
+	void *p = xmalloc(n * size);
+	if (!((struct blk *)p - 1)->mapped) /* mapped pages are zero */
+		memset(p, 0, n * size);
+	return p;
+}
+
+static void xfree(void *p)
+{
+	if (!p)
+		return;
+	struct blk *b = (struct blk *)p - 1;
+	if (b->mapped)
+		munmap(b, blk_total(b->size));
+	else
+		free(b);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	if (!p)
+		return xmalloc(n);
+	struct blk *b = (struct blk *)p - 1;
+	size_t total = blk_total(n);
+	if (!b->mapped && (!USE_MMAP || total < BIG)) {
+		b = realloc(b, total);
+		if (!b)
+			abort();
+		b->size = n;
+		return b + 1;
+	}
+#ifdef MREMAP_MAYMOVE
+	if (b->mapped && total >= BIG) {
+		void *q = mremap(b, blk_total(b->size), total, MREMAP_MAYMOVE);
+		if (q == MAP_FAILED)
+			abort();
+		b = q;
+		b->size = n;
+		return b + 1;
+	}
+#endif
+	void *q = xmalloc(n);
+	memcpy(q, p, b->size < n ? b->size : n);
+	xfree(p);
+	return q;
+}
 
 /* ---- string arena ---- */
 
@@ -35,9 +147,7 @@ static const char *arena_strndup(struct snap_chunk **head, const char *p, size_t
 	struct snap_chunk *c = *head;
 	if (!c || c->cap - c->used < n + 1) {
 		size_t cap = n + 1 > CHUNK_MIN ? n + 1 : CHUNK_MIN;
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			abort();
+		c = xmalloc(sizeof(*c) + cap);
 		c->next = *head;
 		c->used = 0;
 		c->cap = cap;
@@ -48,30 +158,6 @@ static const char *arena_strndup(struct snap_chunk **head, const char *p, size_t
 	dst[n] = '\0';
 	c->used += n + 1;
 	return dst;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
 }
 
 /* ---- builder: tickets in input order, creators interned ---- */
@@ -113,7 +199,7 @@ static void slots_grow(struct builder *b)
 			i = (i + 1) & (n - 1);
 		slots[i] = (uint32_t)c + 1;
 	}
-	free(b->slots);
+	xfree(b->slots);
 	b->slots = slots;
 	b->nslots = n;
 }
@@ -164,18 +250,18 @@ static void builder_add(struct builder *b, const char *tid, size_t tid_len, cons
 
 static void builder_release(struct builder *b)
 {
-	free(b->opened);
-	free(b->closed);
-	free(b->emp);
-	free(b->creator);
-	free(b->tid);
-	free(b->clen);
-	free(b->chash);
-	free(b->slots);
-	free(b->cname);
+	xfree(b->opened);
+	xfree(b->closed);
+	xfree(b->emp);
+	xfree(b->creator);
+	xfree(b->tid);
+	xfree(b->clen);
+	xfree(b->chash);
+	xfree(b->slots);
+	xfree(b->cname);
 	for (struct snap_chunk *c = b->names, *next; c; c = next) {
 		next = c->next;
-		free(c);
+		xfree(c);
 	}
 }
 
@@ -224,7 +310,7 @@ static void counting_sort(const uint32_t *key, size_t n, size_t nkeys, uint32_t 
 	memcpy(pos, first, (nkeys + 1) * sizeof(*pos));
 	for (size_t i = 0; i < n; i++)
 		order[pos[key[i]]++] = (uint32_t)i;
-	free(pos);
+	xfree(pos);
 }
 
 static struct snap *builder_finish(struct builder *b)
@@ -249,10 +335,10 @@ static struct snap *builder_finish(struct builder *b)
 		rank[nk[c].idx] = (uint32_t)c;
 		s->creator_name[c] = arena_strndup(&s->chunks, nk[c].name, b->clen[nk[c].idx]);
 	}
-	free(nk);
+	xfree(nk);
 	for (size_t i = 0; i < n; i++)
 		b->creator[i] = rank[b->creator[i]];
-	free(rank);
+	xfree(rank);
 
 	/* tickets ordered by creator (stable), then inside each run */
 	uint32_t *order = xmalloc(n * sizeof(*order));
@@ -277,7 +363,7 @@ static struct snap *builder_finish(struct builder *b)
 		for (uint32_t i = lo; i < hi; i++)
 			order[i] = rk[i - lo].src;
 	}
-	free(rk);
+	xfree(rk);
 
 	s->nticket = n;
 	s->opened = xmalloc(n * sizeof(*s->opened));
@@ -306,8 +392,8 @@ static struct snap *builder_finish(struct builder *b)
 	s->emp_first = xmalloc((s->nemps + 1) * sizeof(*s->emp_first));
 	s->emp_tickets = xmalloc(n * sizeof(*s->emp_tickets));
 	counting_sort(s->emp, n, s->nemps, s->emp_first, s->emp_tickets);
-	free(key);
-	free(order);
+	xfree(key);
+	xfree(order);
 
 	s->first_day = s->last_day = DATE_NONE;
 	for (size_t i = 0; i < n; i++) {
@@ -414,7 +500,7 @@ struct snap *snap_from_arrays(const struct snap_dept_in *depts, size_t ndepts,
 	for (size_t i = 0; i < nemps; i++)
 		e[i] = (struct emp_tmp){ emps[i].name, (int64_t)i + 1, emps[i].dept, i };
 	set_emps(s, e, nemps, map);
-	free(e);
+	xfree(e);
 
 	struct builder b;
 	memset(&b, 0, sizeof(b));
@@ -424,7 +510,7 @@ struct snap *snap_from_arrays(const struct snap_dept_in *depts, size_t ndepts,
 		builder_add(&b, t->ticket_id, strlen(t->ticket_id), t->creator, strlen(t->creator),
 			    map[t->emp], t->opened, t->closed);
 	}
-	free(map);
+	xfree(map);
 	struct snap *out = builder_finish(&b);
 	builder_release(&b);
 	if (!out)
@@ -456,8 +542,8 @@ static uint32_t *map_dims(struct snap *s, const struct store_dims *dims, const s
 		e[ne++] = (struct emp_tmp){ dims->emps[i].name, dims->emps[i].id, k, i };
 	}
 	set_emps(s, e, ne, map);
-	free(e);
-	free(dept_of);
+	xfree(e);
+	xfree(dept_of);
 	return map;
 }
 
@@ -501,7 +587,7 @@ struct snap *snap_load(struct store *st, const struct config *cfg)
 	out = builder_finish(&b);
 out:
 	builder_release(&b);
-	free(map);
+	xfree(map);
 	store_dims_release(&dims);
 	if (!out)
 		snap_free(s);
@@ -512,39 +598,26 @@ void snap_free(struct snap *s)
 {
 	if (!s)
 		return;
-	free(s->depts);
-	free(s->emps);
-	free(s->dept_emp_first);
-	free(s->creator_name);
-	free(s->creator_first);
-	free(s->opened);
-	free(s->closed);
-	free(s->dept);
-	free(s->emp);
-	free(s->creator);
-	free(s->ticket_id);
-	free(s->dept_first);
-	free(s->dept_tickets);
-	free(s->emp_first);
-	free(s->emp_tickets);
+	xfree(s->depts);
+	xfree(s->emps);
+	xfree(s->dept_emp_first);
+	xfree(s->creator_name);
+	xfree(s->creator_first);
+	xfree(s->opened);
+	xfree(s->closed);
+	xfree(s->dept);
+	xfree(s->emp);
+	xfree(s->creator);
+	xfree(s->ticket_id);
+	xfree(s->dept_first);
+	xfree(s->dept_tickets);
+	xfree(s->emp_first);
+	xfree(s->emp_tickets);
 	for (struct snap_chunk *c = s->chunks, *next; c; c = next) {
 		next = c->next;
-		free(c);
+		xfree(c);
 	}
-	free(s);
-#ifdef __GLIBC__
-	/*
-	 * Give the freed pages back.  A snapshot is tens of MB in blocks
-	 * above glibc's mmap threshold, but after the first such block is
-	 * freed glibc raises that threshold (up to 32 MB), so the next
-	 * snapshot and its builder come from the heap, and what a replaced
-	 * snapshot leaves there stays resident: without this the daemon's
-	 * RSS grew by about 100 MB over the first few writes on 0.8M tickets
-	 * (make bench; docs/BENCHMARKS.md).  Costs about 5 ms, once per data
-	 * version.
-	 */
-	malloc_trim(0);
-#endif
+	xfree(s);
 }
 
 int snap_dept_find(const struct snap *s, const char *name)
