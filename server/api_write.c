@@ -2,11 +2,12 @@
  * api_write.c - the write routes: POST /api/v1/import (CSV body),
  * POST /api/v1/tickets (JSON array), POST and GET /api/v1/aliases.
  *
- * Writes need `Authorization: Bearer <[auth] write_token>`, compared as
- * SHA-256 digests in constant time; without a configured token every write
- * is refused (403).  Rows go through the same importer as the CLI, so the
- * checks, messages and all-or-nothing transaction are identical; bad rows
- * answer 422 with every problem listed.  One write runs at a time (the
+ * Writes need `Authorization: Bearer <[auth] write_token>` (http_authorize():
+ * SHA-256 digests compared in constant time; http.c checks it before it
+ * buffers a body); without a configured token every write is refused
+ * (403).  Rows go through the same importer as the CLI, so the checks,
+ * messages and all-or-nothing transaction are identical; bad rows answer
+ * 422 with every problem listed.  One write runs at a time (the
  * writer connection's lock); readers keep reading the previous snapshot
  * (WAL) until the commit bumps the data version.
  */
@@ -14,7 +15,6 @@
 #include "app.h"
 #include "import.h"
 #include "log.h"
-#include "sha256.h"
 #include "store.h"
 
 #include <microhttpd.h>
@@ -22,23 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* 0 when the request may write, else -1 with the problem recorded. */
-static int authorize(struct http_req *r)
-{
-	const char *token = r->cfg->write_token;
-	if (!token || !*token)
-		return http_problem(r, 403, "forbidden", NULL,
-				    "writes are disabled: no [auth] write_token is configured");
-	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-		return http_problem(r, 401, "unauthorized", NULL,
-				    "missing 'Authorization: Bearer <token>'");
-	h += 7;
-	if (!sha256_equal_secret(h, strlen(h), token, strlen(token)))
-		return http_problem(r, 401, "unauthorized", NULL, "wrong token");
-	return 0;
-}
 
 static int content_type_is(struct http_req *r, const char *const *types)
 {
@@ -55,7 +38,7 @@ static int content_type_is(struct http_req *r, const char *const *types)
 static int check_request(struct http_req *r, const char *const *types)
 {
 	static const char *const none[] = { NULL };
-	if (authorize(r) || http_params_allowed(r, none))
+	if (http_authorize(r) || http_params_allowed(r, none))
 		return -1;
 	return content_type_is(r, types) ? 0 : -1;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rcache.h"
+#include "sha256.h"
 #include "store.h"
 #include "urlcodec.h"
 
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +80,22 @@ int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response
 }
 
 /* ---- parameters ---- */
+
+int http_authorize(struct http_req *r)
+{
+	const char *token = r->cfg->write_token;
+	if (!token || !*token)
+		return http_problem(r, 403, "forbidden", NULL,
+				    "writes are disabled: no [auth] write_token is configured");
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return http_problem(r, 401, "unauthorized", NULL,
+				    "missing 'Authorization: Bearer <token>'");
+	h += 7;
+	if (!sha256_equal_secret(h, strlen(h), token, strlen(token)))
+		return http_problem(r, 401, "unauthorized", NULL, "wrong token");
+	return 0;
+}
 
 const char *http_param(struct http_req *r, const char *name)
 {
@@ -352,6 +370,62 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return url_unescape(s);
 }
 
+static int route_matches(const struct http_route *rt, const char *path)
+{
+	size_t n = strlen(rt->path);
+	return rt->prefix ? strncmp(path, rt->path, n) == 0 && path[n] != '\0'
+			  : strcmp(path, rt->path) == 0;
+}
+
+/* 1 when a route takes the request's method and path with a body (POST). */
+static int takes_body(const struct http_server *srv, const struct http_req *r)
+{
+	for (const struct http_route *rt = srv->routes; rt->path; rt++)
+		if (strcmp(rt->method, "POST") == 0 && strcmp(r->method, "POST") == 0 &&
+		    route_matches(rt, r->path))
+			return 1;
+	return 0;
+}
+
+struct framing {
+	int content_length, transfer_encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct framing *f = cls;
+	(void)kind;
+	(void)value;
+	f->content_length += strcasecmp(key, "Content-Length") == 0;
+	f->transfer_encoding += strcasecmp(key, "Transfer-Encoding") == 0;
+	return MHD_YES;
+}
+
+/*
+ * A request whose body length is ambiguous is the stuff of request
+ * smuggling (a proxy in front and the daemon would split the stream
+ * differently): both framings, either one given twice, or a transfer
+ * coding other than chunked (RFC 9112 §6.1, §6.3).  libmicrohttpd 0.9.75
+ * takes the first Content-Length of several and waits for the connection
+ * timeout on `Transfer-Encoding: gzip`.  NULL when the framing is clear.
+ */
+static const char *framing_problem(struct MHD_Connection *conn)
+{
+	struct framing f = { 0, 0 };
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.content_length && f.transfer_encoding)
+		return "both Transfer-Encoding and Content-Length";
+	if (f.content_length > 1)
+		return "Content-Length given more than once";
+	if (f.transfer_encoding > 1)
+		return "Transfer-Encoding given more than once";
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+	if (te && strcasecmp(te, "chunked") != 0)
+		return "Transfer-Encoding other than chunked";
+	return NULL;
+}
+
 static int dispatch(struct http_server *srv, struct http_req *r)
 {
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
@@ -360,9 +434,7 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 		return http_reply_error(r, 414, "uri_too_long", NULL, "path too long");
 	for (const struct http_route *rt = srv->routes; rt->path; rt++) {
 		size_t n = strlen(rt->path);
-		int match = rt->prefix ? strncmp(r->path, rt->path, n) == 0 && r->path[n] != '\0'
-				       : strcmp(r->path, rt->path) == 0;
-		if (!match)
+		if (!route_matches(rt, r->path))
 			continue;
 		if (strcmp(method, rt->method) != 0) {
 			if (!strstr(allow, rt->method)) {
@@ -401,12 +473,17 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 		json_decref(root);
 		if (!s)
 			return MHD_NO;
+		size_t len = strlen(s);
 		struct MHD_Response *resp =
-			MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+			MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(s);
+			return MHD_NO;
+		}
 		add_common_headers(resp);
 		MHD_add_response_header(resp, "Content-Type", "application/json");
 		MHD_add_response_header(resp, "Allow", allow);
-		return queue(r, status, resp, 0);
+		return queue(r, status, resp, len);
 	}
 	return http_reply_error(r, 404, "not_found", NULL, "no such route: %s", r->path);
 }
@@ -438,12 +515,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		buf_init(&r->body);
 		*con_cls = r;
 		atomic_fetch_add(&srv->inflight, 1);
-		/* both framings on one request is a smuggling attempt */
-		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") &&
-		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
-			return (enum MHD_Result)http_reply_error(
-				r, 400, "bad_request", NULL,
-				"both Transfer-Encoding and Content-Length");
+		const char *why = framing_problem(conn);
+		if (why)
+			return (enum MHD_Result)http_reply_error(r, 400, "bad_request", NULL, "%s", why);
+		/* a body is buffered only for a write route and a client that
+		 * may write: anyone else would make us hold max_body_mb per
+		 * connection for nothing; the handler answers 401/403 (or
+		 * 404/405) once the request is read */
+		r->keep_body = takes_body(srv, r) && http_authorize(r) == 0;
 		/* answer on the next call, once MHD has read the whole request:
 		 * a response queued on this first call makes MHD close the
 		 * connection afterwards (no keep-alive) */
@@ -451,9 +530,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (*upload_size) {
 		size_t limit = (size_t)r->cfg->max_body_mb << 20;
-		if (!r->body_too_large && r->body.len + *upload_size <= limit)
+		/* a body not kept is read and dropped */
+		if (r->keep_body && !r->body_too_large && r->body.len + *upload_size <= limit)
 			buf_add(&r->body, upload, *upload_size);
-		else
+		else if (r->keep_body)
 			r->body_too_large = 1;
 		*upload_size = 0;
 		return MHD_YES;

@@ -38,6 +38,8 @@ struct http_req {
 	int64_t version;          /* data_version and config generation: the
 				   * key of caches, snapshots and ETags */
 	struct buf body;          /* request body (POST) */
+	int keep_body;            /* a write route and an authorized client:
+				   * only then is the body buffered */
 	int body_too_large;
 	int route;                /* index in the route table, -1 = none */
 	unsigned status;          /* sent status, for the log line */
@@ -80,6 +82,10 @@ void http_stop(struct http_server *srv, unsigned grace_ms);
 
 /* The decoded query parameter, or NULL. */
 const char *http_param(struct http_req *r, const char *name);
+/* 0 when the request carries `Authorization: Bearer <[auth] write_token>`;
+ * else -1 with 401 (missing or wrong token) or 403 (no token configured)
+ * recorded.  The token is compared as SHA-256 digests in constant time. */
+int http_authorize(struct http_req *r);
 /* Reject parameters not listed in names (NULL-terminated), and listed ones
  * given twice, without a value, or not valid UTF-8: 0 or -1. */
 int http_params_allowed(struct http_req *r, const char *const *names);
