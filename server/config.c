@@ -40,6 +40,7 @@ static const struct key keys[] = {
 	{ "server", "per_ip_connections", K_INT, F(per_ip_connections), 0, 100000 },
 	{ "server", "connection_timeout", K_INT, F(connection_timeout), 1, 3600 },
 	{ "server", "max_body_mb", K_INT, F(max_body_mb), 1, 4096 },
+	{ "server", "stop_timeout", K_INT, F(stop_timeout), 1, 3600 },
 	{ "data", "db", K_STR, F(db), 0, 0 },
 	{ "data", "as_of", K_DATE, F(as_of), 0, 0 },
 	{ "data", "seed_demo", K_BOOL, F(seed_demo), 0, 1 },
@@ -83,6 +84,7 @@ void config_defaults(struct config *cfg)
 	cfg->per_ip_connections = 64;
 	cfg->connection_timeout = 30;
 	cfg->max_body_mb = 64;
+	cfg->stop_timeout = 10;
 	cfg->db = xstrdup("var/leadtime.db");
 	cfg->as_of = DATE_NONE;
 	cfg->seed_demo = 1;

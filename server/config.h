@@ -35,6 +35,7 @@ struct config {
 	int per_ip_connections;
 	int connection_timeout;  /* seconds */
 	int max_body_mb;
+	int stop_timeout;      /* seconds SIGTERM waits for requests in flight */
 
 	/* [data] */
 	char *db;              /* resolved against dir */

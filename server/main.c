@@ -16,12 +16,14 @@
 #include "pit.h"
 #include "store.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef LEADTIME_VERSION
@@ -510,7 +512,13 @@ static int cmd_serve(int argc, char **argv, int first)
 			if (sigwait(&sigs, &sig))
 				break;
 			if (sig == SIGHUP) {
-				sd_notify(0, "RELOADING=1");
+				/* systemd 252 reads RELOADING=1 alone; 253+ with
+				 * Type=notify-reload also wants the time the reload
+				 * began (sd_notify(3)), which costs nothing here */
+				struct timespec now;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+					   (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000);
 				log_info("SIGHUP: reloading %s", c.config ? c.config : "config.ini");
 				struct config fresh;
 				if (load_config(&fresh, &c) == 0) {
@@ -528,7 +536,7 @@ static int cmd_serve(int argc, char **argv, int first)
 			sd_notify(0, "STOPPING=1");
 			break;
 		}
-		http_stop(srv, 10000);
+		http_stop(srv, (unsigned)app.config->cfg.stop_timeout * 1000);
 		ret = CLI_OK;
 		log_info("stopped");
 	}

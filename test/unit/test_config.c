@@ -138,6 +138,7 @@ static const char good_ini[] =
 	"per_ip_connections = 10\n"
 	"connection_timeout = 60\n"
 	"max_body_mb = 8\n"
+	"stop_timeout = 25\n"
 	"\n"
 	"[data]\n"
 	"db = state/x.db\n"
@@ -187,6 +188,7 @@ static void test_good_file(void **state)
 	assert_int_equal(cfg.per_ip_connections, 10);
 	assert_int_equal(cfg.connection_timeout, 60);
 	assert_int_equal(cfg.max_body_mb, 8);
+	assert_int_equal(cfg.stop_timeout, 25);
 	char db[400];
 	snprintf(db, sizeof(db), "%s/state/x.db", fx->dir);
 	assert_string_equal(cfg.db, db);
