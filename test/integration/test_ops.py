@@ -1,17 +1,25 @@
 """Operations tests of leadtimed (SPEC §4 writes, §5; issue 5).
 
 - systemd notification protocol on a NOTIFY_SOCKET of our own: READY=1 once
-  serving, RELOADING=1 then READY=1 on SIGHUP (a bad config.ini on reload is
-  logged and the running one kept), STOPPING=1 on SIGTERM, exit 0; order
-  checked.
+  serving, RELOADING=1 (with MONOTONIC_USEC) then READY=1 on SIGHUP (a bad
+  config.ini on reload is logged and the running one kept), STOPPING=1 on
+  SIGTERM, exit 0; order checked; journald level prefixes on the log lines.
 - graceful stop: SIGTERM while a large CSV stream is in flight; the stream
-  completes with every row, new connections are refused, exit 0.
-- kill -9 during a large import (CLI and HTTP): the store passes
-  `PRAGMA integrity_check` and holds exactly the old or the new data.
+  completes with every row (the same bytes as `leadtimed pit`), new
+  connections are refused, an idle keep-alive connection does not hold the
+  stop, exit 0; a client that stops reading holds the stop no longer than
+  [server] stop_timeout.
+- kill -9 during a large import (CLI and HTTP, ~200k rows), timed by the
+  WAL file so that the kill lands while the commit is being written: the
+  store passes `PRAGMA integrity_check` and holds exactly the old or the new
+  data; the daemon starts on it again.
+- online backup (`sqlite3 .backup`, `VACUUM INTO`) while an import runs
+  beside the daemon: every copy is intact and holds the old or the new data.
 - concurrent imports and readers: no error, no 5xx; readers see the old or
   the new data; ETags and data_version change after the write.
 - the write API: 401/403/413/415/422 (the same row errors as the CLI),
-  all or nothing, aliases.
+  all or nothing, aliases, bodies of clients that may not write are not
+  buffered (401, not 413).
 
 The daemon is $LEADTIME_BIN (the ASan build in `make test`).  Every process
 is stopped by its own pid.
@@ -38,6 +46,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("LEADTIME_BIN") or os.path.join(ROOT, "build", "leadtimed")
 AS_OF = "2026-11-22"
 TOKEN = "t0ken-for-tests"
+MB = 1 << 20
 
 
 def run(args, timeout=300):
@@ -45,11 +54,14 @@ def run(args, timeout=300):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
 
 
-def write_config(path, db, token=TOKEN, extra=""):
+def write_config(path, db, token=TOKEN, server="", extra=""):
+    """A config for db; [server] max_body_mb = 1 unless server sets it."""
+    if "max_body_mb" not in server:
+        server = "max_body_mb = 1\n" + server
     with open(path, "w") as f:
         f.write("[data]\ndb = %s\nas_of = %s\nseed_demo = false\n"
-                "[server]\nmax_body_mb = 1\n[auth]\nwrite_token = %s\n%s"
-                % (db, AS_OF, token, extra))
+                "[server]\n%s[auth]\nwrite_token = %s\n%s"
+                % (db, AS_OF, server, token, extra))
 
 
 def store_digest(db):
@@ -64,6 +76,31 @@ def store_digest(db):
     return ok, len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+def size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def kill_when(proc, ready, timeout=120):
+    """SIGKILL proc (ours) as soon as ready() holds; True when it was still
+    running then, False when it ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready():
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def notify_fields(data):
+    """A notification datagram as a dict: "READY=1\\nX=2" -> {READY: 1, X: 2}."""
+    return dict(l.split("=", 1) for l in data.split("\n") if "=" in l)
+
+
 class Daemon(daemon.Daemon):
     def request(self, method, path, body=None, headers=None, timeout=30):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -75,17 +112,17 @@ class Daemon(daemon.Daemon):
             c.close()
 
 
-class Lifecycle(unittest.TestCase):
+class Ops(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="lt-life-")
+        cls.tmp = tempfile.mkdtemp(prefix="lt-ops-")
         cls.base = os.path.join(cls.tmp, "base.db")
         r = run(["generate", "--creators", "2500", "--seed", "5", "--as-of", AS_OF,
                  "--db", cls.base])
         assert r.returncode == 0, r.stderr
-        # a second data set as CSV: new tickets for the import tests
+        # a large data set as CSV (~200k tickets) for the import tests
         cls.csv = os.path.join(cls.tmp, "more.csv")
-        r = run(["generate", "--creators", "12000", "--seed", "9", "--as-of", AS_OF,
+        r = run(["generate", "--creators", "50000", "--seed", "9", "--as-of", AS_OF,
                  "--csv", cls.csv])
         assert r.returncode == 0, r.stderr
         # ticket ids of their own (the generator numbers both sets alike)
@@ -94,12 +131,13 @@ class Lifecycle(unittest.TestCase):
         cls.csv_bytes = b"\n".join(lines[:1] + [b"M" + l for l in lines[1:] if l]) + b"\n"
         with open(cls.csv, "wb") as f:
             f.write(cls.csv_bytes)
+        cls._new = None
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def fresh(self, name, token=TOKEN, extra=""):
+    def fresh(self, name, token=TOKEN, server="", extra=""):
         """A copy of the base store and a config for it."""
         db = os.path.join(self.tmp, name + ".db")
         for sfx in ("", "-wal", "-shm"):
@@ -107,14 +145,32 @@ class Lifecycle(unittest.TestCase):
                 os.unlink(db + sfx)
         shutil.copy(self.base, db)
         ini = os.path.join(self.tmp, name + ".ini")
-        write_config(ini, db, token, extra)
+        write_config(ini, db, token, server, extra)
         return db, ini
+
+    def new_state(self):
+        """store_digest() of the base store after a complete import of the
+        large CSV (computed once)."""
+        if Ops._new is None:
+            db, _ = self.fresh("reference")
+            r = run(["import", "--db", db, self.csv])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            Ops._new = store_digest(db)
+        return Ops._new
 
     def assert_clean(self, d, rc):
         self.assertEqual(rc, 0, d.text())
         for marker in ("Sanitizer", "runtime error:"):
             self.assertNotIn(marker, d.text())
         self.assertNotRegex(d.text(), r"\s5\d\d \d+ ", "a 5xx was logged")
+
+    def assert_old_or_new(self, db, old, new):
+        """The store is intact and holds exactly old or new; True when new."""
+        ok, n, digest = store_digest(db)
+        self.assertEqual(ok, "ok")
+        self.assertIn((n, digest), (old[1:], new[1:]),
+                      "the store holds neither the old nor the new data")
+        return (n, digest) == new[1:]
 
     # ---- systemd ----
 
@@ -124,54 +180,69 @@ class Lifecycle(unittest.TestCase):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         s.bind(sock_path)
         s.settimeout(30)
+        self.addCleanup(s.close)
         msgs = []
 
-        def expect(word):
+        def expect(key):
             while True:
-                data = s.recv(4096).decode()
-                msgs.append(data)
-                if word in data.split("\n"):
-                    return data
+                fields = notify_fields(s.recv(4096).decode())
+                msgs.append(fields)
+                if fields.get(key) == "1":
+                    return fields
+
+        def monotonic_usec():
+            return time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
 
         d = Daemon(ini, env={"NOTIFY_SOCKET": sock_path})
-
         self.addCleanup(d.stop)  # also when an assertion fails first
         try:
-            expect("READY=1")
+            expect("READY")
+            # READY=1 means serving: the port answers at once
             st, _, body = d.request("GET", "/healthz")
             self.assertEqual((st, body), (200, b"ok\n"))
             # a good reload: thresholds change and the new value is served
-            write_config(ini, db, "", "[thresholds]\np50_ratio = 2.5\n")
+            write_config(ini, db, "", extra="[thresholds]\np50_ratio = 2.5\n")
+            before = monotonic_usec()
             os.kill(d.proc.pid, signal.SIGHUP)
-            expect("RELOADING=1")
-            expect("READY=1")
+            m = expect("RELOADING")
+            after = monotonic_usec()
+            # the time the reload began, as systemd 253+ wants it (252 ignores it)
+            self.assertIn("MONOTONIC_USEC", m)
+            self.assertTrue(before <= int(m["MONOTONIC_USEC"]) <= after, (before, m, after))
+            expect("READY")
             st, _, body = d.request("GET", "/api/v1/departments/Sales")
             self.assertEqual(json.loads(body)["thresholds"]["p50_ratio"], 2.5)
             # a bad reload: logged, the running config kept, still serving
             with open(ini, "a") as f:
                 f.write("[server]\nport = 80x\n")
             os.kill(d.proc.pid, signal.SIGHUP)
-            expect("RELOADING=1")
-            expect("READY=1")
+            expect("RELOADING")
+            expect("READY")
             st, _, body = d.request("GET", "/api/v1/departments/Sales")
             self.assertEqual(st, 200)
             self.assertEqual(json.loads(body)["thresholds"]["p50_ratio"], 2.5)
-            self.assertRegex(d.wait_log(r"port.*80x"), r"port.*80x")
+            log = d.wait_log(r"keeping the running one")
+            self.assertRegex(log, r"<3>.*ini:\d+: key 'port': '80x'")
+            self.assertRegex(log, r"<3>reload: the new configuration is bad")
             # no token configured: writes are refused with 403
             st, _, body = d.request("POST", "/api/v1/tickets", b"[]",
                                     {"Content-Type": "application/json",
                                      "Authorization": "Bearer x"})
             self.assertEqual(st, 403)
             os.kill(d.proc.pid, signal.SIGTERM)
-            expect("STOPPING=1")
+            expect("STOPPING")
         finally:
             rc = d.stop()
-            s.close()
         self.assert_clean(d, rc)
-        order = [m for m in msgs if m in ("READY=1", "RELOADING=1", "STOPPING=1")]
-        self.assertEqual(order, ["READY=1", "RELOADING=1", "READY=1", "RELOADING=1", "READY=1",
-                                 "STOPPING=1"], msgs)
-        self.assertIn("stopped", d.wait_log("stopped"))
+        order = [k for m in msgs for k in ("READY", "RELOADING", "STOPPING") if m.get(k) == "1"]
+        self.assertEqual(order, ["READY", "RELOADING", "READY", "RELOADING", "READY",
+                                 "STOPPING"], msgs)
+        # journald reads the level from the prefix (stderr is not a terminal)
+        log = d.wait_log(r"<6>stopped")
+        for line in (r"<6>leadtimed \S+ serving ", r"<6>SIGHUP: reloading ",
+                     r"<6>reload: configuration in force", r"<6>SIGTERM: stopping",
+                     r"<6>GET /healthz 200 3 ", r"<6>stopped"):
+            self.assertRegex(log, line)
 
     # ---- graceful stop ----
 
@@ -183,6 +254,10 @@ class Lifecycle(unittest.TestCase):
         d = Daemon(ini)
         self.addCleanup(d.stop)  # also when an assertion fails first
         try:
+            # an idle keep-alive connection (a browser tab) must not hold the stop
+            idle = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+            idle.request("GET", "/healthz")
+            self.assertEqual(idle.getresponse().read(), b"ok\n")
             c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
             c.request("GET", "/api/v1/pit?format=csv&from=%s&to=%s" % (frm, AS_OF))
             r = c.getresponse()
@@ -194,67 +269,151 @@ class Lifecycle(unittest.TestCase):
             with self.assertRaises(OSError):
                 socket.create_connection(("127.0.0.1", d.port), timeout=2).close()
             got += r.read()
+            done = time.monotonic()
             c.close()
+            rc = d.proc.wait(timeout=30)
+            # the stream was the last request in flight: out soon after it
+            self.assertLess(time.monotonic() - done, 3.0)
+            idle.close()
         finally:
             rc = d.stop()
+        self.assertEqual(len(got), len(want))
         self.assertEqual(got, want, "the stream in flight was cut")
         self.assert_clean(d, rc)
 
-    # ---- kill -9 ----
-
-    def check_old_or_new(self, db, old, new):
-        ok, n, digest = store_digest(db)
-        self.assertEqual(ok, "ok")
-        self.assertIn((n, digest), (old[1:], new[1:]),
-                      "the store holds neither the old nor the new data")
-        return (n, digest) == new[1:]
-
-    def test_kill_9_during_cli_import(self):
-        # the expected end states: before, and after a complete import
-        db_new, _ = self.fresh("kill-ref")
-        r = run(["import", "--db", db_new, self.csv])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        new = store_digest(db_new)
-        for delay in (0.3, 1.0, 2.5):
-            db, _ = self.fresh("kill-cli")
-            old = store_digest(db)
-            p = subprocess.Popen([BIN, "import", "--db", db, self.csv], env=daemon.clean_env(),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(delay)
-            if p.poll() is None:
-                os.kill(p.pid, signal.SIGKILL)
-            p.wait()
-            self.check_old_or_new(db, old, new)
-
-    def test_kill_9_during_http_import(self):
-        db, ini = self.fresh("kill-http")
-        old = store_digest(db)
-        body = self.csv_bytes[:900000]
-        body = body[:body.rindex(b"\n") + 1]  # under max_body_mb = 1
+    def test_sigterm_gives_up_on_a_stalled_client(self):
+        """A client that stops reading a stream holds the stop for
+        [server] stop_timeout seconds, then is dropped; exit 0, nothing leaked."""
+        db, ini = self.fresh("stall", server="stop_timeout = 2\n")
         d = Daemon(ini)
         self.addCleanup(d.stop)  # also when an assertion fails first
-        t = threading.Thread(target=lambda: self.swallow(d, body), daemon=True)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        s.settimeout(10)
+        self.addCleanup(s.close)
+        s.connect(("127.0.0.1", d.port))
+        s.sendall(b"GET /api/v1/pit?format=csv&from=2023-11-25&to=%s HTTP/1.1\r\n"
+                  b"Host: x\r\n\r\n" % AS_OF.encode())
+        self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+        time.sleep(0.5)  # the server fills the socket buffers and waits
+        t0 = time.monotonic()
+        os.kill(d.proc.pid, signal.SIGTERM)
+        rc = d.proc.wait(timeout=30)
+        took = time.monotonic() - t0
+        self.assertGreaterEqual(took, 1.8, "the stream in flight was not given its time")
+        self.assertLess(took, 8.0, "stop_timeout did not bound the stop")
+        self.assert_clean(d, d.stop())
+        self.assertRegex(d.text(), r"GET /api/v1/pit 200 \d+ [\d.]+ms \(aborted\)")
+
+    # ---- kill -9 ----
+
+    def test_kill_9_during_cli_import(self):
+        """The CLI validates for seconds, then writes the whole import in one
+        commit that takes a few tens of milliseconds: the kill is timed by
+        watching the WAL grow (mid-commit) or the main file change (the
+        checkpoint after the commit).  Either way the store must hold
+        exactly the old or the new data (in our runs: old, then new)."""
+        new = self.new_state()
+        killed = []
+        for name, at in (("in the commit", 1 * MB), ("in the checkpoint", None)):
+            db, _ = self.fresh("kill-cli")
+            old = store_digest(db)
+            wal, mtime = db + "-wal", os.stat(db).st_mtime_ns
+            if at is None:
+                ready = lambda: size(wal) > 0 and os.stat(db).st_mtime_ns != mtime  # noqa: E731
+            else:
+                ready = lambda: size(wal) >= at  # noqa: E731
+            p = subprocess.Popen([BIN, "import", "--db", db, self.csv], env=daemon.clean_env(),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if kill_when(p, ready):
+                killed.append(name)
+            else:
+                self.assertEqual(p.returncode, 0)
+            self.assert_old_or_new(db, old, new)
+        self.assertTrue(killed, "every import ended before its kill")
+
+    def test_kill_9_during_http_import(self):
+        new = self.new_state()
+        db, ini = self.fresh("kill-http", server="max_body_mb = 32\n")
+        old = store_digest(db)
+        d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
+        wal = db + "-wal"
+        base = size(wal)
+        t = threading.Thread(target=self.swallow, args=(d, self.csv_bytes), daemon=True)
         t.start()
-        time.sleep(0.8)
-        d.stop(signal.SIGKILL)
+        self.assertTrue(kill_when(d.proc, lambda: size(wal) >= base + MB),
+                        "the daemon ended before its kill")
         t.join(30)
-        ok, n, digest = store_digest(db)
-        self.assertEqual(ok, "ok")
-        # old, or exactly the rows of the partial body
-        part, _ = self.fresh("kill-http-part")
-        p = os.path.join(self.tmp, "part.csv")
-        with open(p, "wb") as f:
-            f.write(body)
-        self.assertEqual(run(["import", "--db", part, p]).returncode, 0)
-        self.assertIn((n, digest), (old[1:], store_digest(part)[1:]))
+        d.stop()
+        self.assert_old_or_new(db, old, new)
+        # the daemon starts on the store and serves what it holds
+        _, n, _ = store_digest(db)
+        d2 = Daemon(ini)
+        self.addCleanup(d2.stop)
+        st, _, body = d2.request("GET", "/api/v1/meta")
+        self.assertEqual(st, 200)
+        self.assertEqual(json.loads(body)["tickets"], n)
+        self.assert_clean(d2, d2.stop())
 
     @staticmethod
     def swallow(d, body):
         try:
             d.request("POST", "/api/v1/import", body,
-                      {"Content-Type": "text/csv", "Authorization": "Bearer " + TOKEN})
-        except OSError:
+                      {"Content-Type": "text/csv", "Authorization": "Bearer " + TOKEN},
+                      timeout=120)
+        except (OSError, http.client.HTTPException):
             pass
+
+    # ---- online backup ----
+
+    def test_online_backup_while_importing(self):
+        """docs/OPERATIONS.md: `sqlite3 DB .backup` and `VACUUM INTO` while
+        the daemon serves and an import writes beside it: each copy is
+        intact and holds the store before the import or after it."""
+        db, ini = self.fresh("backup")
+        old = store_digest(db)
+        part = os.path.join(self.tmp, "part.csv")
+        with open(part, "wb") as f:
+            f.write(b"\n".join(self.csv_bytes.split(b"\n")[:50001]) + b"\n")
+        d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
+        cli = shutil.which("sqlite3")
+        p = subprocess.Popen([BIN, "import", "--db", db, part], env=daemon.clean_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        copies = []
+        while True:
+            running = p.poll() is None
+            out = os.path.join(self.tmp, "backup-%d.db" % len(copies))
+            vacuum = len(copies) % 2 == 1
+            if cli:
+                how = "VACUUM INTO '%s'" % out if vacuum else ".backup '%s'" % out
+                r = subprocess.run([cli, db, how], capture_output=True, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            else:  # the same SQLite calls through Python's module
+                src = sqlite3.connect(db)
+                if vacuum:
+                    src.execute("VACUUM INTO ?", (out,))
+                else:
+                    dst = sqlite3.connect(out)
+                    src.backup(dst)
+                    dst.close()
+                src.close()
+            copies.append(store_digest(out))
+            os.unlink(out)
+            if not running:
+                break
+            time.sleep(0.1)
+        self.assertEqual(p.wait(), 0, p.stderr.read())
+        new = store_digest(db)
+        self.assertNotEqual(new, old)
+        self.assertGreaterEqual(len(copies), 3)
+        for c in copies:
+            self.assertIn(c, (old, new))
+        self.assertEqual(copies[-1], new, "the backup after the import misses it")
+        st, _, body = d.request("GET", "/healthz")
+        self.assertEqual(st, 200)
+        self.assert_clean(d, d.stop())
 
     # ---- concurrency ----
 
@@ -330,26 +489,35 @@ class Lifecycle(unittest.TestCase):
         csv_type = dict(auth, **{"Content-Type": "text/csv"})
         good = b"ticket_id,creator,employee,department,opened_on,closed_on\n" \
                b"W-1,New Creator,Ana Lima,Sales,2026-11-01,\n"
+        big = good + b"".join(b"W-%d,C,Ana Lima,Sales,2026-11-01,\n" % i
+                              for i in range(2, 60000))
+        self.assertGreater(len(big), MB)
         try:
             st, hdr, _ = d.request("POST", "/api/v1/import", good, {"Content-Type": "text/csv"})
             self.assertEqual(st, 401)
             self.assertIn("bearer", hdr.get("www-authenticate", "").lower())
-            st, _, _ = d.request("POST", "/api/v1/import", good,
-                                 {"Content-Type": "text/csv", "Authorization": "Bearer nope"})
+            for bad_auth in ("Bearer nope", "Bearer " + TOKEN + "x", "Bearer " + TOKEN[:-1],
+                             "Basic " + TOKEN, TOKEN, "Bearer", "Bearer  " + TOKEN):
+                st, _, _ = d.request("POST", "/api/v1/import", good,
+                                     {"Content-Type": "text/csv", "Authorization": bad_auth})
+                self.assertEqual(st, 401, bad_auth)
+            # a body of a client that may not write is not even kept: 401, not 413
+            st, _, _ = d.request("POST", "/api/v1/import", big, {"Content-Type": "text/csv"})
             self.assertEqual(st, 401)
             st, _, _ = d.request("POST", "/api/v1/import", good,
                                  dict(auth, **{"Content-Type": "application/x-www-form-urlencoded"}))
             self.assertEqual(st, 415)
-            big = good + b"".join(b"W-%d,C,Ana Lima,Sales,2026-11-01,\n" % i
-                                  for i in range(2, 60000))
-            self.assertGreater(len(big), 1 << 20)
+            st, _, _ = d.request("POST", "/api/v1/tickets", b"[]", dict(auth, **{"Content-Type": "text/csv"}))
+            self.assertEqual(st, 415)
             st, _, body = d.request("POST", "/api/v1/import", big, csv_type)
             self.assertEqual(st, 413, body)
             # 422: the same problems as the CLI, nothing written
             bad = (b"ticket_id,creator,employee,department,opened_on,closed_on\n"
                    b"X1,C,Ana Lima,Sales,2024-01-01,\n"
                    b"X2,C,Ana Lima,Legal,2024-01-01,\n"
-                   b"X3,C,Ana Lima,Sales,2024-01-05,2024-01-01\n")
+                   b"X3,C,Ana Lima,Sales,2024-01-05,2024-01-01\n"
+                   b"X1,C,Ana Lima,Sales,2024-01-01,\n"
+                   b"X4,,Ana Lima,Sales,2024-02-30,\n")
             before = store_digest(db)
             st, _, body = d.request("POST", "/api/v1/import", bad, csv_type)
             self.assertEqual(st, 422)
@@ -362,7 +530,9 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(cli.returncode, 1)
             cli_lines = [l.split(": ", 1)[1] for l in cli.stderr.decode().splitlines()
                          if re.match(r".*: line \d+: ", l)]
+            self.assertGreaterEqual(len(cli_lines), 5)
             self.assertEqual(err["problems"], cli_lines)
+            self.assertEqual(err["count"], len(cli_lines))
             self.assertEqual(store_digest(db), before)
             # JSON tickets, then the same write again changes nothing
             tickets = json.dumps([{"ticket_id": "W-1", "creator": "New Creator",
@@ -376,7 +546,21 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual((st, json.loads(body)["unchanged"]), (200, 1))
             st, _, body = d.request("GET", "/api/v1/creators/New%20Creator")
             self.assertEqual(st, 200, "a write is visible to the next read")
+            # all or nothing over JSON too: one bad item, nothing written
+            before = store_digest(db)
+            two = json.dumps([{"ticket_id": "W-9", "creator": "C", "employee": "Ana Lima",
+                               "department": "Sales", "opened_on": "2026-11-01"},
+                              {"ticket_id": "W-10", "creator": "C", "employee": "Ana Lima",
+                               "department": "Sales", "opened_on": "yesterday"}]).encode()
+            st, _, body = d.request("POST", "/api/v1/tickets", two, jtype)
+            self.assertEqual(st, 422, body)
+            self.assertEqual(len(json.loads(body)["error"]["problems"]), 1)
+            self.assertEqual(store_digest(db), before)
             # aliases: a misspelt name lands on the employee
+            st, _, body = d.request("POST", "/api/v1/aliases",
+                                    json.dumps([{"alias": "Anna Lima", "name": "Ana Lima"}]).encode(),
+                                    {"Content-Type": "application/json"})
+            self.assertEqual(st, 401)
             st, _, body = d.request("POST", "/api/v1/aliases",
                                     json.dumps([{"alias": "Anna Lima", "name": "Ana Lima"}]).encode(),
                                     jtype)
