@@ -388,7 +388,7 @@ static int takes_body(const struct http_server *srv, const struct http_req *r)
 }
 
 struct framing {
-	int content_length, transfer_encoding;
+	int content_length, transfer_encoding, bad_name;
 };
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -399,21 +399,27 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 	(void)value;
 	f->content_length += strcasecmp(key, "Content-Length") == 0;
 	f->transfer_encoding += strcasecmp(key, "Transfer-Encoding") == 0;
+	f->bad_name += !*key || strpbrk(key, " \t") != NULL;
 	return MHD_YES;
 }
 
 /*
  * A request whose body length is ambiguous is the stuff of request
  * smuggling (a proxy in front and the daemon would split the stream
- * differently): both framings, either one given twice, or a transfer
- * coding other than chunked (RFC 9112 §6.1, §6.3).  libmicrohttpd 0.9.75
- * takes the first Content-Length of several and waits for the connection
- * timeout on `Transfer-Encoding: gzip`.  NULL when the framing is clear.
+ * differently): both framings, either one given twice, a transfer coding
+ * other than chunked, or a header name with blanks (RFC 9112 §5.1, §6.1,
+ * §6.3).  libmicrohttpd 0.9.75 takes the first Content-Length of several,
+ * waits for the connection timeout on `Transfer-Encoding: gzip`, and keeps
+ * `Transfer-Encoding : chunked` as a header named "Transfer-Encoding "
+ * (so it framed by a Content-Length beside it, which a proxy may not).
+ * NULL when the framing is clear.
  */
 static const char *framing_problem(struct MHD_Connection *conn)
 {
-	struct framing f = { 0, 0 };
+	struct framing f = { 0, 0, 0 };
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.bad_name)
+		return "a header name with blanks (or none)";
 	if (f.content_length && f.transfer_encoding)
 		return "both Transfer-Encoding and Content-Length";
 	if (f.content_length > 1)
@@ -523,6 +529,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * connection for nothing; the handler answers 401/403 (or
 		 * 404/405) once the request is read */
 		r->keep_body = takes_body(srv, r) && http_authorize(r) == 0;
+		/* a client waiting for `100 Continue` before it sends its body
+		 * gets the 401/403 instead (RFC 9110 §10.1.1): it sends nothing */
+		if (r->err_status) {
+			const char *expect =
+				MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+			if (expect && strcasecmp(expect, "100-continue") == 0)
+				return (enum MHD_Result)http_reply_problem(r);
+		}
 		/* answer on the next call, once MHD has read the whole request:
 		 * a response queued on this first call makes MHD close the
 		 * connection afterwards (no keep-alive) */
