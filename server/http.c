@@ -438,9 +438,18 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 	char allow[64] = "";
 	if (strlen(r->path) > 2048)
 		return http_reply_error(r, 414, "uri_too_long", NULL, "path too long");
+	/* the resource is named by the longest route path that matches, for
+	 * any method: GET /api/v1/import is 405 (Allow: POST), not a file
+	 * of the dashboard's catch-all "/" that happens to take GET */
+	size_t longest = 0;
 	for (const struct http_route *rt = srv->routes; rt->path; rt++) {
 		size_t n = strlen(rt->path);
-		if (!route_matches(rt, r->path))
+		if (n > longest && route_matches(rt, r->path))
+			longest = n;
+	}
+	for (const struct http_route *rt = srv->routes; rt->path; rt++) {
+		size_t n = strlen(rt->path);
+		if (n != longest || !route_matches(rt, r->path))
 			continue;
 		if (strcmp(method, rt->method) != 0) {
 			if (!strstr(allow, rt->method)) {
