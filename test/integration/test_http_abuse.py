@@ -23,7 +23,9 @@ BIN = os.environ.get("LEADTIME_BIN") or os.path.join(ROOT, "build", "leadtimed")
 
 
 def raw(port, data, timeout=10):
-    """Send bytes, read until the server closes or times out; (status, text)."""
+    """Send bytes, read until the server closes or times out; (status, text)
+    with the status of the final answer (an interim 100 Continue skipped),
+    None when the server closed without answering."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     chunks = []
     try:
@@ -43,6 +45,8 @@ def raw(port, data, timeout=10):
     finally:
         s.close()
     text = b"".join(chunks)
+    while text.startswith(b"HTTP/1.1 100 "):
+        text = text.split(b"\r\n\r\n", 1)[-1]
     m = re.match(rb"HTTP/1\.[01] (\d{3})", text)
     return (int(m.group(1)) if m else None), text
 
@@ -50,6 +54,131 @@ def raw(port, data, timeout=10):
 def get(port, target, extra=b""):
     return raw(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
                extra + b"\r\n")
+
+
+def req(method, target, headers=b"", body=b""):
+    """A request line, Host, the given header lines, Connection: close, body."""
+    return (method + b" " + target + b" HTTP/1.1\r\nHost: x\r\n" + headers +
+            b"Connection: close\r\n\r\n" + body)
+
+
+AUTH = b"Authorization: Bearer secret\r\n"
+CSV = AUTH + b"Content-Type: text/csv\r\n"
+JSON = AUTH + b"Content-Type: application/json\r\n"
+
+# (what, request, the status it must get; None = closed without an answer)
+MALFORMED = [
+    # methods
+    ("unknown method", req(b"BREW", b"/healthz"), 405),
+    ("unknown method, unknown path", req(b"BREW", b"/nope"), 405),
+    ("TRACE", req(b"TRACE", b"/healthz"), 405),
+    ("OPTIONS", req(b"OPTIONS", b"/api/v1/meta"), 405),
+    ("OPTIONS *", req(b"OPTIONS", b"*"), 404),
+    ("CONNECT", req(b"CONNECT", b"example.com:443"), 404),
+    ("lower-case method", req(b"get", b"/healthz"), 405),
+    ("DELETE", req(b"DELETE", b"/api/v1/meta"), 405),
+    ("PUT on a POST route", req(b"PUT", b"/api/v1/import", CSV + b"Content-Length: 0\r\n"), 405),
+    ("GET on a POST route", req(b"GET", b"/api/v1/tickets"), 405),
+    ("no method", b" /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", None),
+    ("not HTTP", b"GARBAGE\r\n\r\n", None),
+    ("no version", b"GET /healthz\r\n\r\n", 400),
+    ("HTTP/2.0", b"GET / HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n", 505),
+    ("HTTP/9.9", b"GET / HTTP/9.9\r\nHost: x\r\nConnection: close\r\n\r\n", 505),
+    ("absolute URI", req(b"GET", b"http://evil/healthz"), 404),
+    # sizes of the request line and headers
+    ("9 KB query", req(b"GET", b"/api/v1/meta?" + b"a" * 9000), 414),
+    ("9 KB path", req(b"GET", b"/" + b"a" * 9000), 414),
+    ("3 KB path", req(b"GET", b"/" + b"a" * 3000), 414),
+    ("150 parameters", req(b"GET", b"/api/v1/meta?" + b"&".join([b"a=1"] * 150)), 414),
+    ("5000 parameters", req(b"GET", b"/api/v1/meta?" + b"&".join([b"a=1"] * 5000)), 414),
+    ("70 KB header", req(b"GET", b"/healthz", b"X-Big: " + b"b" * 70000 + b"\r\n"), 431),
+    ("3000 headers", req(b"GET", b"/healthz", b"".join(b"X-%d: y\r\n" % i for i in range(3000))),
+     431),
+    ("header line without colon", req(b"GET", b"/healthz", b"NoColonHere\r\n"), 400),
+    ("blank in a header name", req(b"GET", b"/healthz", b"X\tY: 1\r\n"), 400),
+    # percent-encoding
+    ("%zz in a path", req(b"GET", b"/api/v1/departments/Sales%zz"), 404),
+    ("% at the end of a path", req(b"GET", b"/api/v1/departments/Sales%"), 404),
+    ("%4 in a value", req(b"GET", b"/api/v1/creators?q=%4"), 200),
+    ("overlong UTF-8 in a value", req(b"GET", b"/api/v1/overview?from=%E0%80%AF"), 400),
+    ("lone byte in a value", req(b"GET", b"/api/v1/creators?q=%E9"), 400),
+    ("not UTF-8 in a path", req(b"GET", b"/api/v1/departments/%FF%FE"), 404),
+    ("surrogate in a value", req(b"GET", b"/api/v1/creators?q=%ED%A0%80"), 400),
+    # traversal: only embedded files exist
+    ("..", req(b"GET", b"/../../etc/passwd"), 404),
+    ("%2e%2e", req(b"GET", b"/%2e%2e/%2e%2e/etc/passwd"), 404),
+    ("..%2f", req(b"GET", b"/..%2fMakefile"), 404),
+    # NUL bytes
+    ("%00 in a file name", req(b"GET", b"/index.html%00.png"), 404),
+    ("%00 in a route name", req(b"GET", b"/api/v1/departments/Sales%00x"), 404),
+    ("%00 as a creator", req(b"GET", b"/api/v1/creators/%00"), 404),
+    ("%00 in a date", req(b"GET", b"/api/v1/overview?from=2026-01-01%00"), 400),
+    ("%00 as a parameter name", req(b"GET", b"/api/v1/meta?%00=1"), 400),
+    ("raw NUL in the path", req(b"GET", b"/heal\x00thz"), 404),
+    # parameters
+    ("unknown parameter", req(b"GET", b"/api/v1/overview?zzz=1"), 400),
+    ("parameter twice", req(b"GET", b"/api/v1/overview?from=2026-01-01&from=2026-02-01"), 400),
+    ("parameter without value", req(b"GET", b"/api/v1/overview?from"), 400),
+    ("number too large", req(b"GET", b"/api/v1/pit?format=json&limit=99999999999999999999"), 400),
+    ("number with a blank", req(b"GET", b"/api/v1/pit?format=json&limit=%205"), 400),
+    ("too many day buckets", req(b"GET", b"/api/v1/overview?from=1900-01-01&bucket=day"), 400),
+    ("forged cursor", req(b"GET", b"/api/v1/pit?format=json&cursor=AAAA"), 400),
+    # body framing (request smuggling)
+    ("Transfer-Encoding and Content-Length",
+     req(b"POST", b"/api/v1/import", CSV + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+         b"0\r\n\r\n"), 400),
+    ("Transfer-Encoding with a blank before the colon",
+     req(b"POST", b"/api/v1/import", CSV + b"Content-Length: 5\r\nTransfer-Encoding : chunked\r\n",
+         b"0\r\n\r\n"), 400),
+    ("Content-Length twice", req(b"POST", b"/api/v1/import",
+                                 CSV + b"Content-Length: 5\r\nContent-Length: 7\r\n", b"abcdefg"), 400),
+    ("Transfer-Encoding twice",
+     req(b"POST", b"/api/v1/import",
+         CSV + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n"), 400),
+    ("Transfer-Encoding: gzip", req(b"POST", b"/api/v1/import", CSV + b"Transfer-Encoding: gzip\r\n"),
+     400),
+    ("Transfer-Encoding: gzip, chunked",
+     req(b"GET", b"/healthz", b"Transfer-Encoding: gzip, chunked\r\n", b"0\r\n\r\n"), 400),
+    ("Content-Length -1", req(b"POST", b"/api/v1/import", CSV + b"Content-Length: -1\r\n"), 400),
+    ("Content-Length +2", req(b"POST", b"/api/v1/tickets", JSON + b"Content-Length: +2\r\n", b"[]"),
+     400),
+    ("Content-Length 2, 2", req(b"POST", b"/api/v1/tickets", JSON + b"Content-Length: 2, 2\r\n", b"[]"),
+     400),
+    ("Content-Length 10^23", req(b"POST", b"/api/v1/import",
+                                 CSV + b"Content-Length: 99999999999999999999999\r\n"), 413),
+    ("bad chunk size", req(b"POST", b"/api/v1/import", CSV + b"Transfer-Encoding: chunked\r\n",
+                           b"zz\r\nabc\r\n0\r\n\r\n"), 400),
+    # bodies and their types
+    ("2 MB body (max_body_mb = 1)", req(b"POST", b"/api/v1/import", CSV + b"Content-Length: 2000000\r\n",
+                                        b"x" * 2000000), 413),
+    ("1.3 MB chunked body", req(b"POST", b"/api/v1/import", CSV + b"Transfer-Encoding: chunked\r\n",
+                                b"".join(b"10000\r\n" + b"x" * 0x10000 + b"\r\n" for _ in range(20)) +
+                                b"0\r\n\r\n"), 413),
+    ("2 MB body without a token", req(b"POST", b"/api/v1/import",
+                                      b"Content-Type: text/csv\r\nContent-Length: 2000000\r\n",
+                                      b"x" * 2000000), 401),
+    ("body announced, token wrong, Expect: 100-continue",
+     req(b"POST", b"/api/v1/import", b"Authorization: Bearer nope\r\nContent-Type: text/csv\r\n"
+         b"Content-Length: 5000000\r\nExpect: 100-continue\r\n"), 401),
+    ("wrong token", req(b"POST", b"/api/v1/import", b"Authorization: Bearer wrong\r\n"
+                        b"Content-Type: text/csv\r\nContent-Length: 3\r\n", b"abc"), 401),
+    ("Basic instead of Bearer", req(b"POST", b"/api/v1/import", b"Authorization: Basic c2VjcmV0\r\n"
+                                    b"Content-Type: text/csv\r\nContent-Length: 3\r\n", b"abc"), 401),
+    ("text/plain to a JSON route", req(b"POST", b"/api/v1/tickets",
+                                       AUTH + b"Content-Type: text/plain\r\nContent-Length: 2\r\n", b"[]"),
+     415),
+    ("no content type", req(b"POST", b"/api/v1/tickets", AUTH + b"Content-Length: 2\r\n", b"[]"), 415),
+    ("multipart to the CSV route",
+     req(b"POST", b"/api/v1/import",
+         AUTH + b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 2\r\n", b"--"), 415),
+    ("broken JSON", req(b"POST", b"/api/v1/tickets", JSON + b"Content-Length: 4\r\n", b"[{,]"), 400),
+    ("JSON that is not an array", req(b"POST", b"/api/v1/tickets", JSON + b"Content-Length: 2\r\n",
+                                      b"{}"), 422),
+    ("deep JSON", req(b"POST", b"/api/v1/tickets", JSON + b"Content-Length: 40000\r\n",
+                      b"[" * 20000 + b"]" * 20000), 400),
+    ("CSV that is not CSV", req(b"POST", b"/api/v1/import", CSV + b"Content-Length: 9\r\n",
+                                b"\x00\xff\"\n\"\r\x00,,"), 422),
+]
 
 
 class Abuse(unittest.TestCase):
@@ -104,53 +233,20 @@ class Abuse(unittest.TestCase):
         self.assertEqual(st, 200)
 
     def test_malformed_requests(self):
-        p = self.port
-        big = b"/api/v1/meta?" + b"a" * 9000
-        cases = [
-            (b"BREW /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (404, 405, 501)),
-            (b"DELETE /api/v1/meta HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (405,)),
-            (b"GET " + big + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (414,)),
-            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70000 +
-             b"\r\nConnection: close\r\n\r\n", (413, 414, 431, 400)),
-            (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" +
-             b"".join(b"X-%d: y\r\n" % i for i in range(3000)) + b"Connection: close\r\n\r\n",
-             (413, 431, 400)),
-            (b"GET /api/v1/departments/Sales%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-             (404,)),
-            (b"GET /api/v1/overview?from=%E0%80%AF HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-             (400,)),
-            (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (404, 400)),
-            (b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-             (404,)),
-            (b"GET /index.html%00.png HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (404,)),
-            (b"GET /api/v1/meta?x=%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (400,)),
-            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-A: a\x00b\r\n\r\n",
-             (400, 200)),
-            (b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
-             b"Content-Type: text/csv\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
-             b"Connection: close\r\n\r\n0\r\n\r\n", (400,)),
-            (b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
-             b"Content-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]",
-             (415,)),
-            (b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
-             b"Content-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n[{,]",
-             (400,)),
-            (b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
-             b"Content-Type: text/csv\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n" +
-             b"x" * 2000000, (413,)),
-            (b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
-             b"Content-Type: text/csv\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
-             (401,)),
-            (b"GARBAGE\r\n\r\n", (400, None)),
-            (b"GET / HTTP/9.9\r\nHost: x\r\nConnection: close\r\n\r\n", (505, 400)),
-        ]
         wrong = []
-        for req, ok in cases:
-            st, text = raw(p, req)
-            if st not in ok:
-                wrong.append("%r...: got %r, want %r: %r" % (req[:60], st, ok, text[:120]))
+        for what, request, want in MALFORMED:
+            st, text = raw(self.port, request)
+            if st != want:
+                wrong.append("%s: got %r, want %r: %r" % (what, st, want, text[:160]))
         self.assertEqual(wrong, [])
         self.alive()
+
+    def test_method_not_allowed_names_the_allowed(self):
+        st, text = raw(self.port, req(b"PUT", b"/api/v1/import", CSV + b"Content-Length: 0\r\n"))
+        self.assertEqual(st, 405)
+        self.assertIn(b"\r\nAllow: POST\r\n", text)
+        st, text = raw(self.port, req(b"DELETE", b"/api/v1/meta"))
+        self.assertIn(b"\r\nAllow: GET, HEAD\r\n", text)
 
     def test_static_files_never_touch_the_disk(self):
         for target in (b"/etc/passwd", b"/..%2fMakefile", b"/config.ini", b"/server/main.c",
