@@ -8,7 +8,7 @@
   completes with every row (the same bytes as `leadtimed pit`), new
   connections are refused, an idle keep-alive connection does not hold the
   stop, exit 0; a client that stops reading holds the stop no longer than
-  [server] stop_timeout.
+  [server] stop_timeout, and is dropped after connection_timeout anyway.
 - kill -9 during a large import (CLI and HTTP, ~200k rows), timed by the
   WAL file so that the kill lands while the commit is being written: the
   store passes `PRAGMA integrity_check` and holds exactly the old or the new
@@ -304,6 +304,39 @@ class Ops(unittest.TestCase):
         self.assertLess(took, 8.0, "stop_timeout did not bound the stop")
         self.assert_clean(d, d.stop())
         self.assertRegex(d.text(), r"GET /api/v1/pit 200 \d+ [\d.]+ms \(aborted\)")
+
+    def test_stalled_reader_is_dropped_by_connection_timeout(self):
+        """A client that stops reading a stream is inactive: dropped after
+        [server] connection_timeout; others are served meanwhile."""
+        db, ini = self.fresh("stall-read", server="connection_timeout = 2\n")
+        d = Daemon(ini)
+        self.addCleanup(d.stop)  # also when an assertion fails first
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        s.settimeout(10)
+        self.addCleanup(s.close)
+        s.connect(("127.0.0.1", d.port))
+        s.sendall(b"GET /api/v1/pit?format=csv&from=2023-11-25&to=%s HTTP/1.1\r\n"
+                  b"Host: x\r\n\r\n" % AS_OF.encode())
+        self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+        t0 = time.monotonic()
+        st, _, _ = d.request("GET", "/api/v1/meta")
+        self.assertEqual(st, 200)
+        self.assertLess(time.monotonic() - t0, 2.0)
+        log = d.wait_log(r"GET /api/v1/pit 200 \d+ [\d.]+ms \(aborted\)", timeout=10)
+        self.assertRegex(log, r"GET /api/v1/pit 200 \d+ [\d.]+ms \(aborted\)")
+        took = time.monotonic() - t0
+        self.assertGreaterEqual(took, 1.5)
+        self.assertLess(took, 6.0)
+        # what the kernel buffered is there, then the end: the stream was cut
+        got = b""
+        while True:
+            b = s.recv(1 << 20)
+            if not b:
+                break
+            got += b
+        self.assertFalse(got.endswith(b"0\r\n\r\n"), "the stream completed")
+        self.assert_clean(d, d.stop())
 
     # ---- kill -9 ----
 
