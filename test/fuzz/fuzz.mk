@@ -18,13 +18,15 @@ FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 	-Wall -Wextra -Werror -Iserver
 FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/date.c \
 	server/buf.c server/strmap.c server/log.c server/urlcodec.c
+FUZZ_HDRS    := $(wildcard server/*.h)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 .PHONY: fuzz fuzz-smoke fuzz-build
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_DIR)/%: test/fuzz/%.c $(FUZZ_LIBSRC) build/gen/migrations.c test/fuzz/fuzz.mk | $(DEPS_OK)
+$(FUZZ_DIR)/%: test/fuzz/%.c $(FUZZ_LIBSRC) $(FUZZ_HDRS) build/gen/migrations.c test/fuzz/fuzz.mk \
+		| $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(shell pkg-config --cflags sqlite3 inih jansson) -o $@ $< \
 		$(FUZZ_LIBSRC) $(FUZZ_EXTRA) build/gen/migrations.c \
@@ -38,7 +40,7 @@ $(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA = $(FUZZ_DIR)/api_common.o server/jsonx.c -Wl
 $(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA_LIBS = $(shell pkg-config --libs jansson)
 $(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/api_common.o server/jsonx.c
 
-$(FUZZ_DIR)/api_common.o: server/api_common.c test/fuzz/fuzz.mk | $(DEPS_OK)
+$(FUZZ_DIR)/api_common.o: server/api_common.c $(FUZZ_HDRS) test/fuzz/fuzz.mk | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -mllvm -asan-globals=0 -ffunction-sections -fdata-sections \
 		$(shell pkg-config --cflags jansson) -c -o $@ $<
