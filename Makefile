@@ -82,7 +82,7 @@ $(BUILD)/gen/assets.c: $(WEB_SRCS) scripts/stage-web.sh $(NPM_OK) $(BUILD)/embed
 	scripts/stage-web.sh $(BUILD)/web
 	$(BUILD)/embed assets $@ $(BUILD)/web $$(find $(BUILD)/web -type f ! -name '*.gz' | LC_ALL=C sort)
 
-$(BUILD)/obj/assets.o: $(BUILD)/gen/assets.c
+$(BUILD)/obj/assets.o: $(BUILD)/gen/assets.c server/assets.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) -Iserver -c -o $@ $<
 

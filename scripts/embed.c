@@ -96,6 +96,13 @@ int main(int argc, char **argv)
 			size_t n;
 			char path[4096];
 			unsigned char *p = slurp(argv[i], &n);
+			/* the ETag is a hash of the bytes, computed once here
+			 * rather than on every request */
+			unsigned long long h = 1469598103934665603ULL;
+			for (size_t k = 0; k < n; k++) {
+				h ^= p[k];
+				h *= 1099511628211ULL;
+			}
 			free(p);
 			snprintf(path, sizeof(path), "%s.gz", argv[i]);
 			size_t zn = 0;
@@ -110,10 +117,10 @@ int main(int argc, char **argv)
 			char zname[32] = "NULL";
 			if (gz)
 				snprintf(zname, sizeof(zname), "z%d", i - 4);
-			fprintf(out, "\t{ \"/%s\", a%d, %zu, %s, %zu },\n", rel[0] == '/' ? rel + 1 : rel,
-				i - 4, n, zname, zn);
+			fprintf(out, "\t{ \"/%s\", a%d, %zu, %s, %zu, \"%016llx\" },\n",
+				rel[0] == '/' ? rel + 1 : rel, i - 4, n, zname, zn, h);
 		}
-		fprintf(out, "\t{ NULL, NULL, 0, NULL, 0 }\n};\n");
+		fprintf(out, "\t{ NULL, NULL, 0, NULL, 0, NULL }\n};\n");
 	} else {
 		fprintf(stderr, "embed: unknown mode '%s'\n", argv[1]);
 		return 2;

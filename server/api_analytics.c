@@ -228,20 +228,19 @@ static json_t *previous_kpis(const struct snap *s, const struct agg_range *ar)
 	int32_t len = ar->to - ar->from + 1;
 	struct agg_range prev = { ar->from - len, ar->from - 1, ar->as_of, AGG_MONTH };
 	struct kpis k = { 0, NAN, NAN, NAN, NAN };
-	json_t *o;
-	if (agg_range_valid(&prev)) {
+	int valid = agg_range_valid(&prev);
+	if (valid) {
 		struct agg_table *t = agg_table_departments(s, &prev);
 		struct agg_e2e *e = agg_end_to_end(s, &prev);
 		kpis_of(t, e, &k);
 		agg_table_free(t);
 		agg_e2e_free(e);
-		o = kpis_json(&k);
-	} else {
-		o = kpis_json(&k);
-		json_object_set_new(o, "backlog", json_null());
 	}
-	json_object_set_new(o, "from", jx_date(agg_range_valid(&prev) ? prev.from : DATE_NONE));
-	json_object_set_new(o, "to", jx_date(agg_range_valid(&prev) ? prev.to : DATE_NONE));
+	json_t *o = kpis_json(&k);
+	if (!valid)
+		json_object_set_new(o, "backlog", json_null());
+	json_object_set_new(o, "from", jx_date(valid ? prev.from : DATE_NONE));
+	json_object_set_new(o, "to", jx_date(valid ? prev.to : DATE_NONE));
 	return o;
 }
 

@@ -64,16 +64,11 @@ int api_static(struct http_req *r)
 	if (!a)
 		return http_reply_error(r, 404, "not_found", NULL, "no such page: %.200s", r->path);
 
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < a->len; i++) {
-		h ^= a->data[i];
-		h *= 1099511628211ULL;
-	}
 	int gz = a->gz && accepts_gzip(r);
 	/* one strong ETag per representation: the gzip bytes are not the
 	 * plain bytes (RFC 9110 §8.8.3) */
 	char etag[32];
-	snprintf(etag, sizeof(etag), "\"%016llx%s\"", (unsigned long long)h, gz ? "-gz" : "");
+	snprintf(etag, sizeof(etag), "\"%s%s\"", a->hash, gz ? "-gz" : "");
 	int vendored = strncmp(a->path, "/vendor/", 8) == 0;
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
 	struct MHD_Response *resp;

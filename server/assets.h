@@ -15,6 +15,7 @@ struct asset {
 	size_t len;
 	const unsigned char *gz;      /* gzip -9 of data, or NULL */
 	size_t gzlen;
+	const char *hash;             /* 16 hex digits of FNV-1a over data (build time) */
 };
 
 /* Terminated by a NULL path. */
