@@ -4,18 +4,18 @@
  * comparison, leaderboard); see agg.h.  Creator-level aggregates
  * (end-to-end, stages, timeline, search) are in agg_creator.c.
  *
- * Nothing materialises point-in-time rows.  For each ticket and group the
- * rows it would have in [from, to] are summarised directly:
- * - initiated_contact is one row on opened_on, ticket_closed one row on
- *   closed_on (when that is <= as_of; a later close reads as open);
- * - is_open = 1 exactly on the days [opened_on, closed_on − 1] (through
- *   as_of while open), so a difference array over the days of the range
- *   (+1 on the first open day, −1 after the last) gives, after a prefix
- *   sum, Σ is_open per day, from which avg_open and backlog_end follow;
- * - each close is a packed key (group, days_to_close, bucket) and one
- *   radix sort of all keys yields every group's sorted lead times, split
- *   by bucket in one more linear pass (agg_stats.h).
- * Cost: one pass over the tickets concerned plus O(days × groups).
+ * Nothing here visits a ticket.  Every metric is a sum over the days of
+ * the daily rollups (roll.h) of the groups concerned:
+ * - opened and closed are the cells' counts;
+ * - Σ is_open on a day is the tickets open at the end of the day before
+ *   `from` (roll_net_before()) plus Σ (opened − closed) since, which gives
+ *   avg_open and backlog_end;
+ * - the closes' days to close are the cells' histograms, merged per bucket
+ *   and over the range in histogram accumulators (agg_stats.h), from which
+ *   n, mean and percentile_cont follow exactly, and SLA hits are the
+ *   counts at or below the department's sla_days.
+ * Cost: O(days × groups + histogram entries), independent of the number
+ * of tickets.
  */
 #include "agg.h"
 #include "agg_stats.h"
@@ -80,115 +80,21 @@ size_t agg_buckets(const struct agg_range *r, struct agg_span **out)
 	return n;
 }
 
-/* ---- the metrics engine ---- */
+int agg_range_valid(const struct agg_range *r)
+{
+	return r->from <= r->to && r->to <= r->as_of && r->from >= DATE_MIN &&
+		r->as_of <= DATE_MAX && agg_bucket_count(r) <= AGG_MAX_BUCKETS;
+}
 
-struct engine {
-	const struct snap *s;
-	struct agg_range r;
-	size_t nb, ndays, nslots;
-	struct agg_span *spans;
-	uint32_t *bday;            /* bucket of each day of the range */
-	int32_t *diff;             /* nslots × (ndays + 1) */
-	struct agg_metrics *m;     /* nslots × (nb + 1); index nb = totals */
-	unsigned char *has_rows;   /* nslots */
-	struct agg_keys keys;      /* (slot, days_to_close, bucket) per close */
+/* ---- the metrics of one group ---- */
+
+/* A group is one or more ticket series (a department, an employee, every
+ * department), each close judged against its series' SLA. */
+struct src {
+	const struct roll_series *s;
+	int sla;
+	struct roll_cursor cur;
 };
-
-static void engine_init(struct engine *e, const struct snap *s, const struct agg_range *r,
-			size_t nslots)
-{
-	memset(e, 0, sizeof(*e));
-	e->s = s;
-	e->r = *r;
-	e->nslots = nslots;
-	e->nb = agg_buckets(r, &e->spans);
-	e->ndays = (size_t)(r->to - r->from) + 1;
-	e->bday = agg_alloc(e->ndays * sizeof(*e->bday));
-	for (size_t b = 0; b < e->nb; b++)
-		for (int32_t d = e->spans[b].start; d <= e->spans[b].end; d++)
-			e->bday[d - r->from] = (uint32_t)b;
-	e->diff = agg_zalloc(nslots * (e->ndays + 1), sizeof(*e->diff));
-	e->m = agg_zalloc(nslots * (e->nb + 1), sizeof(*e->m));
-	e->has_rows = agg_zalloc(nslots, 1);
-}
-
-static void engine_release(struct engine *e)
-{
-	free(e->spans);
-	free(e->bday);
-	free(e->diff);
-	free(e->m);
-	free(e->has_rows);
-	agg_keys_release(&e->keys);
-}
-
-/* Append a close key; the common case inline, growth in agg_keys_push(). */
-static inline void keys_push(struct agg_keys *ks, uint64_t key)
-{
-	if (ks->n < ks->cap)
-		ks->k[ks->n++] = key;
-	else
-		agg_keys_push(ks, key);
-}
-
-/* engine_add() for a ticket with rows in the range: o <= to, and c (the
- * close as stored) is none or >= from. */
-static void engine_add_rows(struct engine *e, uint32_t i, int32_t o, int32_t c,
-			    const size_t *slots, size_t nslots)
-{
-	const struct snap *s = e->s;
-	const struct agg_range *r = &e->r;
-	if (c != DATE_NONE && c > r->as_of)
-		c = DATE_NONE; /* open as of as_of */
-	size_t nb = e->nb;
-	int opened = o >= r->from, closed = c != DATE_NONE && c <= r->to;
-	uint32_t bo = opened ? e->bday[o - r->from] : 0, bc = closed ? e->bday[c - r->from] : 0;
-	int hit = closed && c - o <= s->depts[s->dept[i]].sla_days;
-	int32_t first = o > r->from ? o : r->from;
-	int32_t last = (c == DATE_NONE || c > r->to) ? r->to : c - 1;
-	for (size_t j = 0; j < nslots; j++) {
-		size_t slot = slots[j];
-		struct agg_metrics *m = e->m + slot * (nb + 1);
-		e->has_rows[slot] = 1;
-		if (opened) {
-			m[bo].opened++;
-			m[nb].opened++;
-		}
-		if (closed) {
-			m[bc].closed++;
-			m[nb].closed++;
-			m[bc].sla_hits += hit;
-			m[nb].sla_hits += hit;
-			keys_push(&e->keys, agg_key((uint32_t)slot, c - o, bc));
-		}
-		if (first <= last) {
-			int32_t *diff = e->diff + slot * (e->ndays + 1);
-			diff[first - r->from]++;
-			diff[last - r->from + 1]--;
-		}
-	}
-}
-
-/*
- * Ticket i's rows in the range, counted in each of slots[0..nslots-1].
- * Inline, so the tickets without rows in the range (most of them, for a
- * range that is a fraction of the data) cost two compares, not a call.
- */
-static inline void engine_add(struct engine *e, uint32_t i, const size_t *slots, size_t nslots)
-{
-	int32_t o = e->s->opened[i], c = e->s->closed[i];
-	/* opened after `to` (so also after as_of): no rows; closed before
-	 * `from` (a close after as_of is after `from` too): none in range */
-	if (o > e->r.to || (c != DATE_NONE && c < e->r.from))
-		return;
-	engine_add_rows(e, i, o, c, slots, nslots);
-}
-
-static void finish_run(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run, size_t len)
-{
-	struct engine *e = ctx;
-	agg_dist_from_run(run, len, &e->m[group * (e->nb + 1) + bucket].lead_time);
-}
 
 static void metrics_derive(struct agg_metrics *m)
 {
@@ -198,53 +104,93 @@ static void metrics_derive(struct agg_metrics *m)
 	m->workload_share = NAN;
 }
 
-static void engine_finish(struct engine *e)
+struct scratch {
+	struct agg_hpair *buf;
+	size_t cap;
+};
+
+/*
+ * The metrics of the group made of src[0..nsrc-1] over each bucket
+ * (m[0..nb-1]) and the whole range (m[nb]).
+ */
+static void group_metrics(const struct agg_range *r, const struct agg_span *spans, size_t nb,
+			  struct src *src, size_t nsrc, struct agg_metrics *m, struct scratch *sc)
 {
-	size_t nb = e->nb;
-	for (size_t slot = 0; slot < e->nslots; slot++) {
-		const int32_t *diff = e->diff + slot * (e->ndays + 1);
-		struct agg_metrics *m = e->m + slot * (nb + 1);
-		int64_t open = 0;
-		for (size_t d = 0; d < e->ndays; d++) {
-			open += diff[d];
-			struct agg_metrics *mb = &m[e->bday[d]];
-			mb->open_sum += open;
-			m[nb].open_sum += open;
-			if ((int32_t)d == e->spans[e->bday[d]].end - e->r.from)
-				mb->backlog_end = open;
-		}
-		m[nb].backlog_end = open;
-		for (size_t b = 0; b <= nb; b++) {
-			m[b].days = b < nb ? e->spans[b].end - e->spans[b].start + 1 : (int32_t)e->ndays;
-			agg_dist_empty(&m[b].lead_time);
-		}
+	int32_t vmin = INT32_MAX, vmax = INT32_MIN;
+	int64_t open = 0;
+	for (size_t j = 0; j < nsrc; j++) {
+		roll_value_bounds(src[j].s, r->from, r->to, &vmin, &vmax);
+		open += roll_net_before(src[j].s, r->from);
+		roll_cursor_init(&src[j].cur, src[j].s, r->from);
 	}
-	agg_each_run(e->keys.k, e->keys.n, nb, finish_run, e);
-	for (size_t i = 0; i < e->nslots * (nb + 1); i++)
-		metrics_derive(&e->m[i]);
+	struct agg_hacc hb, ht;
+	agg_hacc_init(&hb, vmin, vmax);
+	agg_hacc_init(&ht, vmin, vmax);
+	struct agg_metrics *t = &m[nb];
+	memset(t, 0, sizeof(*t));
+	for (size_t b = 0; b < nb; b++) {
+		struct agg_metrics *x = &m[b];
+		memset(x, 0, sizeof(*x));
+		for (int32_t d = spans[b].start; d <= spans[b].end; d++) {
+			for (size_t j = 0; j < nsrc; j++) {
+				const struct roll_chunk *ch;
+				const struct roll_cell *cell = roll_cursor_cell(&src[j].cur, d, &ch);
+				if (!cell)
+					continue;
+				x->opened += cell->opened;
+				x->closed += cell->closed;
+				open += cell->opened - cell->closed;
+				for (uint32_t i = cell->hoff; i < cell->hoff + cell->hlen; i++) {
+					int32_t v = ch->h[i].value;
+					uint64_t c = ch->h[i].count;
+					agg_hacc_add(&hb, v, c);
+					agg_hacc_add(&ht, v, c);
+					if (v <= src[j].sla)
+						x->sla_hits += (int64_t)c;
+				}
+			}
+			x->open_sum += open;
+		}
+		x->backlog_end = open;
+		x->days = spans[b].end - spans[b].start + 1;
+		size_t n = agg_hacc_take(&hb, &sc->buf, &sc->cap);
+		agg_dist_from_pairs(sc->buf, n, &x->lead_time);
+		t->opened += x->opened;
+		t->closed += x->closed;
+		t->sla_hits += x->sla_hits;
+		t->open_sum += x->open_sum;
+		metrics_derive(x);
+	}
+	t->backlog_end = open;
+	t->days = r->to - r->from + 1;
+	size_t n = agg_hacc_take(&ht, &sc->buf, &sc->cap);
+	agg_dist_from_pairs(sc->buf, n, &t->lead_time);
+	metrics_derive(t);
+	agg_hacc_release(&hb);
+	agg_hacc_release(&ht);
 }
 
 /* ---- tables ---- */
 
-static struct agg_table *table_new(const struct engine *e, size_t ngroups)
+static struct agg_table *table_new(const struct agg_range *r, size_t ngroups)
 {
 	struct agg_table *t = agg_zalloc(1, sizeof(*t));
-	t->range = e->r;
-	t->nbuckets = e->nb;
-	t->buckets = agg_alloc(e->nb * sizeof(*t->buckets));
-	memcpy(t->buckets, e->spans, e->nb * sizeof(*t->buckets));
+	t->range = *r;
+	t->nbuckets = agg_buckets(r, &t->buckets);
 	t->groups = agg_zalloc(ngroups, sizeof(*t->groups));
 	return t;
 }
 
-static void group_set(struct agg_group *g, const struct engine *e, size_t slot, int dept, int emp)
+/* Fill group g (dept, emp) of table t from src. */
+static void group_fill(struct agg_table *t, struct agg_group *g, int dept, int emp, struct src *src,
+		       size_t nsrc, struct scratch *sc)
 {
-	const struct agg_metrics *m = e->m + slot * (e->nb + 1);
+	struct agg_metrics *m = agg_alloc((t->nbuckets + 1) * sizeof(*m));
+	group_metrics(&t->range, t->buckets, t->nbuckets, src, nsrc, m, sc);
 	g->dept = dept;
 	g->emp = emp;
-	g->totals = m[e->nb];
-	g->series = agg_alloc(e->nb * sizeof(*g->series));
-	memcpy(g->series, m, e->nb * sizeof(*g->series));
+	g->totals = m[t->nbuckets];
+	g->series = m; /* the first nbuckets entries; the totals slot is unused */
 	for (size_t k = 0; k < AGG_NSCORES; k++)
 		g->score[k] = NAN;
 	g->nflags = 0;
@@ -263,10 +209,9 @@ static void set_workload_share(struct agg_group *g, const struct agg_group *d, s
 		g->series[b].workload_share = share(g->series[b].open_sum, d->series[b].open_sum);
 }
 
-int agg_range_valid(const struct agg_range *r)
+static struct src dept_src(const struct snap *s, size_t k)
 {
-	return r->from <= r->to && r->to <= r->as_of && r->from >= DATE_MIN &&
-		r->as_of <= DATE_MAX && agg_bucket_count(r) <= AGG_MAX_BUCKETS;
+	return (struct src){ snap_dept_series(s, k), s->depts[k].sla_days, { NULL, 0 } };
 }
 
 struct agg_table *agg_table_departments(const struct snap *s, const struct agg_range *r)
@@ -274,21 +219,27 @@ struct agg_table *agg_table_departments(const struct snap *s, const struct agg_r
 	if (!agg_range_valid(r))
 		return NULL;
 	size_t nd = s->ndepts;
-	struct engine e;
-	engine_init(&e, s, r, nd + 1);
-	for (uint32_t i = 0; i < s->nticket; i++) {
-		size_t slots[2] = { s->dept[i], nd };
-		engine_add(&e, i, slots, 2);
+	struct agg_table *t = table_new(r, nd + 1);
+	struct src *all = agg_alloc((nd ? nd : 1) * sizeof(*all));
+	struct scratch sc = { NULL, 0 };
+	for (size_t k = 0; k < nd; k++) {
+		struct src one = dept_src(s, k);
+		all[k] = one;
+		group_fill(t, &t->groups[k], (int)k, -1, &one, 1, &sc);
 	}
-	engine_finish(&e);
-	struct agg_table *t = table_new(&e, nd + 1);
-	for (size_t k = 0; k < nd; k++)
-		group_set(&t->groups[k], &e, k, (int)k, -1);
 	t->ngroups = nd;
 	t->all = &t->groups[nd];
-	group_set(t->all, &e, nd, -1, -1);
-	engine_release(&e);
+	group_fill(t, t->all, -1, -1, all, nd, &sc);
+	free(all);
+	free(sc.buf);
 	return t;
+}
+
+/* 1 when the group has a point-in-time row in the range: a ticket opened
+ * or closed in it, or open on one of its days. */
+static int has_rows(const struct agg_metrics *m)
+{
+	return m->opened || m->closed || m->open_sum;
 }
 
 struct agg_table *agg_table_department(const struct snap *s, const struct agg_range *r, int dept)
@@ -296,25 +247,24 @@ struct agg_table *agg_table_department(const struct snap *s, const struct agg_ra
 	if (!agg_range_valid(r) || dept < 0 || (size_t)dept >= s->ndepts)
 		return NULL;
 	uint32_t e0 = s->dept_emp_first[dept], ne = s->dept_emp_first[dept + 1] - e0;
-	struct engine e;
-	engine_init(&e, s, r, 1 + ne);
-	for (uint32_t j = s->dept_first[dept]; j < s->dept_first[dept + 1]; j++) {
-		uint32_t i = s->dept_tickets[j];
-		size_t slots[2] = { 0, 1 + (s->emp[i] - e0) };
-		engine_add(&e, i, slots, 2);
-	}
-	engine_finish(&e);
-	struct agg_table *t = table_new(&e, 1 + ne);
-	group_set(&t->groups[0], &e, 0, dept, -1);
+	struct agg_table *t = table_new(r, 1 + ne);
+	struct scratch sc = { NULL, 0 };
+	struct src d = dept_src(s, (size_t)dept);
+	group_fill(t, &t->groups[0], dept, -1, &d, 1, &sc);
 	t->ngroups = 1;
 	for (uint32_t k = 0; k < ne; k++) {
-		if (!e.has_rows[1 + k])
+		struct src x = { snap_emp_series(s, e0 + k), s->depts[dept].sla_days, { NULL, 0 } };
+		struct agg_group *g = &t->groups[t->ngroups];
+		group_fill(t, g, dept, (int)(e0 + k), &x, 1, &sc);
+		if (!has_rows(&g->totals)) {
+			free(g->series);
+			g->series = NULL;
 			continue;
-		struct agg_group *g = &t->groups[t->ngroups++];
-		group_set(g, &e, 1 + k, dept, (int)(e0 + k));
-		set_workload_share(g, &t->groups[0], e.nb);
+		}
+		set_workload_share(g, &t->groups[0], t->nbuckets);
+		t->ngroups++;
 	}
-	engine_release(&e);
+	free(sc.buf);
 	return t;
 }
 
@@ -323,20 +273,15 @@ struct agg_table *agg_table_employee(const struct snap *s, const struct agg_rang
 	if (!agg_range_valid(r) || emp < 0 || (size_t)emp >= s->nemps)
 		return NULL;
 	int dept = s->emps[emp].dept;
-	struct engine e;
-	engine_init(&e, s, r, 2);
-	for (uint32_t j = s->dept_first[dept]; j < s->dept_first[dept + 1]; j++) {
-		uint32_t i = s->dept_tickets[j];
-		size_t slots[2] = { 0, 1 };
-		engine_add(&e, i, slots, s->emp[i] == (uint32_t)emp ? 2 : 1);
-	}
-	engine_finish(&e);
-	struct agg_table *t = table_new(&e, 2);
-	group_set(&t->groups[0], &e, 0, dept, -1);
-	group_set(&t->groups[1], &e, 1, dept, emp);
-	set_workload_share(&t->groups[1], &t->groups[0], e.nb);
+	struct agg_table *t = table_new(r, 2);
+	struct scratch sc = { NULL, 0 };
+	struct src d = dept_src(s, (size_t)dept);
+	struct src x = { snap_emp_series(s, (size_t)emp), s->depts[dept].sla_days, { NULL, 0 } };
+	group_fill(t, &t->groups[0], dept, -1, &d, 1, &sc);
+	group_fill(t, &t->groups[1], dept, emp, &x, 1, &sc);
+	set_workload_share(&t->groups[1], &t->groups[0], t->nbuckets);
 	t->ngroups = 2;
-	engine_release(&e);
+	free(sc.buf);
 	return t;
 }
 
@@ -434,137 +379,121 @@ void agg_weekday_profile(const struct snap *s, const struct agg_range *r, int64_
 	memset(out, 0, s->ndepts * 7 * sizeof(*out));
 	if (!agg_range_valid(r))
 		return;
-	for (size_t i = 0; i < s->nticket; i++) {
-		int32_t o = s->opened[i];
-		if (o >= r->from && o <= r->to)
-			out[s->dept[i] * 7 + date_weekday(o)]++;
+	for (size_t k = 0; k < s->ndepts; k++) {
+		struct roll_cursor cur;
+		roll_cursor_init(&cur, snap_dept_series(s, k), r->from);
+		for (int32_t d = r->from; d <= r->to; d++) {
+			const struct roll_chunk *ch;
+			const struct roll_cell *cell = roll_cursor_cell(&cur, d, &ch);
+			if (cell)
+				out[k * 7 + (size_t)date_weekday(d)] += cell->opened;
+		}
 	}
 }
 
-/* The ticket list of a group: employee emp when >= 0, else department. */
-static int group_list(const struct snap *s, int dept, int emp, const uint32_t **list, size_t *n)
+/* The ticket series of a group: employee emp when >= 0, else department. */
+static int group_series(const struct snap *s, int dept, int emp, const struct roll_series **out)
 {
 	if (emp >= 0) {
 		if ((size_t)emp >= s->nemps)
 			return -1;
-		*list = s->emp_tickets + s->emp_first[emp];
-		*n = s->emp_first[emp + 1] - s->emp_first[emp];
+		*out = snap_emp_series(s, (size_t)emp);
 		return 0;
 	}
 	if (dept < 0 || (size_t)dept >= s->ndepts)
 		return -1;
-	*list = s->dept_tickets + s->dept_first[dept];
-	*n = s->dept_first[dept + 1] - s->dept_first[dept];
+	*out = snap_dept_series(s, (size_t)dept);
 	return 0;
 }
 
-/* Closing day of ticket i when it closed in the range (as of as_of), else
- * DATE_NONE. */
-static int32_t closed_in(const struct snap *s, uint32_t i, const struct agg_range *r)
+/* The days to close of the series' closes in [from, to] as pairs. */
+static size_t closes_pairs(const struct roll_series *rs, int32_t from, int32_t to,
+			   struct agg_hpair **buf, size_t *cap)
 {
-	int32_t c = s->closed[i];
-	if (c == DATE_NONE || c < r->from || c > r->to || c > r->as_of)
-		return DATE_NONE;
-	return c;
+	int32_t vmin = INT32_MAX, vmax = INT32_MIN;
+	roll_value_bounds(rs, from, to, &vmin, &vmax);
+	struct agg_hacc h;
+	agg_hacc_init(&h, vmin, vmax);
+	struct roll_cursor cur;
+	roll_cursor_init(&cur, rs, from);
+	for (int32_t d = from; d <= to; d++) {
+		const struct roll_chunk *ch;
+		const struct roll_cell *cell = roll_cursor_cell(&cur, d, &ch);
+		for (uint32_t i = cell ? cell->hoff : 0; cell && i < cell->hoff + cell->hlen; i++)
+			agg_hacc_add(&h, ch->h[i].value, ch->h[i].count);
+	}
+	size_t n = agg_hacc_take(&h, buf, cap);
+	agg_hacc_release(&h);
+	return n;
 }
 
 int agg_trend(const struct snap *s, const struct agg_range *r, int dept, int emp,
 	      struct agg_trend *out)
 {
-	const uint32_t *list;
-	size_t n;
-	if (group_list(s, dept, emp, &list, &n))
+	const struct roll_series *rs;
+	if (group_series(s, dept, emp, &rs))
 		return -1;
 	out->n = 0;
 	out->slope_per_week = out->intercept = out->r2 = NAN;
-	double *x = agg_alloc(n * sizeof(*x)), *y = agg_alloc(n * sizeof(*y));
-	size_t m = 0;
-	for (size_t j = 0; j < n; j++) {
-		int32_t c = closed_in(s, list[j], r);
-		if (c == DATE_NONE)
-			continue;
-		x[m] = c - r->from;
-		y[m] = c - s->opened[list[j]];
-		m++;
+	/* two passes over the closes of the range: means, then centred sums */
+	double m = 0, mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		struct roll_cursor cur;
+		roll_cursor_init(&cur, rs, r->from);
+		for (int32_t d = r->from; d <= r->to; d++) {
+			const struct roll_chunk *ch;
+			const struct roll_cell *cell = roll_cursor_cell(&cur, d, &ch);
+			if (!cell)
+				continue;
+			double x = d - r->from;
+			for (uint32_t i = cell->hoff; i < cell->hoff + cell->hlen; i++) {
+				double y = ch->h[i].value, c = ch->h[i].count;
+				if (pass == 0) {
+					m += c;
+					mx += c * x;
+					my += c * y;
+				} else {
+					sxx += c * (x - mx) * (x - mx);
+					sxy += c * (x - mx) * (y - my);
+					syy += c * (y - my) * (y - my);
+				}
+			}
+		}
+		if (pass == 0) {
+			if (m < 3)
+				break;
+			mx /= m;
+			my /= m;
+		}
 	}
 	out->n = (int64_t)m;
-	if (m >= 3) {
-		double mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
-		for (size_t j = 0; j < m; j++) {
-			mx += x[j];
-			my += y[j];
-		}
-		mx /= (double)m;
-		my /= (double)m;
-		for (size_t j = 0; j < m; j++) {
-			sxx += (x[j] - mx) * (x[j] - mx);
-			sxy += (x[j] - mx) * (y[j] - my);
-			syy += (y[j] - my) * (y[j] - my);
-		}
-		if (sxx > 0) {
-			double slope = sxy / sxx;
-			out->slope_per_week = slope * 7;
-			out->intercept = my - slope * mx;
-			out->r2 = syy > 0 ? sxy * sxy / (sxx * syy) : NAN;
-		}
+	if (m >= 3 && sxx > 0) {
+		double slope = sxy / sxx;
+		out->slope_per_week = slope * 7;
+		out->intercept = my - slope * mx;
+		out->r2 = syy > 0 ? sxy * sxy / (sxx * syy) : NAN;
 	}
-	free(x);
-	free(y);
 	return 0;
 }
 
 long agg_histogram(const struct snap *s, const struct agg_range *r, int dept, int emp,
 		   struct agg_hist_bin **out)
 {
-	const uint32_t *list;
-	size_t n;
+	const struct roll_series *rs;
 	*out = NULL;
-	if (group_list(s, dept, emp, &list, &n))
+	if (group_series(s, dept, emp, &rs))
 		return -1;
-	struct agg_keys ks = { 0 };
-	for (size_t j = 0; j < n; j++) {
-		int32_t c = closed_in(s, list[j], r);
-		if (c != DATE_NONE)
-			agg_keys_push(&ks, agg_key(0, c - s->opened[list[j]], 0));
-	}
-	agg_sort_keys(ks.k, ks.n);
-	struct agg_hist_bin *bins = agg_alloc(ks.n * sizeof(*bins));
-	long nbins = 0;
-	for (size_t j = 0; j < ks.n; j++) {
-		int32_t v = agg_key_value(ks.k[j]);
-		if (nbins && bins[nbins - 1].days == v) {
-			bins[nbins - 1].count++;
-		} else {
-			bins[nbins].days = v;
-			bins[nbins].count = 1;
-			nbins++;
-		}
-	}
-	agg_keys_release(&ks);
+	struct agg_hpair *p = NULL;
+	size_t cap = 0, n = closes_pairs(rs, r->from, r->to, &p, &cap);
+	struct agg_hist_bin *bins = agg_alloc(n * sizeof(*bins));
+	for (size_t i = 0; i < n; i++)
+		bins[i] = (struct agg_hist_bin){ p[i].value, (int64_t)p[i].count };
+	free(p);
 	*out = bins;
-	return nbins;
+	return (long)n;
 }
 
 /* ---- period comparison ---- */
-
-static void compare_run(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run,
-			size_t len)
-{
-	(void)bucket;
-	struct agg_compare *c = ctx;
-	struct agg_compare_dept *d = &c->depts[group / 2];
-	agg_dist_from_run(run, len, group % 2 ? &d->b : &d->a);
-}
-
-static void compare_side(const struct snap *s, const struct agg_range *r, uint32_t side,
-			 struct agg_keys *ks)
-{
-	for (uint32_t i = 0; i < s->nticket; i++) {
-		int32_t c = closed_in(s, i, r);
-		if (c != DATE_NONE)
-			agg_keys_push(ks, agg_key(s->dept[i] * 2u + side, c - s->opened[i], 0));
-	}
-}
 
 struct agg_compare *agg_compare(const struct snap *s, const struct agg_range *a,
 				const struct agg_range *b)
@@ -574,30 +503,21 @@ struct agg_compare *agg_compare(const struct snap *s, const struct agg_range *a,
 	struct agg_compare *c = agg_zalloc(1, sizeof(*c));
 	c->ndepts = s->ndepts;
 	c->depts = agg_zalloc(s->ndepts, sizeof(*c->depts));
-	for (size_t k = 0; k < s->ndepts; k++) {
-		agg_dist_empty(&c->depts[k].a);
-		agg_dist_empty(&c->depts[k].b);
-	}
-	struct agg_keys ks = { 0 };
-	compare_side(s, a, 0, &ks);
-	compare_side(s, b, 1, &ks);
-	agg_each_run(ks.k, ks.n, 0, compare_run, c);
-
-	/* runs are sorted: department k's side a, then side b */
-	size_t pos = 0;
-	double *va = agg_alloc(ks.n * sizeof(*va));
+	struct agg_hpair *pa = NULL, *pb = NULL;
+	size_t ca = 0, cb = 0;
 	for (size_t k = 0; k < s->ndepts; k++) {
 		struct agg_compare_dept *d = &c->depts[k];
-		size_t na = (size_t)d->a.n, nb = (size_t)d->b.n;
-		for (size_t j = 0; j < na + nb; j++)
-			va[j] = agg_key_value(ks.k[pos + j]);
-		pos += na + nb;
-		d->p_value = agg_mann_whitney_sorted(va, na, va + na, nb);
+		const struct roll_series *rs = snap_dept_series(s, k);
+		size_t na = closes_pairs(rs, a->from, a->to, &pa, &ca);
+		size_t nb = closes_pairs(rs, b->from, b->to, &pb, &cb);
+		agg_dist_from_pairs(pa, na, &d->a);
+		agg_dist_from_pairs(pb, nb, &d->b);
+		d->p_value = agg_mann_whitney_pairs(pa, na, pb, nb);
 		d->change_p50 = d->b.p50 - d->a.p50;
 		d->change_mean = d->b.mean - d->a.mean;
 	}
-	free(va);
-	agg_keys_release(&ks);
+	free(pa);
+	free(pb);
 	return c;
 }
 
@@ -615,27 +535,6 @@ struct lb_stat {
 	int64_t closed, hits;
 	double p50;
 };
-
-struct lb_ctx {
-	const struct snap *s;
-	struct lb_stat *st;       /* nemps × 2 periods */
-};
-
-static void lb_run(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run, size_t len)
-{
-	(void)bucket;
-	struct lb_ctx *lc = ctx;
-	const struct snap *s = lc->s;
-	struct lb_stat *st = &lc->st[group];
-	int sla = s->depts[s->emps[group / 2].dept].sla_days;
-	struct agg_dist d;
-	agg_dist_from_run(run, len, &d);
-	st->closed = (int64_t)len;
-	st->p50 = d.p50;
-	st->hits = 0;
-	for (size_t j = 0; j < len; j++)
-		st->hits += agg_key_value(run[j]) <= sla;
-}
 
 struct lb_cand {
 	const char *name;
@@ -656,7 +555,7 @@ static int lb_cmp(const void *pa, const void *pb)
 	return a->emp < b->emp ? -1 : a->emp > b->emp;
 }
 
-static void lb_period(const struct snap *s, const struct lb_stat *st, int period, size_t size,
+static void lb_period(const struct snap *s, const struct lb_stat *st, size_t size,
 		      int64_t min_closed, struct agg_lb_period *out)
 {
 	out->depts = agg_zalloc(s->ndepts, sizeof(*out->depts));
@@ -667,7 +566,7 @@ static void lb_period(const struct snap *s, const struct lb_stat *st, int period
 		for (int board = 0; board < AGG_LB_NBOARDS; board++) {
 			size_t nc = 0;
 			for (uint32_t e = s->dept_emp_first[k]; e < s->dept_emp_first[k + 1]; e++) {
-				const struct lb_stat *x = &st[e * 2 + (uint32_t)period];
+				const struct lb_stat *x = &st[e];
 				struct lb_cand cd = { s->emps[e].name, (int)e, 0, 0, x->closed };
 				if (board == AGG_LB_MOST_CLOSED) {
 					if (x->closed < 1)
@@ -704,23 +603,22 @@ struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, siz
 	lb->day.start = lb->day.end = as_of - 1;
 	lb->week.start = date_week_start(as_of) - 7;
 	lb->week.end = lb->week.start + 6;
-	const struct agg_lb_period *per[2] = { &lb->day, &lb->week };
-
-	struct agg_keys ks = { 0 };
-	for (uint32_t i = 0; i < s->nticket; i++) {
-		int32_t c = s->closed[i];
-		if (c == DATE_NONE || c > as_of)
-			continue;
-		for (uint32_t p = 0; p < 2; p++)
-			if (c >= per[p]->start && c <= per[p]->end)
-				agg_keys_push(&ks, agg_key(s->emp[i] * 2 + p, c - s->opened[i], 0));
+	struct agg_lb_period *per[2] = { &lb->day, &lb->week };
+	struct lb_stat *st = agg_zalloc(s->nemps, sizeof(*st));
+	struct agg_hpair *p = NULL;
+	size_t cap = 0;
+	for (int k = 0; k < 2; k++) {
+		for (size_t e = 0; e < s->nemps; e++) {
+			size_t n = closes_pairs(snap_emp_series(s, e), per[k]->start, per[k]->end, &p, &cap);
+			struct agg_dist d;
+			agg_dist_from_pairs(p, n, &d);
+			st[e].closed = d.n;
+			st[e].p50 = d.p50;
+			st[e].hits = (int64_t)agg_pairs_at_most(p, n, s->depts[s->emps[e].dept].sla_days);
+		}
+		lb_period(s, st, size, min_closed, per[k]);
 	}
-	struct lb_stat *st = agg_zalloc(s->nemps * 2, sizeof(*st));
-	struct lb_ctx lc = { s, st };
-	agg_each_run(ks.k, ks.n, 0, lb_run, &lc);
-	agg_keys_release(&ks);
-	lb_period(s, st, 0, size, min_closed, &lb->day);
-	lb_period(s, st, 1, size, min_closed, &lb->week);
+	free(p);
 	free(st);
 	return lb;
 }

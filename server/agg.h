@@ -344,15 +344,17 @@ void agg_stages_free(struct agg_stages *st);
 /*
  * One creator across departments, as of as_of (tickets opened after as_of
  * left out; closed_on after as_of reads as open).  Tickets in pipeline
- * order, then opened.  stages: one per department where the creator has a
+ * order, then opened, then ticket_id.  NULL when there is no creator of that
+ * id.  stages: one per department where the creator has a
  * ticket, with its start (earliest opened), end (latest closed, DATE_NONE
  * while any ticket is open), days (stage time, NaN while open) and
  * wait_before (handoff wait from the previous department as in
  * agg_stages(); NaN when not defined).
  */
 struct agg_tl_ticket {
-	uint32_t ticket;           /* snapshot ticket index */
-	int dept, emp;
+	uint32_t ticket;           /* snapshot ticket slot */
+	const char *ticket_id;     /* owned by the snapshot */
+	int dept, emp;             /* emp: employee index */
 	int32_t opened;
 	int32_t closed;            /* DATE_NONE when open as of as_of */
 };
@@ -365,7 +367,8 @@ struct agg_tl_stage {
 };
 
 struct agg_timeline {
-	int creator;
+	int64_t creator;           /* creator id (snap_creator_find()) */
+	const char *name;          /* owned by the snapshot */
 	struct agg_tl_ticket *tickets;
 	size_t ntickets;
 	struct agg_tl_stage *stages;
@@ -373,7 +376,7 @@ struct agg_timeline {
 	double end_to_end;         /* NaN when the creator has none */
 	int32_t campaign_start;    /* its date; DATE_NONE when none */
 };
-struct agg_timeline *agg_timeline(const struct snap *s, int creator, int32_t as_of);
+struct agg_timeline *agg_timeline(const struct snap *s, int64_t creator, int32_t as_of);
 void agg_timeline_free(struct agg_timeline *t);
 
 /*
@@ -383,7 +386,8 @@ void agg_timeline_free(struct agg_timeline *t);
  * many; *total (when not NULL) receives the number of all matches.
  */
 struct agg_creator_hit {
-	int creator;
+	int64_t creator;           /* creator id */
+	const char *name;          /* owned by the snapshot */
 	int64_t tickets;           /* opened on or before as_of */
 	int32_t first_opened;
 	int32_t last_activity;     /* latest opened or closed_on <= as_of */

@@ -3,14 +3,16 @@
  * time with its rolling 28-day mean, the stage decomposition and the
  * bottleneck, one creator's timeline, and creator search; see agg.h.
  *
- * The snapshot keeps each creator's tickets contiguous and ordered by
- * (department, opened), so one sequential pass summarises every creator
- * per department as of as_of (earliest opened, latest closed, whether all
- * are closed) without any look-up.  Values are then keyed by (group,
- * value) and radix-sorted like the ticket metrics in agg.c.
+ * End-to-end times, stage times and waits are kept per creator in the
+ * snapshot's creator-level rollup (snap.h: the values of each creator as
+ * of the snapshot's as_of, dated as agg.h says), so the aggregates only
+ * merge daily histograms; a range with another as_of (time travel) gets a
+ * rollup computed for it.  The timeline and search read the creators'
+ * ticket lists.
  */
 #include "agg.h"
 #include "agg_stats.h"
+#include "corder.h"
 #include "date.h"
 #include "snap.h"
 
@@ -18,81 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- one creator in one department, as of as_of ---- */
-
-struct cstage {
-	int32_t first_open;       /* earliest opened_on */
-	int32_t last_close;       /* latest closed_on (DATE_NONE: none yet) */
-	int complete;             /* every ticket closed on or before as_of */
-	size_t ntickets;          /* opened on or before as_of */
-};
-
-static void creator_scan(const struct snap *s, uint32_t c, int32_t as_of, struct cstage *cs)
-{
-	for (size_t k = 0; k < s->ndepts; k++)
-		cs[k] = (struct cstage){ DATE_NONE, DATE_NONE, 1, 0 };
-	for (uint32_t i = s->creator_first[c]; i < s->creator_first[c + 1]; i++) {
-		int32_t o = s->opened[i], cl = s->closed[i];
-		if (o > as_of)
-			continue; /* no rows: does not exist as of as_of */
-		struct cstage *x = &cs[s->dept[i]];
-		if (x->ntickets++ == 0 || o < x->first_open)
-			x->first_open = o;
-		if (cl == DATE_NONE || cl > as_of)
-			x->complete = 0;
-		else if (cl > x->last_close)
-			x->last_close = cl;
-	}
-}
-
-/* Stage time of department k: 1 and *value, *date when it exists. */
-static int stage_of(const struct cstage *cs, size_t k, int32_t *value, int32_t *date)
-{
-	if (!cs[k].ntickets || !cs[k].complete)
-		return 0;
-	*value = cs[k].last_close - cs[k].first_open;
-	*date = cs[k].last_close;
-	return 1;
-}
-
-/* Handoff wait into department k > 0 from k − 1, dated the day it ended
- * (the later of its two ends; see agg.h). */
-static int wait_before(const struct cstage *cs, size_t k, int32_t *value, int32_t *date)
-{
-	if (k == 0 || !cs[k].ntickets || !cs[k - 1].ntickets || !cs[k - 1].complete)
-		return 0;
-	*value = cs[k].first_open - cs[k - 1].last_close;
-	*date = cs[k].first_open > cs[k - 1].last_close ? cs[k].first_open : cs[k - 1].last_close;
-	return 1;
-}
-
-static int end_to_end(const struct cstage *cs, size_t nd, int32_t *value, int32_t *date)
-{
-	if (nd == 0 || !cs[0].ntickets || !cs[nd - 1].ntickets)
-		return 0;
-	*value = cs[nd - 1].first_open - cs[0].first_open;
-	*date = cs[nd - 1].first_open;
-	return 1;
-}
-
-/* Bucket of each day of the range. */
-static uint32_t *day_buckets(const struct agg_range *r, const struct agg_span *sp, size_t nb)
-{
-	uint32_t *bday = agg_alloc(((size_t)(r->to - r->from) + 1) * sizeof(*bday));
-	for (size_t b = 0; b < nb; b++)
-		for (int32_t d = sp[b].start; d <= sp[b].end; d++)
-			bday[d - r->from] = (uint32_t)b;
-	return bday;
-}
-
 /* ---- end-to-end ---- */
-
-static void e2e_run(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run, size_t len)
-{
-	struct agg_e2e *e = ctx;
-	(void)group;
-	agg_dist_from_run(run, len, bucket < e->nbuckets ? &e->series[bucket] : &e->totals);
-}
 
 struct agg_e2e *agg_end_to_end(const struct snap *s, const struct agg_range *r)
 {
@@ -101,31 +29,17 @@ struct agg_e2e *agg_end_to_end(const struct snap *s, const struct agg_range *r)
 	struct agg_e2e *e = agg_zalloc(1, sizeof(*e));
 	size_t nb = e->nbuckets = agg_buckets(r, &e->buckets);
 	e->series = agg_alloc(nb * sizeof(*e->series));
-	for (size_t b = 0; b < nb; b++)
-		agg_dist_empty(&e->series[b]);
-	agg_dist_empty(&e->totals);
 	e->ndays = (size_t)(r->to - r->from) + 1;
 	e->rolling = agg_alloc(e->ndays * sizeof(*e->rolling));
+	struct roll *cre = snap_creator_roll(s, r->as_of);
+	const struct roll_series *rs = roll_group(cre, SNAP_E2E);
+	agg_series_dists(rs, e->buckets, nb, e->series, &e->totals);
 
 	/* per day sums over [from − 27, to] for the rolling window */
 	int32_t lo = r->from - 27;
 	size_t nw = e->ndays + 27;
-	int64_t *sum = agg_zalloc(nw, sizeof(*sum)), *cnt = agg_zalloc(nw, sizeof(*cnt));
-	uint32_t *bday = day_buckets(r, e->buckets, nb);
-	struct cstage *cs = agg_alloc((s->ndepts ? s->ndepts : 1) * sizeof(*cs));
-	struct agg_keys ks = { 0 };
-	for (uint32_t c = 0; c < s->ncreators; c++) {
-		creator_scan(s, c, r->as_of, cs);
-		int32_t v, d;
-		if (!end_to_end(cs, s->ndepts, &v, &d) || d < lo || d > r->to)
-			continue;
-		sum[d - lo] += v;
-		cnt[d - lo]++;
-		if (d >= r->from)
-			agg_keys_push(&ks, agg_key(0, v, bday[d - r->from]));
-	}
-	agg_each_run(ks.k, ks.n, nb, e2e_run, e);
-
+	int64_t *sum = agg_alloc(nw * sizeof(*sum)), *cnt = agg_alloc(nw * sizeof(*cnt));
+	agg_series_daily(rs, lo, r->to, sum, cnt);
 	int64_t wsum = 0, wcnt = 0;
 	for (size_t j = 0; j < nw; j++) {
 		wsum += sum[j];
@@ -137,11 +51,9 @@ struct agg_e2e *agg_end_to_end(const struct snap *s, const struct agg_range *r)
 		if (j >= 27)
 			e->rolling[j - 27] = wcnt ? (double)wsum / (double)wcnt : NAN;
 	}
-	agg_keys_release(&ks);
-	free(cs);
-	free(bday);
 	free(sum);
 	free(cnt);
+	roll_put(cre);
 	return e;
 }
 
@@ -156,29 +68,6 @@ void agg_e2e_free(struct agg_e2e *e)
 }
 
 /* ---- stages ---- */
-
-/* Key groups: k × 2 + kind, kind 0 stage, 1 wait; bucket nb = the whole
- * range. */
-static void stages_run(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run, size_t len)
-{
-	struct agg_stages *st = ctx;
-	size_t nb = st->nbuckets, b = bucket;
-	struct agg_stage_dept *d = &st->depts[group / 2];
-	struct agg_dist *out;
-	if (group % 2 == 0)
-		out = b < nb ? &d->stage_series[b] : &d->stage;
-	else
-		out = b < nb ? &d->wait_series[b] : &d->wait;
-	agg_dist_from_run(run, len, out);
-}
-
-static void stage_push(struct agg_keys *ks, const struct agg_range *r, const uint32_t *bday,
-		       size_t k, int kind, int32_t value, int32_t date)
-{
-	if (date < r->from || date > r->to)
-		return;
-	agg_keys_push(ks, agg_key((uint32_t)(k * 2 + (size_t)kind), value, bday[date - r->from]));
-}
 
 /* p50_share and the bottleneck; see agg.h.  The candidates are the
  * departments whose stage lies on the end-to-end path: all but the last
@@ -221,35 +110,18 @@ struct agg_stages *agg_stages(const struct snap *s, const struct agg_range *r)
 	size_t nb = st->nbuckets = agg_buckets(r, &st->buckets);
 	size_t nd = st->ndepts = s->ndepts;
 	st->depts = agg_zalloc(nd, sizeof(*st->depts));
+	struct roll *cre = snap_creator_roll(s, r->as_of);
 	for (size_t k = 0; k < nd; k++) {
 		struct agg_stage_dept *d = &st->depts[k];
-		agg_dist_empty(&d->stage);
-		agg_dist_empty(&d->wait);
 		d->stage_series = agg_alloc(nb * sizeof(*d->stage_series));
 		d->wait_series = agg_alloc(nb * sizeof(*d->wait_series));
-		for (size_t b = 0; b < nb; b++) {
-			agg_dist_empty(&d->stage_series[b]);
-			agg_dist_empty(&d->wait_series[b]);
-		}
+		agg_series_dists(roll_group(cre, snap_stage_group(k)), st->buckets, nb,
+				 d->stage_series, &d->stage);
+		agg_series_dists(k ? roll_group(cre, snap_wait_group(nd, k)) : NULL, st->buckets, nb,
+				 d->wait_series, &d->wait);
 	}
-	uint32_t *bday = day_buckets(r, st->buckets, nb);
-	struct cstage *cs = agg_alloc((nd ? nd : 1) * sizeof(*cs));
-	struct agg_keys ks = { 0 };
-	for (uint32_t c = 0; c < s->ncreators; c++) {
-		creator_scan(s, c, r->as_of, cs);
-		for (size_t k = 0; k < nd; k++) {
-			int32_t v, d;
-			if (stage_of(cs, k, &v, &d))
-				stage_push(&ks, r, bday, k, 0, v, d);
-			if (wait_before(cs, k, &v, &d))
-				stage_push(&ks, r, bday, k, 1, v, d);
-		}
-	}
-	agg_each_run(ks.k, ks.n, nb, stages_run, st);
+	roll_put(cre);
 	stages_bottleneck(st);
-	agg_keys_release(&ks);
-	free(cs);
-	free(bday);
 	return st;
 }
 
@@ -268,26 +140,43 @@ void agg_stages_free(struct agg_stages *st)
 
 /* ---- one creator's timeline ---- */
 
-struct agg_timeline *agg_timeline(const struct snap *s, int creator, int32_t as_of)
+static int tl_cmp(const void *pa, const void *pb)
 {
-	if (creator < 0 || (size_t)creator >= s->ncreators)
+	const struct agg_tl_ticket *a = pa, *b = pb;
+	if (a->dept != b->dept)
+		return a->dept < b->dept ? -1 : 1;
+	if (a->opened != b->opened)
+		return a->opened < b->opened ? -1 : 1;
+	return strcmp(a->ticket_id, b->ticket_id);
+}
+
+struct agg_timeline *agg_timeline(const struct snap *s, int64_t creator, int32_t as_of)
+{
+	const struct snap_cr *cr = creator > 0 && creator <= UINT32_MAX
+		? snap_creator(s, (uint32_t)creator) : NULL;
+	if (!cr)
 		return NULL;
-	uint32_t c = (uint32_t)creator, lo = s->creator_first[c], hi = s->creator_first[c + 1];
 	size_t nd = s->ndepts;
 	struct agg_timeline *t = agg_zalloc(1, sizeof(*t));
 	t->creator = creator;
-	t->tickets = agg_alloc((hi - lo) * sizeof(*t->tickets));
-	for (uint32_t i = lo; i < hi; i++) {
-		if (s->opened[i] > as_of)
+	t->name = cr->name;
+	t->tickets = agg_alloc(cr->ntickets * sizeof(*t->tickets));
+	struct snap_cstage *cs = agg_alloc((nd ? nd : 1) * sizeof(*cs));
+	for (size_t k = 0; k < nd; k++)
+		cs[k] = (struct snap_cstage){ DATE_NONE, DATE_NONE, 1, 0 };
+	for (uint32_t i = cr->head; i;) {
+		const struct snap_tk *x = pvec_at(s->tickets, i);
+		uint32_t slot = i;
+		i = x->next;
+		int k = snap_tk_dept(s, x);
+		if (k < 0 || x->opened > as_of)
 			continue;
-		int32_t cl = s->closed[i];
-		t->tickets[t->ntickets++] = (struct agg_tl_ticket){
-			i, s->dept[i], (int)s->emp[i], s->opened[i],
-			cl != DATE_NONE && cl <= as_of ? cl : DATE_NONE
-		};
+		int32_t cl = x->closed != DATE_NONE && x->closed <= as_of ? x->closed : DATE_NONE;
+		t->tickets[t->ntickets++] = (struct agg_tl_ticket){ slot, x->tid, k, snap_tk_emp(s, x),
+								    x->opened, cl };
+		snap_cstage_add(&cs[k], x->opened, cl);
 	}
-	struct cstage *cs = agg_alloc((nd ? nd : 1) * sizeof(*cs));
-	creator_scan(s, c, as_of, cs);
+	qsort(t->tickets, t->ntickets, sizeof(*t->tickets), tl_cmp);
 	t->stages = agg_alloc((nd ? nd : 1) * sizeof(*t->stages));
 	for (size_t k = 0; k < nd; k++) {
 		if (!cs[k].ntickets)
@@ -297,14 +186,14 @@ struct agg_timeline *agg_timeline(const struct snap *s, int creator, int32_t as_
 		x->dept = (int)k;
 		x->start = cs[k].first_open;
 		x->end = cs[k].complete ? cs[k].last_close : DATE_NONE;
-		x->days = stage_of(cs, k, &v, &d) ? v : NAN;
-		x->wait_before = wait_before(cs, k, &v, &d) ? v : NAN;
+		x->days = snap_stage_value(cs, k, &v, &d) ? v : NAN;
+		x->wait_before = snap_wait_value(cs, k, &v, &d) ? v : NAN;
 		x->ntickets = cs[k].ntickets;
 	}
 	int32_t v, d;
 	t->end_to_end = NAN;
 	t->campaign_start = DATE_NONE;
-	if (end_to_end(cs, nd, &v, &d)) {
+	if (snap_e2e_value(cs, nd, &v, &d)) {
 		t->end_to_end = v;
 		t->campaign_start = d;
 	}
@@ -352,25 +241,32 @@ size_t agg_creator_search(const struct snap *s, const char *q, int32_t as_of, si
 	unsigned char *needle = agg_alloc(n + 1);
 	for (size_t i = 0; i < n; i++)
 		needle[i] = lower((unsigned char)q[i]);
-	for (uint32_t c = 0; c < s->ncreators; c++) {
-		if (!contains_ci(s->creator_name[c], needle, n))
-			continue;
-		struct agg_creator_hit h = { (int)c, 0, DATE_NONE, DATE_NONE };
-		for (uint32_t i = s->creator_first[c]; i < s->creator_first[c + 1]; i++) {
-			int32_t o = s->opened[i], cl = s->closed[i];
-			if (o > as_of)
+	const struct corder *o = s->order;
+	for (size_t ci = 0; ci < o->nchunks; ci++) {
+		const struct corder_chunk *ch = o->c[ci];
+		for (uint32_t j = 0; j < ch->n; j++) {
+			const struct corder_ent *e = &ch->e[j];
+			if (e->first_opened > as_of || !contains_ci(e->name, needle, n))
 				continue;
-			if (h.tickets++ == 0 || o < h.first_opened)
-				h.first_opened = o;
-			int32_t last = cl != DATE_NONE && cl <= as_of ? cl : o;
-			if (last > h.last_activity)
-				h.last_activity = last;
-		}
-		if (!h.tickets)
-			continue;
-		if (nhit < limit)
+			nall++;
+			if (nhit >= limit)
+				continue;
+			struct agg_creator_hit h = { e->id, e->name, 0, DATE_NONE, DATE_NONE };
+			const struct snap_cr *cr = snap_creator(s, e->id);
+			for (uint32_t i = cr ? cr->head : 0; i;) {
+				const struct snap_tk *t = pvec_at(s->tickets, i);
+				i = t->next;
+				if (snap_tk_dept(s, t) < 0 || t->opened > as_of)
+					continue;
+				if (h.tickets++ == 0 || t->opened < h.first_opened)
+					h.first_opened = t->opened;
+				int32_t last = t->closed != DATE_NONE && t->closed <= as_of ? t->closed
+											  : t->opened;
+				if (last > h.last_activity)
+					h.last_activity = last;
+			}
 			out[nhit++] = h;
-		nall++;
+		}
 	}
 	free(needle);
 	if (total)

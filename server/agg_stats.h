@@ -1,15 +1,15 @@
 /*
  * agg_stats.h - the numeric kernels the aggregates share (agg*.c only):
- * values packed into 64-bit keys, an O(n) radix sort of them, and
- * distributions read off the sorted runs.
+ * a histogram accumulator of whole-day values, distributions and the
+ * Mann–Whitney test read off value-ordered (value, count) pairs, and the
+ * walks over rollup series that feed them.
  *
- * A key packs a group (24 bits: whatever the caller numbers slots,
- * departments, employees by), a signed day count (24 bits, biased so that
- * unsigned order is numeric order; any difference of two valid dates
- * fits) and a bucket (16 bits) as payload.  Sorting orders by (group,
- * value) only; a stable counting pass then splits a group's run by bucket
- * with the values still in order.  So each value is stored once and gives
- * both the group's distribution over the whole range and its bucket's.
+ * Values are whole days (days to close, stage times, waits), so a
+ * distribution is a histogram: the accumulator counts values in a dense
+ * window sized from the rollups' value bounds (values outside it, which
+ * only adversarial data has, go to a sorted overflow list), and reading it
+ * sorts only the distinct values seen.  Every percentile_cont comes out
+ * exactly as from the sorted list of all values.
  */
 #ifndef LEADTIME_AGG_STATS_H
 #define LEADTIME_AGG_STATS_H
@@ -18,62 +18,69 @@
 #include <stdint.h>
 
 struct agg_dist;
+struct agg_range;
+struct agg_span;
+struct roll_series;
 
-#define AGG_KEY_BIAS (1 << 23)
-
-static inline uint64_t agg_key(uint32_t group, int32_t value, uint32_t bucket)
-{
-	return ((uint64_t)group << 40) | ((uint64_t)(uint32_t)(value + AGG_KEY_BIAS) << 16) |
-		(bucket & 0xffff);
-}
-
-static inline uint32_t agg_key_group(uint64_t k)
-{
-	return (uint32_t)(k >> 40);
-}
-
-static inline int32_t agg_key_value(uint64_t k)
-{
-	return (int32_t)((k >> 16) & 0xffffff) - AGG_KEY_BIAS;
-}
-
-static inline uint32_t agg_key_bucket(uint64_t k)
-{
-	return (uint32_t)(k & 0xffff);
-}
-
-/* A growable array of keys. */
-struct agg_keys {
-	uint64_t *k;
-	size_t n, cap;
+struct agg_hpair {
+	int32_t value;
+	uint64_t count;
 };
 
-void agg_keys_push(struct agg_keys *ks, uint64_t key);
-void agg_keys_release(struct agg_keys *ks);
+struct agg_hacc {
+	int32_t lo;               /* window [lo, lo + span) */
+	uint32_t span;
+	uint64_t *cnt;            /* span counters */
+	uint32_t *touched;        /* window offsets holding a count */
+	size_t nt, ct;
+	struct agg_hpair *out;    /* overflow values, unsorted */
+	size_t no, co;
+};
 
-/* Sort keys by (group, value) (LSD radix sort; the bucket is payload). */
-void agg_sort_keys(uint64_t *k, size_t n);
+/* An empty accumulator for values expected in [vmin, vmax] (vmin > vmax:
+ * none expected). */
+void agg_hacc_init(struct agg_hacc *h, int32_t vmin, int32_t vmax);
+void agg_hacc_release(struct agg_hacc *h);
+void agg_hacc_add_slow(struct agg_hacc *h, int32_t v, uint64_t c);
+
+static inline void agg_hacc_add(struct agg_hacc *h, int32_t v, uint64_t c)
+{
+	uint32_t i = (uint32_t)v - (uint32_t)h->lo;
+	if (i < h->span && h->cnt[i]) {
+		h->cnt[i] += c;
+		return;
+	}
+	agg_hacc_add_slow(h, v, c);
+}
+
+/*
+ * The accumulated values as distinct (value, count) pairs in ascending
+ * order into *buf (grown as needed; the caller frees it), and the
+ * accumulator emptied for reuse.  Returns the number of pairs.
+ */
+size_t agg_hacc_take(struct agg_hacc *h, struct agg_hpair **buf, size_t *cap);
 
 /* The empty distribution (n = 0, every real NaN). */
 void agg_dist_empty(struct agg_dist *d);
-/* The distribution of the values of k[0..n-1], sorted by value. */
-void agg_dist_from_run(const uint64_t *k, size_t n, struct agg_dist *d);
+/* The distribution of the values of p[0..n-1] (ascending, distinct). */
+void agg_dist_from_pairs(const struct agg_hpair *p, size_t n, struct agg_dist *d);
+/* Number of values <= limit. */
+uint64_t agg_pairs_at_most(const struct agg_hpair *p, size_t n, int32_t limit);
+
+/* agg_mann_whitney_p() of two samples given as ascending distinct pairs. */
+double agg_mann_whitney_pairs(const struct agg_hpair *a, size_t na, const struct agg_hpair *b,
+			      size_t nb);
 
 /*
- * Sort the keys, then for each group present call fn(ctx, group, nb, run,
- * len) with all its values, and, when nb > 0, fn(ctx, group, b, run, len)
- * for each bucket b < nb holding values.  Runs are sorted by value.
- * Groups and buckets without values are not visited.
+ * The values of a value series (creator-level rollup) dated in each bucket
+ * of spans[0..nb-1] (series[b]) and over all of them (*totals); either may
+ * be NULL.  When daily_sum/daily_n are given they receive, for each day of
+ * [lo, hi] (index day − lo), the sum and the number of values dated then.
  */
-typedef void agg_run_fn(void *ctx, uint32_t group, uint32_t bucket, const uint64_t *run,
-			size_t len);
-void agg_each_run(uint64_t *k, size_t n, size_t nb, agg_run_fn *fn, void *ctx);
-
-/* agg_mann_whitney_p() of samples already sorted ascending (no copy). */
-double agg_mann_whitney_sorted(const double *a, size_t na, const double *b, size_t nb);
-
-/* Sort doubles ascending (qsort). */
-void agg_sort_doubles(double *x, size_t n);
+void agg_series_dists(const struct roll_series *s, const struct agg_span *spans, size_t nb,
+		      struct agg_dist *series, struct agg_dist *totals);
+void agg_series_daily(const struct roll_series *s, int32_t lo, int32_t hi, int64_t *daily_sum,
+		      int64_t *daily_n);
 
 /* Allocation helpers that abort on failure. */
 void *agg_alloc(size_t n);

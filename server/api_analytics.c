@@ -30,8 +30,7 @@ struct actx {
 	struct api_range rg;
 	struct agg_range ar;
 	struct buf key;           /* canonical request: the cache key */
-	struct snap_ref *ref;     /* pinned snapshot, released by finish() */
-	const struct snap *s;
+	const struct snap *s;     /* the request's view's analytics state */
 };
 
 static struct agg_range agg_range_of(const struct api_range *rg)
@@ -60,9 +59,9 @@ static int parse(struct http_req *r, struct actx *c, const char *route,
 }
 
 /*
- * Answer from the cache when the key is fresh; else pin the snapshot.
- * Returns 1 when a reply was queued (*res set; the context is released),
- * 0 when the caller computes.
+ * Answer from the cache when the key is fresh; else take the view's
+ * analytics state.  Returns 1 when a reply was queued (*res set; the
+ * context is released), 0 when the caller computes.
  */
 static int load(struct http_req *r, struct actx *c, int *res)
 {
@@ -70,16 +69,7 @@ static int load(struct http_req *r, struct actx *c, int *res)
 		buf_release(&c->key);
 		return 1;
 	}
-	c->ref = app_snap_get(r->app, r->store, r->cfg, r->version);
-	if (!c->ref) {
-		buf_release(&c->key);
-		*res = http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
-		return 1;
-	}
-	c->s = c->ref->snap;
-	/* a build of a newer version is running and we got the previous
-	 * snapshot: the reply is that version's (cache key and ETag) */
-	r->version = c->ref->version;
+	c->s = r->view->snap;
 	return 0;
 }
 
@@ -87,7 +77,6 @@ static int load(struct http_req *r, struct actx *c, int *res)
 static int finish(struct http_req *r, struct actx *c, json_t *root)
 {
 	int res = http_reply_json(r, root, c->key.data);
-	app_snap_put(r->app, c->ref);
 	buf_release(&c->key);
 	return res;
 }
@@ -95,7 +84,6 @@ static int finish(struct http_req *r, struct actx *c, json_t *root)
 /* Release the context and send the recorded problem. */
 static int fail(struct http_req *r, struct actx *c)
 {
-	app_snap_put(r->app, c->ref);
 	buf_release(&c->key);
 	return http_reply_problem(r);
 }
@@ -548,8 +536,7 @@ int api_creators(struct http_req *r)
 	size_t n = agg_creator_search(s, q, c.rg.as_of, (size_t)limit, hits, &total);
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o}", "name",
-						   s->creator_name[hits[i].creator], "tickets",
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o}", "name", hits[i].name, "tickets",
 						   count(hits[i].tickets), "first_opened",
 						   jx_date(hits[i].first_opened), "last_activity",
 						   jx_date(hits[i].last_activity)));
@@ -574,7 +561,7 @@ int api_creator(struct http_req *r)
 	if (load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
-	int cr = snap_creator_find(s, r->arg);
+	int64_t cr = snap_creator_find(s, r->arg);
 	struct agg_timeline *tl = cr < 0 ? NULL : agg_timeline(s, cr, c.rg.as_of);
 	if (!tl || !tl->ntickets) {
 		agg_timeline_free(tl);
@@ -586,7 +573,7 @@ int api_creator(struct http_req *r)
 	for (size_t i = 0; i < tl->ntickets; i++) {
 		const struct agg_tl_ticket *t = &tl->tickets[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "ticket_id", json_string(s->ticket_id[t->ticket]));
+		json_object_set_new(o, "ticket_id", json_string(t->ticket_id));
 		json_object_set_new(o, "department", json_string(s->depts[t->dept].name));
 		json_object_set_new(o, "employee", json_string(s->emps[t->emp].name));
 		json_object_set_new(o, "employee_id", emp_id(s, t->emp));
@@ -607,7 +594,7 @@ int api_creator(struct http_req *r)
 	}
 	json_t *root = json_object();
 	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
-	json_object_set_new(root, "creator", json_string(s->creator_name[cr]));
+	json_object_set_new(root, "creator", json_string(tl->name));
 	json_object_set_new(root, "tickets", tickets);
 	json_object_set_new(root, "stages", stages);
 	json_object_set_new(root, "end_to_end",

@@ -14,31 +14,31 @@
 #include <string.h>
 
 const struct http_route api_routes[] = {
-	{ "GET", "/healthz", 0, api_healthz },
-	{ "GET", "/metrics", 0, api_metrics },
-	{ "GET", "/api/v1/meta", 0, api_meta },
-	{ "GET", "/api/v1/pit", 0, api_pit },
-	{ "GET", "/api/v1/overview", 0, api_overview },
-	{ "GET", "/api/v1/departments/", 1, api_department },
-	{ "GET", "/api/v1/employees/", 1, api_employee },
-	{ "GET", "/api/v1/stages", 0, api_stages },
-	{ "GET", "/api/v1/creators", 0, api_creators },
-	{ "GET", "/api/v1/creators/", 1, api_creator },
-	{ "GET", "/api/v1/compare", 0, api_compare },
-	{ "GET", "/api/v1/leaderboard", 0, api_leaderboard },
-	{ "POST", "/api/v1/import", 0, api_post_import },
-	{ "POST", "/api/v1/tickets", 0, api_post_tickets },
-	{ "GET", "/api/v1/aliases", 0, api_aliases_route },
-	{ "POST", "/api/v1/aliases", 0, api_aliases_route },
+	{ "GET", "/healthz", 0, api_healthz, 1 },
+	{ "GET", "/metrics", 0, api_metrics, 0 },
+	{ "GET", "/api/v1/meta", 0, api_meta, 0 },
+	{ "GET", "/api/v1/pit", 0, api_pit, 0 },
+	{ "GET", "/api/v1/overview", 0, api_overview, 0 },
+	{ "GET", "/api/v1/departments/", 1, api_department, 0 },
+	{ "GET", "/api/v1/employees/", 1, api_employee, 0 },
+	{ "GET", "/api/v1/stages", 0, api_stages, 0 },
+	{ "GET", "/api/v1/creators", 0, api_creators, 0 },
+	{ "GET", "/api/v1/creators/", 1, api_creator, 0 },
+	{ "GET", "/api/v1/compare", 0, api_compare, 0 },
+	{ "GET", "/api/v1/leaderboard", 0, api_leaderboard, 0 },
+	{ "POST", "/api/v1/import", 0, api_post_import, 0 },
+	{ "POST", "/api/v1/tickets", 0, api_post_tickets, 0 },
+	{ "GET", "/api/v1/aliases", 0, api_aliases_route, 0 },
+	{ "POST", "/api/v1/aliases", 0, api_aliases_route, 0 },
 	/* last: every other GET is a file of the dashboard */
-	{ "GET", "/", 0, api_static },
-	{ "GET", "/", 1, api_static },
-	{ NULL, NULL, 0, NULL },
+	{ "GET", "/", 0, api_static, 1 },
+	{ "GET", "/", 1, api_static, 1 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 int32_t api_as_of(struct http_req *r)
 {
-	return config_as_of(r->cfg);
+	return r->view->as_of;
 }
 
 static int parse_date(struct http_req *r, const char *name, int32_t *out)

@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "rcache.h"
 #include "pit.h"
+#include "snap.h"
 #include "store.h"
 
 #include <microhttpd.h>
@@ -24,8 +25,17 @@ int api_healthz(struct http_req *r)
 	static const char *const none[] = { NULL };
 	if (http_params_allowed(r, none))
 		return http_reply_problem(r);
-	/* dispatch() already read the data version: the database answers */
+	/* a statement on this thread's connection: the database answers */
+	if (store_pragma_data_version(r->store) < 0)
+		return http_reply_error(r, 503, "unavailable", NULL, "the database does not answer");
 	return http_reply_text(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+static int emp_id_cmp(const void *pa, const void *pb)
+{
+	const struct snap_emp *a = *(const struct snap_emp *const *)pa;
+	const struct snap_emp *b = *(const struct snap_emp *const *)pb;
+	return a->store_id < b->store_id ? -1 : a->store_id > b->store_id;
 }
 
 int api_meta(struct http_req *r)
@@ -34,6 +44,7 @@ int api_meta(struct http_req *r)
 	if (http_params_allowed(r, allowed))
 		return http_reply_problem(r);
 	const struct config *cfg = r->cfg;
+	const struct snap *s = r->view->snap;
 	int32_t as_of = api_as_of(r);
 	struct buf key = BUF_INIT;
 	buf_addstr(&key, "meta|");
@@ -43,37 +54,35 @@ int api_meta(struct http_req *r)
 		buf_release(&key);
 		return res;
 	}
-	struct store_dims dims;
-	if (store_load_dims(r->store, &dims)) {
-		buf_release(&key);
-		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
-	}
 	json_t *depts = json_array(), *emps = json_array();
 	for (size_t i = 0; i < cfg->ndepts; i++)
 		json_array_append_new(depts, json_pack("{s:s,s:i,s:i}", "name", cfg->depts[i].name,
 						       "position", (int)i + 1, "sla_days",
 						       cfg->depts[i].sla_days));
-	for (size_t i = 0; i < dims.nemps; i++) {
-		const struct store_dept *d = store_dims_dept(&dims, dims.emps[i].dept_id);
-		if (!d || !d->position)
-			continue; /* a department no longer in the pipeline */
-		json_array_append_new(emps, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)dims.emps[i].id,
-						      "name", dims.emps[i].name, "department", d->name));
-	}
+	/* by id, as the store numbers them */
+	const struct snap_emp **byid = calloc(s->nemps + 1, sizeof(*byid));
+	if (!byid)
+		abort();
+	for (size_t i = 0; i < s->nemps; i++)
+		byid[i] = &s->emps[i];
+	qsort(byid, s->nemps, sizeof(*byid), emp_id_cmp);
+	for (size_t i = 0; i < s->nemps; i++)
+		json_array_append_new(emps, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)byid[i]->store_id,
+						      "name", byid[i]->name, "department",
+						      s->depts[byid[i]->dept].name));
+	free(byid);
 	int32_t first = DATE_NONE, last = DATE_NONE;
-	int has = store_bounds(r->store, as_of, &first, &last);
-	int64_t count = store_ticket_count(r->store);
+	int has = snap_bounds(s, as_of, &first, &last);
 	json_t *root = json_object();
 	json_object_set_new(root, "as_of", jx_date(as_of));
-	json_object_set_new(root, "data_version", json_integer(r->data_version));
-	json_object_set_new(root, "tickets", json_integer(count));
+	json_object_set_new(root, "data_version", json_integer(s->data_version));
+	json_object_set_new(root, "tickets", json_integer((json_int_t)s->nticket));
 	json_object_set_new(root, "data_bounds",
 			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),
 				      "last", jx_date(has > 0 ? last : DATE_NONE)));
 	json_object_set_new(root, "departments", depts);
 	json_object_set_new(root, "employees", emps);
 	json_object_set_new(root, "version", json_string(LEADTIME_VERSION));
-	store_dims_release(&dims);
 	res = http_reply_json(r, root, key.data);
 	buf_release(&key);
 	return res;
@@ -251,6 +260,10 @@ int api_pit(struct http_req *r)
 		}
 		q.after_ticket = after;
 	}
+	/* the rows come from the store, not the view: a page is cached (and
+	 * gets an ETag) only when the store held the view's data version
+	 * before and after reading it */
+	int64_t dv_before = store_data_version(r->store);
 	s->pit = pit_open(r->store, &s->dims, &q);
 	if (!s->pit) {
 		pit_stream_done(s);
@@ -302,7 +315,9 @@ int api_pit(struct http_req *r)
 	size_t len = 0;
 	char *text = buf_detach(b, &len);
 	pit_stream_done(s);
-	int res = http_reply_json_text(r, text, len, key.data);
+	int same = dv_before == r->view->snap->data_version &&
+		   store_data_version(r->store) == dv_before;
+	int res = http_reply_json_text(r, text, len, same ? key.data : NULL);
 	buf_release(&key);
 	return res;
 }
@@ -330,8 +345,9 @@ int api_metrics(struct http_req *r)
 		     "leadtime_cache_requests_total{result=\"miss\"} %llu\n",
 		 (unsigned long long)hits, (unsigned long long)misses);
 	gauge(&b, "leadtime_cache_bytes", "Bytes held by the response cache.", (double)bytes);
-	gauge(&b, "leadtime_tickets", "Tickets in the store.", (double)store_ticket_count(r->store));
-	gauge(&b, "leadtime_data_version", "Committed changes to the store.", (double)r->data_version);
+	gauge(&b, "leadtime_tickets", "Tickets in the store.", (double)r->view->snap->nticket);
+	gauge(&b, "leadtime_data_version", "Committed changes to the store.",
+	      (double)r->view->snap->data_version);
 	double size = 0;
 	struct stat stt;
 	char path[4200];

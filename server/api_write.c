@@ -8,8 +8,10 @@
  * (403).  Rows go through the same importer as the CLI, so the checks,
  * messages and all-or-nothing transaction are identical; bad rows answer
  * 422 with every problem listed.  One write runs at a time (the
- * writer connection's lock); readers keep reading the previous snapshot
- * (WAL) until the commit bumps the data version.
+ * writer connection's lock); readers keep reading the previous view until
+ * the writer, right after its commit and before it answers, publishes the
+ * view of the new data (app_publish_write(): the writer pays for it, and a
+ * client reads its own write).
  */
 #include "api.h"
 #include "app.h"
@@ -44,14 +46,6 @@ static int check_request(struct http_req *r, const char *const *types)
 }
 
 /* The reply of a finished import: 200 with counts, or 422 with problems. */
-/* After a commit, still holding the writer: build the snapshot of the new
- * data so that the writer pays for it, not the next reader (app_snap.c). */
-static void refresh_snapshot(struct http_req *r, struct store *st, int64_t data_version)
-{
-	if (data_version >= 0)
-		app_snap_refresh(r->app, st, r->cfg, ((int64_t)r->config->gen << 40) | data_version);
-}
-
 static int import_reply(struct http_req *r, int rc, struct import_result *res, int64_t version)
 {
 	if (rc < 0)
@@ -108,7 +102,7 @@ int api_post_import(struct http_req *r)
 	int rc = import_csv(st, r->cfg, in, &res);
 	int64_t version = store_data_version(st);
 	if (rc == 0)
-		refresh_snapshot(r, st, version);
+		app_publish_write(r->app, st); /* the writer pays for the new view */
 	app_writer_put(r->app);
 	fclose(in);
 	if (rc == 0)
@@ -195,7 +189,7 @@ int api_post_tickets(struct http_req *r)
 	}
 	int64_t version = store_data_version(st);
 	if (rc == 0)
-		refresh_snapshot(r, st, version);
+		app_publish_write(r->app, st); /* the writer pays for the new view */
 	app_writer_put(r->app);
 	json_decref(root);
 	int ret = import_reply(r, rc, &res, version);
@@ -294,7 +288,7 @@ int api_aliases_route(struct http_req *r)
 		store_rollback(st);
 	int64_t version = store_data_version(st);
 	if (!failed)
-		refresh_snapshot(r, st, version);
+		app_publish_write(r->app, st); /* the writer pays for the new view */
 	app_writer_put(r->app);
 	size_t n = json_array_size(root);
 	json_decref(root);

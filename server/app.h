@@ -1,11 +1,15 @@
 /*
  * app.h - the state a running daemon shares between its request threads:
- * the config, one read connection per worker thread, the analytics
- * snapshot of the current data version, and the response cache.
+ * the view in force (configuration + analytics state + version), one read
+ * connection per worker thread, the write connection and the response
+ * cache.
  *
- * Threads never mutate shared values in place: a new data version builds a
- * new snapshot, swapped in under the lock; the old one is freed when the
- * last request holding it lets go (reference counts).
+ * A request pins one view when it starts and reads only that view, so
+ * everything it answers comes from one configuration and one data version,
+ * and its cache key and ETag name exactly those.  Views are immutable: a
+ * write, a write by another process, a reload or a new day publishes a new
+ * one (made by editing the analytics state, see snap.h); the old one is
+ * freed when the last request holding it ends.
  */
 #ifndef LEADTIME_APP_H
 #define LEADTIME_APP_H
@@ -21,26 +25,29 @@ struct store;
 struct rcache;
 struct http_server;
 
-/* The configuration in force: immutable once published; a reload publishes
- * a new one and the old one is freed when the last request using it ends. */
+/* A configuration: immutable once published, shared by the views made
+ * while it is in force. */
 struct app_config {
 	struct config cfg;
-	unsigned gen;        /* 1, 2, ... one per successful (re)load */
-	int refs;            /* under app.lock */
+	unsigned gen;           /* 1, 2, ... one per successful (re)load */
+	atomic_uint refs;
 };
 
-/* A snapshot and the data version it was built from. */
-struct snap_ref {
-	struct snap *snap;
-	int64_t version;
-	int refs;            /* under app.lock */
+struct view {
+	atomic_uint refs;
+	struct app_config *config;
+	const struct config *cfg;   /* &config->cfg */
+	struct snap *snap;          /* the analytics state, as of as_of */
+	int32_t as_of;              /* the day the view describes */
+	int64_t version;            /* names (config generation, data version):
+				     * the key of cached responses and ETags */
 };
 
 struct app {
-	struct app_config *config;
-	pthread_mutex_t lock;            /* guards config, current */
-	pthread_mutex_t snap_build;      /* one snapshot builder at a time */
-	struct snap_ref *current;
+	pthread_mutex_t lock;            /* guards current */
+	struct view *current;
+	pthread_mutex_t update;          /* one maker of views at a time */
+	struct store *updater;           /* read connection used under update */
 	struct store **readers;          /* one per worker thread */
 	size_t nreaders;
 	atomic_size_t next_reader;
@@ -51,21 +58,40 @@ struct app {
 	int64_t started_at;              /* unix seconds */
 };
 
-/* Set up: takes ownership of *cfg (left zeroed), opens nreaders read
- * connections.  0 or -1 (logged). */
+/* Set up: takes ownership of *cfg (left zeroed), opens the read
+ * connections and builds the first view.  0 or -1 (logged). */
 int app_init(struct app *app, struct config *cfg, size_t nreaders);
-/* Free everything app_init() made (call app_snap_drop() first). */
+/* Free everything app_init() made. */
 void app_release(struct app *app);
 
-/* The configuration in force, pinned until app_config_put(). */
-const struct app_config *app_config_get(struct app *app);
-void app_config_put(struct app *app, const struct app_config *c);
+/* The view in force, pinned until app_view_put(). */
+struct view *app_view(struct app *app);
+void app_view_put(struct view *v);
+
+/*
+ * A view as fresh as the store, for a request that pinned v and reads
+ * through st (its thread's read connection): v itself when the store has
+ * no newer data version (a cheap check: PRAGMA data_version), else the
+ * view caught up with it — unless another thread is making a view right
+ * now, in which case v is served (whole, labelled with its own version)
+ * rather than waiting.  Takes over the caller's reference to v; returns
+ * the pinned view to use.
+ */
+struct view *app_view_fresh(struct app *app, struct store *st, struct view *v);
+
+/*
+ * After a commit on the write connection (the caller still holds it):
+ * publish the view of the new data now, so that the writer pays for it
+ * and a client reads its own write.  0 or -1 (logged).
+ */
+int app_publish_write(struct app *app, struct store *writer);
 
 /*
  * Publish a new configuration (takes ownership of *fresh).  Keys that need
  * a restart ([server] listen, port, threads, limits; [data] db) keep their
  * running values, with a warning when they differ.  The pipeline is synced
- * to the store.  0, or -1 with the old configuration kept.
+ * to the store and the new view built before it is published.  0, or -1
+ * with the old configuration kept.
  */
 int app_reload(struct app *app, struct config *fresh);
 
@@ -77,21 +103,7 @@ void app_writer_put(struct app *app);
 /* The read connection of the calling thread (assigned on first use). */
 struct store *app_reader(struct app *app);
 
-/*
- * A snapshot for request version `version` (config generation << 40 | data
- * version): the current one when it is that recent; else this thread
- * builds it, unless another thread is building one, in which case the
- * previous snapshot is returned (ref->version says which: key the reply by
- * it).  NULL on error.  Hand it back with app_snap_put().
- */
-struct snap_ref *app_snap_get(struct app *app, struct store *st, const struct config *cfg,
-			      int64_t version);
-/* Build and publish the snapshot of `version` now (start-up, after a
- * write), waiting for a build in progress.  0 or -1 (logged). */
-int app_snap_refresh(struct app *app, struct store *st, const struct config *cfg,
-		     int64_t version);
-void app_snap_put(struct app *app, struct snap_ref *ref);
-/* Let go of the current snapshot (at shutdown, before app_release()). */
-void app_snap_drop(struct app *app);
+/* The version of a (configuration generation, data version) pair. */
+int64_t app_version(unsigned gen, int64_t data_version);
 
 #endif

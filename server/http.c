@@ -469,12 +469,11 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 			r->store = app_reader(r->app);
 			if (!r->store)
 				return http_reply_error(r, 503, "unavailable", NULL, "no database connection");
-			r->data_version = store_data_version(r->store);
-			if (r->data_version < 0)
-				return http_reply_error(r, 503, "unavailable", NULL, "the database does not answer");
-			/* a reload changes what the same data shows: fold the
-			 * config generation into the version */
-			r->version = ((int64_t)r->config->gen << 40) | r->data_version;
+			if (!rt->nodata) {
+				r->view = app_view_fresh(r->app, r->store, r->view);
+				r->cfg = r->view->cfg;
+				r->version = r->view->version;
+			}
 		}
 		return rt->fn(r);
 	}
@@ -525,8 +524,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->path = url;
 		r->t0_ns = now_ns();
 		r->route = -1;
-		r->config = app_config_get(srv->app);
-		r->cfg = &r->config->cfg;
+		r->view = app_view(srv->app);
+		r->cfg = r->view->cfg;
+		r->version = r->view->version;
 		buf_init(&r->body);
 		*con_cls = r;
 		atomic_fetch_add(&srv->inflight, 1);
@@ -628,7 +628,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		r->status, r->bytes, ms,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	buf_release(&r->body);
-	app_config_put(srv->app, r->config);
+	app_view_put(r->view);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
@@ -675,7 +675,8 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		srv->route_names[i] = buf_detach(&b, NULL);
 	}
 	app->server = srv;
-	const struct config *cfg = &app->config->cfg;
+	struct view *view = app_view(app);
+	const struct config *cfg = view->cfg;
 
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
@@ -692,6 +693,7 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		flags |= MHD_USE_IPv6;
 	} else {
 		log_err("%s: key 'listen': '%s' is not an IPv4 or IPv6 address", cfg->path, cfg->listen);
+		app_view_put(view);
 		server_free(srv);
 		return NULL;
 	}
@@ -711,11 +713,13 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		log_err("cannot listen on %s port %d (in use, or not allowed)", cfg->listen, cfg->port);
+		app_view_put(view);
 		server_free(srv);
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : (unsigned)cfg->port;
+	app_view_put(view);
 	return srv;
 }
 

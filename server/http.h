@@ -31,12 +31,12 @@ struct http_req {
 	const char *method;
 	const char *path;
 	const char *arg;          /* the {name} part of a route, else NULL */
-	struct store *store;      /* this worker's read connection */
-	const struct app_config *config;  /* pinned for the request */
-	const struct config *cfg;         /* &config->cfg */
-	int64_t data_version;     /* the store's, at the start of the request */
-	int64_t version;          /* data_version and config generation: the
-				   * key of caches, snapshots and ETags */
+	struct store *store;      /* this worker's read connection (GET) */
+	struct view *view;        /* pinned for the request (app.h): the only
+				   * configuration and data it reads */
+	const struct config *cfg; /* view->cfg */
+	int64_t version;          /* view->version: the key of cached
+				   * responses and ETags */
 	struct buf body;          /* request body (POST) */
 	int keep_body;            /* a write route and an authorized client:
 				   * only then is the body buffered */
@@ -56,12 +56,15 @@ struct http_req {
 typedef int (*http_handler)(struct http_req *r);
 
 /* One route: method + path; with `prefix` set the path is a prefix and
- * the rest of the (decoded) path becomes r->arg, which must be non-empty. */
+ * the rest of the (decoded) path becomes r->arg, which must be non-empty.
+ * A GET route reads the freshest view (a commit by another process is
+ * noticed before it runs) unless `nodata` is set (files, health). */
 struct http_route {
 	const char *method;
 	const char *path;
 	int prefix;
 	http_handler fn;
+	int nodata;
 };
 
 /* Start serving app on its configured address with `threads` workers,

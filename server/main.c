@@ -490,22 +490,15 @@ static int cmd_serve(int argc, char **argv, int first)
 	struct http_server *srv = NULL;
 	int ret = CLI_FAIL;
 	unsigned bound = 0;
-	if (app_init(&app, &cfg, threads + 1) == 0) {
-		/* the first page must not pay for the snapshot: build it before
-		 * serving (no worker runs yet, so readers[0] is ours) */
-		struct store *st = app.readers[0];
-		int64_t dv = store_data_version(st);
-		if (dv >= 0)
-			app_snap_refresh(&app, st, &app.config->cfg,
-					 ((int64_t)app.config->gen << 40) | dv);
+	if (app_init(&app, &cfg, threads + 1) == 0)
 		srv = http_start(&app, api_routes, threads, &bound);
-	}
 	if (srv) {
 		char d[DATE_LEN + 1];
+		struct view *v = app_view(&app);
 		log_info("leadtimed %s serving %s on http://%s:%u/ (%u threads, as_of %s%s)",
-			 LEADTIME_VERSION, app.config->cfg.db, app.config->cfg.listen, bound, threads,
-			 date_str(config_as_of(&app.config->cfg), d),
-			 app.config->cfg.as_of == DATE_NONE ? ", today" : "");
+			 LEADTIME_VERSION, v->cfg->db, v->cfg->listen, bound, threads,
+			 date_str(v->as_of, d), v->cfg->as_of == DATE_NONE ? ", today" : "");
+		app_view_put(v);
 		sd_notify(0, "READY=1");
 		for (;;) {
 			int sig = 0;
@@ -536,11 +529,13 @@ static int cmd_serve(int argc, char **argv, int first)
 			sd_notify(0, "STOPPING=1");
 			break;
 		}
-		http_stop(srv, (unsigned)app.config->cfg.stop_timeout * 1000);
+		struct view *last = app_view(&app);
+		unsigned grace = (unsigned)last->cfg->stop_timeout * 1000;
+		app_view_put(last);
+		http_stop(srv, grace);
 		ret = CLI_OK;
 		log_info("stopped");
 	}
-	app_snap_drop(&app);
 	app_release(&app);
 	config_release(&cfg);
 	return ret;

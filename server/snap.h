@@ -1,43 +1,52 @@
 /*
- * snap.h - an immutable, columnar in-memory snapshot of the ticket store
- * for one data version: the input of every aggregate (agg.h).
+ * snap.h - the analytics state of one data version: the input of every
+ * aggregate (agg.h).
  *
- * A snapshot is built once per data version (one pass over
- * store_iter_all()) and then only read, by any number of threads at once,
- * without locks.  It knows nothing of as_of or of a range: those are
- * parameters of the aggregates, so one snapshot serves every request of its
- * data version.
+ * A snapshot is immutable once made and is read by any number of threads
+ * without locks.  A new version is made either from scratch (a builder: at
+ * start-up, after a bulk load) or by editing the previous one (an edit:
+ * after a write), which shares everything it does not change: the ticket
+ * and creator tables are persistent vectors (pvec.h), the creators' name
+ * order a persistent list (corder.h), the daily rollups persistent series
+ * (roll.h).  A one-ticket write copies a few kilobytes, whatever the size
+ * of the store, and the result is the same as a build from scratch (the
+ * unit and property tests check it).
  *
- * Layout.  Every ticket is an index i in [0, nticket) into parallel arrays.
- * Tickets are ordered by (creator, department, opened, closed, ticket_id),
- * so the tickets of creator c are the contiguous run
- * [creator_first[c], creator_first[c + 1]) and, inside it, each
- * department's tickets are contiguous and in opened order.  Per department
- * and per employee lists are permutations (ticket indexes).  Departments are
- * those of the configured pipeline, in pipeline order; tickets of
- * departments no longer configured are left out.  Employees are ordered by
- * (department, name), so the employees of department k are the run
- * [dept_emp_first[k], dept_emp_first[k + 1]).  Creators are numbered in
- * byte order of name (search scans creator_name in order; look-up
- * bisects it).
- *
- * Strings (names, ticket ids) live in arena chunks owned by the snapshot;
- * pointers stay valid until snap_free().
+ * What it holds
+ * - dims: the configured departments (pipeline order) and their employees
+ *   (by department, then name); both know their store ids.
+ * - tickets: one slot per tickets.id (a deleted or unusable ticket leaves
+ *   an empty slot); each ticket links to the next slot of its creator.
+ * - creators: one slot per creators.id (name, first ticket slot), and
+ *   `order`, the creators in byte order of name.
+ * - by_emp, by_dept: daily ticket rollups per employees.id and
+ *   departments.id (every department, configured or not: a pipeline change
+ *   needs no rebuild of them); nothing in them depends on as_of.
+ * - cre: the creator-level values of SPEC §3 as of `as_of`: group
+ *   SNAP_E2E the end-to-end lead times dated by the campaign start,
+ *   snap_stage_group(k) the stage times of department k dated by the
+ *   stage's end, snap_wait_group(k) the handoff waits into k (see agg.h for
+ *   the dating rules).  Tickets of departments that are not configured
+ *   take no part in them.
  */
 #ifndef LEADTIME_SNAP_H
 #define LEADTIME_SNAP_H
 
+#include "date.h"
+#include "pvec.h"
+#include "roll.h"
+
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct config;
-struct store;
-struct snap_chunk;
+struct arena;
+struct corder;
 
 struct snap_dept {
 	const char *name;
 	int sla_days;
-	int64_t store_id;       /* departments.id; 0 when the store has none yet */
+	int64_t store_id;       /* departments.id */
 };
 
 struct snap_emp {
@@ -46,42 +55,276 @@ struct snap_emp {
 	int dept;               /* department index */
 };
 
-struct snap {
+/* The dimensions: immutable, shared by versions until they change. */
+struct snap_dims {
+	atomic_uint refs;
 	struct snap_dept *depts;        /* ndepts, pipeline order */
 	size_t ndepts;
-	struct snap_emp *emps;          /* nemps, by (dept, name) */
+	struct snap_emp *emps;          /* nemps, by (dept, name, id) */
 	size_t nemps;
-	uint32_t *dept_emp_first;       /* ndepts + 1 */
+	uint32_t *dept_emp_first;       /* ndepts + 1: employees of dept k are
+					 * [dept_emp_first[k], dept_emp_first[k+1]) */
+	int32_t *emp_of_id;             /* employees.id -> emps index, -1 */
+	size_t nemp_ids;
+	int32_t *dept_of_id;            /* departments.id -> department index, -1 */
+	size_t ndept_ids;
+	struct arena *names;
+};
 
-	const char **creator_name;      /* ncreators, in byte order */
-	size_t ncreators;
-	uint32_t *creator_first;        /* ncreators + 1: run of tickets */
+/* A ticket slot; all zero (creator 0) when empty. */
+struct snap_tk {
+	int32_t opened;
+	int32_t closed;         /* DATE_NONE: open */
+	uint32_t emp_id;        /* employees.id */
+	uint32_t dept_id;       /* departments.id */
+	uint32_t creator;       /* creators.id; 0: the slot is empty */
+	uint32_t next;          /* next slot of the same creator, 0 = last */
+	const char *tid;
+};
 
-	size_t nticket;
-	int32_t *opened;                /* day numbers (date.h) */
-	int32_t *closed;                /* DATE_NONE when open */
-	uint16_t *dept;                 /* department index */
-	uint32_t *emp;                  /* employee index */
-	uint32_t *creator;              /* creator index */
-	const char **ticket_id;
+/* A creator slot. */
+struct snap_cr {
+	const char *name;       /* NULL: no such creator */
+	uint32_t head;          /* first ticket slot, 0 = none */
+	uint32_t ntickets;      /* slots in its list */
+};
 
-	uint32_t *dept_first;           /* ndepts + 1: runs of dept_tickets */
-	uint32_t *dept_tickets;         /* nticket ticket indexes */
-	uint32_t *emp_first;            /* nemps + 1: runs of emp_tickets */
-	uint32_t *emp_tickets;          /* nticket ticket indexes */
+#define SNAP_E2E 0u
 
-	int32_t first_day, last_day;    /* min opened, max of opened/closed;
-					 * DATE_NONE when there is no ticket */
+struct snap {
+	atomic_uint refs;
+	/* the dimensions, for reading (they point into dims) */
+	const struct snap_dept *depts;
+	size_t ndepts;
+	const struct snap_emp *emps;
+	size_t nemps;
+	const uint32_t *dept_emp_first;
+	struct snap_dims *dims;
 
-	struct snap_chunk *chunks;      /* string arena */
+	struct pvec *tickets;           /* struct snap_tk by tickets.id */
+	struct pvec *creators;          /* struct snap_cr by creators.id */
+	struct corder *order;
+	struct roll *by_emp, *by_dept, *cre;
+	struct arena *strings;          /* ticket ids and creator names */
+
+	int32_t as_of;                  /* of the creator-level values */
+	int64_t data_version;
+	size_t nticket;                 /* tickets held (every department) */
+};
+
+/* Another reference; the last snap_put() frees what no other version
+ * shares.  NULL is fine for both. */
+struct snap *snap_ref(struct snap *s);
+void snap_put(struct snap *s);
+
+/* ---- reading ---- */
+
+/* Ticket slots are [0, snap_nslots(s)). */
+static inline size_t snap_nslots(const struct snap *s)
+{
+	return s->tickets->n;
+}
+
+/* The ticket in slot i, or NULL when the slot is empty. */
+static inline const struct snap_tk *snap_ticket(const struct snap *s, size_t i)
+{
+	const struct snap_tk *t = (const struct snap_tk *)pvec_at(s->tickets, i);
+	return t && t->creator ? t : NULL;
+}
+
+/* The creator of id c, or NULL. */
+static inline const struct snap_cr *snap_creator(const struct snap *s, uint32_t c)
+{
+	const struct snap_cr *cr = (const struct snap_cr *)pvec_at(s->creators, c);
+	return cr && cr->name ? cr : NULL;
+}
+
+/* Department index of t, or -1 when its department is not configured. */
+static inline int snap_tk_dept(const struct snap *s, const struct snap_tk *t)
+{
+	return t->dept_id < s->dims->ndept_ids ? s->dims->dept_of_id[t->dept_id] : -1;
+}
+
+/* Employee index of t, or -1 (department not configured). */
+static inline int snap_tk_emp(const struct snap *s, const struct snap_tk *t)
+{
+	return t->emp_id < s->dims->nemp_ids ? s->dims->emp_of_id[t->emp_id] : -1;
+}
+
+/* The daily ticket rollups of department k and employee e (indexes). */
+static inline const struct roll_series *snap_dept_series(const struct snap *s, size_t k)
+{
+	return roll_group(s->by_dept, (uint32_t)s->depts[k].store_id);
+}
+
+static inline const struct roll_series *snap_emp_series(const struct snap *s, size_t e)
+{
+	return roll_group(s->by_emp, (uint32_t)s->emps[e].store_id);
+}
+
+/* Groups of the creator-level rollup of a snapshot with nd departments. */
+static inline uint32_t snap_stage_group(size_t k)
+{
+	return 1 + (uint32_t)k;
+}
+
+static inline uint32_t snap_wait_group(size_t nd, size_t k)
+{
+	return 1 + (uint32_t)(nd + k);
+}
+
+/*
+ * One creator in one department as of a day (SPEC §3 stage decomposition):
+ * fold its tickets in with snap_cstage_add() (closed = DATE_NONE when open
+ * as of that day; tickets opened after it left out), then read the values.
+ * The definitions (and the dates values are attributed to) are in agg.h.
+ */
+struct snap_cstage {
+	int32_t first_open;     /* earliest opened_on */
+	int32_t last_close;     /* latest closed_on (DATE_NONE: none yet) */
+	int complete;           /* every ticket closed */
+	uint32_t ntickets;
+};
+
+static inline void snap_cstage_add(struct snap_cstage *x, int32_t opened, int32_t closed)
+{
+	if (x->ntickets++ == 0 || opened < x->first_open)
+		x->first_open = opened;
+	if (closed == DATE_NONE)
+		x->complete = 0;
+	else if (closed > x->last_close)
+		x->last_close = closed;
+}
+
+/* Stage time of department k: 1 with *value and *date when it exists. */
+int snap_stage_value(const struct snap_cstage *cs, size_t k, int32_t *value, int32_t *date);
+/* Handoff wait into department k > 0 from k − 1. */
+int snap_wait_value(const struct snap_cstage *cs, size_t k, int32_t *value, int32_t *date);
+/* End-to-end lead time over nd departments, dated by the campaign start. */
+int snap_e2e_value(const struct snap_cstage *cs, size_t nd, int32_t *value, int32_t *date);
+
+/*
+ * The creator-level rollup as of as_of: s->cre (another reference) when
+ * as_of is the snapshot's, else one computed now over every creator
+ * (time travel).  Release with roll_put().
+ */
+struct roll *snap_creator_roll(const struct snap *s, int32_t as_of);
+
+/* Department index of name (exact), or -1. */
+int snap_dept_find(const struct snap *s, const char *name);
+/* Employee index of a store id, or -1. */
+int snap_emp_find(const struct snap *s, int64_t store_id);
+/* Creator id of name (exact), or -1. */
+int64_t snap_creator_find(const struct snap *s, const char *name);
+/* Name of creator id c ("" when there is none). */
+const char *snap_creator_name(const struct snap *s, uint32_t c);
+/* Earliest opened_on of the creator's tickets in configured departments,
+ * INT32_MAX when none (kept in the name order: search reads it there). */
+int32_t snap_creator_first_opened(const struct snap *s, const char *name);
+
+/* As of as_of: the earliest opened_on and the latest opened_on or
+ * closed_on not after as_of, over every ticket held; 1 when set, 0 when
+ * no ticket opened by then (both left untouched). */
+int snap_bounds(const struct snap *s, int32_t as_of, int32_t *first, int32_t *last);
+
+/* 1 when a and b hold the same analytics data (ticket slots, creators,
+ * name order, every rollup): tests compare edited and rebuilt versions. */
+int snap_equal(const struct snap *a, const struct snap *b);
+
+/* ---- dimensions ---- */
+
+struct snap_dept_src {
+	const char *name;
+	int sla_days;
+	int64_t store_id;
+};
+
+struct snap_emp_src {
+	const char *name;
+	int64_t store_id;
+	int64_t dept_id;        /* departments.id */
+};
+
+/* Dimensions from the configured departments (pipeline order) and the
+ * store's employees (any order; those of other departments are left out).
+ * Everything is copied. */
+struct snap_dims *snap_dims_new(const struct snap_dept_src *depts, size_t ndepts,
+				const struct snap_emp_src *emps, size_t nemps);
+struct snap_dims *snap_dims_ref(struct snap_dims *d);
+void snap_dims_put(struct snap_dims *d);
+/* 1 when a and b list the same departments (ids, order) and employees:
+ * SLA days may differ (they are read at query time). */
+int snap_dims_same(const struct snap_dims *a, const struct snap_dims *b);
+/* 1 when a and b configure the same departments in the same order (the
+ * creator-level values depend on nothing else of the dimensions). */
+int snap_dims_same_pipeline(const struct snap_dims *a, const struct snap_dims *b);
+
+/* ---- making versions ---- */
+
+struct snap_tk_in {
+	const char *tid;
+	size_t tid_len;
+	uint32_t creator;       /* creators.id, declared with *_creator() */
+	uint32_t emp_id;
+	uint32_t dept_id;
+	int32_t opened;
+	int32_t closed;         /* DATE_NONE when open */
 };
 
 /*
- * Build the snapshot of the store's current contents for the pipeline of
- * cfg (department names, order, SLA days).  NULL on error (logged).
- * Free with snap_free().
+ * From scratch: declare the creators (with their names; any order, name
+ * order is fastest) and the tickets (any slot order), then finish.  The
+ * builder takes over dims.  Tickets whose dates cannot be reported (see
+ * snap_tk_usable()) leave their slot empty.  NULL from finish on a limit
+ * (ids beyond 2^32 - 2; logged).
  */
-struct snap *snap_load(struct store *st, const struct config *cfg);
+struct snap_builder;
+struct snap_builder *snap_builder_new(struct snap_dims *dims, int32_t as_of);
+void snap_builder_creator(struct snap_builder *b, uint32_t id, const char *name, size_t len);
+void snap_builder_ticket(struct snap_builder *b, uint32_t slot, const struct snap_tk_in *t);
+struct snap *snap_builder_finish(struct snap_builder *b, int64_t data_version);
+
+/*
+ * By editing a version (old stays as it is): new dimensions, a new as_of,
+ * new creators, tickets changed (t) or deleted (NULL), in any number and
+ * order; finish applies the difference of every ticket and every creator
+ * concerned to the rollups and returns the new version.
+ */
+struct snap_edit;
+struct snap_edit *snap_edit_begin(struct snap *old);
+void snap_edit_dims(struct snap_edit *e, struct snap_dims *dims);   /* takes dims */
+void snap_edit_as_of(struct snap_edit *e, int32_t as_of);
+/* 1 when creator id c is already known to the version being edited. */
+int snap_edit_has_creator(const struct snap_edit *e, uint32_t c);
+void snap_edit_creator(struct snap_edit *e, uint32_t id, const char *name, size_t len);
+void snap_edit_ticket(struct snap_edit *e, uint32_t slot, const struct snap_tk_in *t);
+struct snap *snap_edit_finish(struct snap_edit *e, int64_t data_version);
+
+/* 1 when a ticket with these dates can be reported (opened a real date,
+ * closed none or a real date not before it). */
+int snap_tk_usable(int32_t opened, int32_t closed);
+
+/* ---- from the store (snap_load.c) ---- */
+
+struct config;
+struct store;
+
+/*
+ * The state of the store's current contents for cfg's pipeline, as of
+ * as_of, read in one read transaction.  NULL on error (logged).
+ */
+struct snap *snap_load(struct store *st, const struct config *cfg, int32_t as_of);
+
+/*
+ * old brought up to date with the store (the tickets its change log has
+ * above old's data version), cfg's pipeline and SLA days, and as_of, in
+ * one read transaction: an edit of old, or a build from scratch when the
+ * log does not reach back far enough or holds more than a quarter of the
+ * tickets.  Returns a new reference to old itself when nothing changed;
+ * NULL on error (logged; old is untouched).
+ */
+struct snap *snap_refresh(struct snap *old, struct store *st, const struct config *cfg,
+			  int32_t as_of);
 
 /* ---- building without a store (tests, tools) ---- */
 
@@ -105,25 +348,14 @@ struct snap_ticket_in {
 };
 
 /*
- * Build a snapshot from plain arrays (everything is copied; the caller
- * keeps its arrays).  Store ids are index + 1.  NULL when an index is out
- * of range, a day is outside DATE_MIN..DATE_MAX or a ticket closes before
- * it opens (logged).
+ * A snapshot as of `as_of` from plain arrays (everything is copied).
+ * Store ids are index + 1; creators are numbered in order of first
+ * appearance; ticket i is slot i + 1.  NULL when an index is out of range,
+ * a day is outside DATE_MIN..DATE_MAX or a ticket closes before it opens
+ * (logged).
  */
 struct snap *snap_from_arrays(const struct snap_dept_in *depts, size_t ndepts,
 			      const struct snap_emp_in *emps, size_t nemps,
-			      const struct snap_ticket_in *tickets, size_t nticket);
-
-/* Free the snapshot and everything it holds; NULL is fine. */
-void snap_free(struct snap *s);
-
-/* ---- look-ups ---- */
-
-/* Department index of name (exact), or -1. */
-int snap_dept_find(const struct snap *s, const char *name);
-/* Employee index of a store id, or -1. */
-int snap_emp_find(const struct snap *s, int64_t store_id);
-/* Creator index of name (exact, byte order), or -1. */
-int snap_creator_find(const struct snap *s, const char *name);
+			      const struct snap_ticket_in *tickets, size_t nticket, int32_t as_of);
 
 #endif

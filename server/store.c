@@ -23,6 +23,9 @@
 extern const char *const store_migrations[];
 extern const size_t store_nmigrations;
 
+/* Versions of the change log kept: a daemon further behind rebuilds. */
+#define CHANGES_KEEP "1000"
+
 enum stmt_id {
 	S_DEPT_ID,
 	S_EMP_FIND,
@@ -35,6 +38,13 @@ enum stmt_id {
 	S_VERSION,
 	S_VERSION_BUMP,
 	S_COUNT,
+	S_CHANGES_FROM_NOW,
+	S_CHANGES_PRUNE_FROM,
+	S_CHANGES_PRUNE,
+	S_META,
+	S_PRAGMA_DATA_VERSION,
+	S_TICKET_BY_ID,
+	S_CREATOR_NAME,
 	S_NSTMT
 };
 
@@ -53,6 +63,17 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_VERSION] = "SELECT value FROM meta WHERE key = 'data_version'",
 	[S_VERSION_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'data_version'",
 	[S_COUNT] = "SELECT count(*) FROM tickets",
+	[S_CHANGES_FROM_NOW] = "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'data_version') "
+			       "WHERE key = 'changes_from'",
+	[S_CHANGES_PRUNE_FROM] = "UPDATE meta SET value = max(value, (SELECT value FROM meta WHERE "
+				 "key = 'data_version') - " CHANGES_KEEP ") WHERE key = 'changes_from'",
+	[S_CHANGES_PRUNE] = "DELETE FROM changes WHERE version <= (SELECT value FROM meta "
+			    "WHERE key = 'changes_from')",
+	[S_META] = "SELECT value FROM meta WHERE key = ?1",
+	[S_PRAGMA_DATA_VERSION] = "PRAGMA data_version",
+	[S_TICKET_BY_ID] = "SELECT ticket_id, creator_id, employee_id, department_id, opened_on, "
+			   "closed_on FROM tickets WHERE id = ?1",
+	[S_CREATOR_NAME] = "SELECT name FROM creators WHERE id = ?1",
 };
 
 /* Page caches (negative = KiB): 8 MiB for an idle or reading connection,
@@ -484,8 +505,10 @@ int store_begin_bulk(struct store *st)
 	if (n != 0)
 		return n < 0 ? (store_rollback(st), -1) : 0;
 	sqlite3_stmt *s;
+	/* the change-log triggers go too: a load into an empty store is
+	 * applied by a daemon as a rebuild (changes_from, set at commit) */
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+			       "SELECT name, sql, type FROM sqlite_master WHERE type IN ('index', 'trigger') "
 			       "AND tbl_name = 'tickets' AND sql IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
 		db_fail(st, "prepare");
 		store_rollback(st);
@@ -499,7 +522,9 @@ int store_begin_bulk(struct store *st)
 		st->deferred = p;
 		p[st->ndeferred++] = col_strdup(s, 1);
 		size_t len = strlen(drops);
-		snprintf(drops + len, sizeof(drops) - len, "DROP INDEX \"%s\";",
+		snprintf(drops + len, sizeof(drops) - len, "DROP %s \"%s\";",
+			 strcmp((const char *)sqlite3_column_text(s, 2), "trigger") == 0 ? "TRIGGER"
+											  : "INDEX",
 			 (const char *)sqlite3_column_text(s, 0));
 	}
 	sqlite3_finalize(s);
@@ -513,6 +538,7 @@ int store_begin_bulk(struct store *st)
 
 int store_commit(struct store *st, int changed)
 {
+	int bulk = st->ndeferred > 0;
 	for (size_t i = 0; i < st->ndeferred; i++)
 		if (exec(st, st->deferred[i]))
 			return -1;
@@ -525,6 +551,14 @@ int store_commit(struct store *st, int changed)
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return db_fail(st, "bump data version");
+		/* the log keeps the last CHANGES_KEEP versions; a bulk load
+		 * logged nothing, so it is complete only above this one */
+		s = stmt(st, bulk ? S_CHANGES_FROM_NOW : S_CHANGES_PRUNE_FROM);
+		if (!s || (rc = sqlite3_step(s), sqlite3_reset(s), rc) != SQLITE_DONE)
+			return db_fail(st, "update the change log");
+		s = stmt(st, S_CHANGES_PRUNE);
+		if (!s || (rc = sqlite3_step(s), sqlite3_reset(s), rc) != SQLITE_DONE)
+			return db_fail(st, "prune the change log");
 	}
 	int rc = exec(st, "COMMIT");
 	if (rc == 0)
@@ -818,4 +852,189 @@ void store_iter_free(struct store_iter *it)
 		return;
 	sqlite3_finalize(it->stmt);
 	free(it);
+}
+
+/* ---- reading for the analytics state ---- */
+
+int store_read_begin(struct store *st)
+{
+	if (exec(st, "BEGIN"))
+		return -1;
+	/* a deferred transaction takes its snapshot at the first read */
+	int64_t v;
+	if (store_meta(st, "data_version", &v) < 0) {
+		store_read_end(st);
+		return -1;
+	}
+	return 0;
+}
+
+void store_read_end(struct store *st)
+{
+	/* a statement left on a row keeps its read snapshot past COMMIT (a
+	 * later BEGIN IMMEDIATE on this connection would fail at once with
+	 * SQLITE_BUSY_SNAPSHOT) */
+	if (st->stmt[S_TICKET_BY_ID])
+		sqlite3_reset(st->stmt[S_TICKET_BY_ID]);
+	if (st->stmt[S_CREATOR_NAME])
+		sqlite3_reset(st->stmt[S_CREATOR_NAME]);
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int store_meta(struct store *st, const char *key, int64_t *out)
+{
+	sqlite3_stmt *s = stmt(st, S_META);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	return step_int(st, s, out);
+}
+
+int64_t store_pragma_data_version(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_PRAGMA_DATA_VERSION);
+	int64_t v = -1;
+	if (!s || step_int(st, s, &v) < 0)
+		return -1;
+	return v;
+}
+
+static void ticket_cols(sqlite3_stmt *s, int first, struct store_ticket *t)
+{
+	t->ticket_id = (const char *)sqlite3_column_text(s, first);
+	t->ticket_id_len = (size_t)sqlite3_column_bytes(s, first);
+	t->creator = NULL;
+	t->creator_len = 0;
+	t->creator_id = sqlite3_column_int64(s, first + 1);
+	t->employee_id = sqlite3_column_int64(s, first + 2);
+	t->dept_id = sqlite3_column_int64(s, first + 3);
+	t->opened = sqlite3_column_int(s, first + 4);
+	t->closed = sqlite3_column_type(s, first + 5) == SQLITE_NULL ? DATE_NONE
+								      : sqlite3_column_int(s, first + 5);
+}
+
+int store_ticket_by_id(struct store *st, int64_t id, struct store_ticket *t)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_BY_ID);
+	if (!s)
+		return -1;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ticket_cols(s, 0, t);
+		return 1; /* the strings live until the next call: reset then */
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "read ticket");
+}
+
+int store_creator_name(struct store *st, int64_t id, const char **name, size_t *len)
+{
+	sqlite3_stmt *s = stmt(st, S_CREATOR_NAME);
+	if (!s)
+		return -1;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*name = (const char *)sqlite3_column_text(s, 0);
+		*len = (size_t)sqlite3_column_bytes(s, 0);
+		return 1;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "read creator");
+}
+
+/* Run sql (bound with `since` when >= 0) and hand each row to fn. */
+static int each_row(struct store *st, const char *sql, int64_t since,
+		    int (*fn)(void *ctx, sqlite3_stmt *s), void *ctx)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	if (since >= 0)
+		sqlite3_bind_int64(s, 1, since);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = fn(ctx, s)) != 0)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(st, "read");
+	sqlite3_finalize(s);
+	return ret < 0 ? -1 : 0;
+}
+
+struct changed_ctx {
+	int (*fn)(void *ctx, int64_t id);
+	void *ctx;
+};
+
+static int changed_row(void *ctx, sqlite3_stmt *s)
+{
+	struct changed_ctx *c = ctx;
+	return c->fn(c->ctx, sqlite3_column_int64(s, 0));
+}
+
+int store_each_changed(struct store *st, int64_t since, int (*fn)(void *ctx, int64_t id), void *ctx)
+{
+	struct changed_ctx c = { fn, ctx };
+	return each_row(st, "SELECT DISTINCT ticket FROM changes WHERE version > ?1 ORDER BY ticket",
+			since, changed_row, &c);
+}
+
+int64_t store_changed_count(struct store *st, int64_t since)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM changes WHERE version > ?1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	sqlite3_bind_int64(s, 1, since);
+	int64_t n = 0;
+	int rc = step_int(st, s, &n);
+	sqlite3_finalize(s);
+	return rc < 0 ? -1 : n;
+}
+
+struct creator_ctx {
+	int (*fn)(void *ctx, int64_t id, const char *name, size_t len);
+	void *ctx;
+};
+
+static int creator_row(void *ctx, sqlite3_stmt *s)
+{
+	struct creator_ctx *c = ctx;
+	return c->fn(c->ctx, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+		     (size_t)sqlite3_column_bytes(s, 1));
+}
+
+int store_each_creator(struct store *st,
+		       int (*fn)(void *ctx, int64_t id, const char *name, size_t len), void *ctx)
+{
+	struct creator_ctx c = { fn, ctx };
+	return each_row(st, "SELECT id, name FROM creators ORDER BY name", -1, creator_row, &c);
+}
+
+struct ticket_ctx {
+	int (*fn)(void *ctx, int64_t id, const struct store_ticket *t);
+	void *ctx;
+};
+
+static int ticket_row(void *ctx, sqlite3_stmt *s)
+{
+	struct ticket_ctx *c = ctx;
+	struct store_ticket t;
+	ticket_cols(s, 1, &t);
+	return c->fn(c->ctx, sqlite3_column_int64(s, 0), &t);
+}
+
+int store_each_ticket(struct store *st,
+		      int (*fn)(void *ctx, int64_t id, const struct store_ticket *t), void *ctx)
+{
+	struct ticket_ctx c = { fn, ctx };
+	return each_row(st,
+			"SELECT id, ticket_id, creator_id, employee_id, department_id, opened_on, "
+			"closed_on FROM tickets ORDER BY id",
+			-1, ticket_row, &c);
 }

@@ -160,4 +160,36 @@ struct store_iter *store_iter_all(struct store *st);
 int store_iter_next(struct store_iter *it, struct store_ticket *t);
 void store_iter_free(struct store_iter *it);
 
+/* ---- reading for the analytics state (snap_load.c) ---- */
+
+/* A read transaction: every read until store_read_end() sees one committed
+ * state of the store.  0 or -1. */
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
+/* A value of the meta table (data_version, changes_from): 1 found, 0
+ * absent, -1 error. */
+int store_meta(struct store *st, const char *key, int64_t *out);
+/* PRAGMA data_version of this connection: it changes when another
+ * connection commits (a cheap "anything new?"); -1 on error. */
+int64_t store_pragma_data_version(struct store *st);
+/* Ticket `id` (creator name not read): 1 found, 0 absent, -1 error.
+ * Strings are valid until the next call or store_read_end(). */
+int store_ticket_by_id(struct store *st, int64_t id, struct store_ticket *t);
+/* The name of creator `id`: 1 found (valid until the next call or
+ * store_read_end()), 0 absent, -1 error. */
+int store_creator_name(struct store *st, int64_t id, const char **name, size_t *len);
+/* Each ticket id the change log has above version `since`, once, in id
+ * order (the ticket may have been deleted since).  fn returning non-zero
+ * stops (a negative value is returned as -1).  0 or -1. */
+int store_each_changed(struct store *st, int64_t since, int (*fn)(void *ctx, int64_t id),
+		       void *ctx);
+/* Rows of the change log above `since`, or -1. */
+int64_t store_changed_count(struct store *st, int64_t since);
+/* Every creator in byte order of name; every ticket in id order (creator
+ * names not read).  fn as for store_each_changed(). */
+int store_each_creator(struct store *st,
+		       int (*fn)(void *ctx, int64_t id, const char *name, size_t len), void *ctx);
+int store_each_ticket(struct store *st,
+		      int (*fn)(void *ctx, int64_t id, const struct store_ticket *t), void *ctx);
+
 #endif
