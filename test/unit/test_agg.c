@@ -20,6 +20,7 @@
 #include "agg.h"
 #include "config.h"
 #include "date.h"
+#include "corder.h"
 #include "snap.h"
 #include "store.h"
 
@@ -221,7 +222,9 @@ static void gen_world(uint64_t seed)
 		int open = rnd(0, 99) < 15;
 		add_ticket(name, pick_emp(rnd(0, ND - 1)), o, open ? DATE_NONE : o + duration());
 	}
-	W.s = snap_from_arrays(DEPTS, ND, EMPS, NE, W.t, W.n);
+	/* creator-level values as of the first case's as_of: the other cases
+	 * take the time-travel path (snap_creator_roll()) */
+	W.s = snap_from_arrays(DEPTS, ND, EMPS, NE, W.t, W.n, W.base + 150);
 	assert_non_null(W.s);
 	assert_int_equal(W.s->nticket, W.n);
 	for (size_t i = 0; i < W.n; i++) {
@@ -232,8 +235,8 @@ static void gen_world(uint64_t seed)
 		assert_true(se >= 0);
 		W.emp[i] = se;
 		W.dept[i] = EMPS[e].dept;
-		W.creator[i] = snap_creator_find(W.s, W.cname[i]);
-		assert_true(W.creator[i] >= 0);
+		W.creator[i] = (int)snap_creator_find(W.s, W.cname[i]);
+		assert_true(W.creator[i] > 0);
 	}
 }
 
@@ -550,13 +553,16 @@ static struct cdept brute_cdept(int c, int k)
 	return x;
 }
 
-/* all creators × departments, once per as_of */
-static struct cdept CD[200][ND];
+/* all creators (by id) × departments, once per as_of */
+static struct cdept CD[201][ND];
+
+/* creator ids are 1 .. NCREATORS() */
+#define NCREATORS() (W.s->creators->n - 1)
 
 static void build_creators(void)
 {
-	assert_true(W.s->ncreators <= 200);
-	for (size_t c = 0; c < W.s->ncreators; c++)
+	assert_true(NCREATORS() <= 200);
+	for (size_t c = 1; c <= NCREATORS(); c++)
 		for (int k = 0; k < ND; k++)
 			CD[c][k] = brute_cdept((int)c, k);
 }
@@ -671,7 +677,7 @@ static void check_trend_hist(const struct agg_range *r)
 static size_t brute_e2e(int32_t *date, int32_t *value)
 {
 	size_t n = 0;
-	for (size_t c = 0; c < W.s->ncreators; c++) {
+	for (size_t c = 1; c <= NCREATORS(); c++) {
 		if (!CD[c][0].n || !CD[c][ND - 1].n)
 			continue;
 		date[n] = CD[c][ND - 1].first_open;
@@ -717,7 +723,7 @@ static void check_e2e(const struct agg_range *r)
 static size_t brute_stage_vals(int k, int wait, int32_t *date, int32_t *value)
 {
 	size_t n = 0;
-	for (size_t c = 0; c < W.s->ncreators; c++) {
+	for (size_t c = 1; c <= NCREATORS(); c++) {
 		const struct cdept *x = &CD[c][k];
 		if (!wait) {
 			if (x->n && x->all_closed) {
@@ -923,8 +929,8 @@ static int identities;
 
 static void check_timelines(void)
 {
-	for (size_t c = 0; c < W.s->ncreators; c++) {
-		struct agg_timeline *t = agg_timeline(W.s, (int)c, R.as_of);
+	for (size_t c = 1; c <= NCREATORS(); c++) {
+		struct agg_timeline *t = agg_timeline(W.s, (int64_t)c, R.as_of);
 		assert_non_null(t);
 		int want[MAXT];
 		size_t n = 0;
@@ -936,7 +942,7 @@ static void check_timelines(void)
 		for (size_t j = 0; j < n; j++) {
 			const struct agg_tl_ticket *x = &t->tickets[j];
 			int i = want[j];
-			assert_string_equal(W.s->ticket_id[x->ticket], W.tid[i]);
+			assert_string_equal(x->ticket_id, W.tid[i]);
 			int_eq(x->dept, W.dept[i], "timeline dept");
 			int_eq(x->emp, W.emp[i], "timeline emp");
 			int_eq(x->opened, W.t[i].opened, "timeline opened");
@@ -983,7 +989,8 @@ static void check_timelines(void)
 
 static int name_order(const void *pa, const void *pb)
 {
-	return strcmp(W.s->creator_name[*(const int *)pa], W.s->creator_name[*(const int *)pb]);
+	return strcmp(snap_creator_name(W.s, (uint32_t)*(const int *)pa),
+		      snap_creator_name(W.s, (uint32_t)*(const int *)pb));
 }
 
 static int contains_lower(const char *hay, const char *q)
@@ -1003,11 +1010,11 @@ static void check_search(const char *q, size_t limit)
 {
 	int want[200];
 	size_t n = 0;
-	for (size_t c = 0; c < W.s->ncreators; c++) {
+	for (size_t c = 1; c <= NCREATORS(); c++) {
 		int visible = 0;
 		for (int k = 0; k < ND; k++)
 			visible += CD[c][k].n;
-		if (visible && contains_lower(W.s->creator_name[c], q))
+		if (visible && contains_lower(snap_creator_name(W.s, (uint32_t)c), q))
 			want[n++] = (int)c;
 	}
 	qsort(want, n, sizeof(*want), name_order);
@@ -1088,7 +1095,7 @@ static void test_random_world(void **state)
 	}
 	assert_true(lb_nonempty > 10); /* the boards were not all empty */
 	assert_true(identities > 20);
-	snap_free(W.s);
+	snap_put(W.s);
 	free(R.r);
 	free(R.day_off);
 	memset(&R, 0, sizeof(R));
@@ -1112,7 +1119,7 @@ static void test_world_has_edge_cases(void **state)
 	assert_true(W.n >= 300);
 	assert_true(same_day >= 10 && open >= 10 && spans >= 10);
 	assert_true(after_open >= 5 && after_close >= 5);
-	snap_free(W.s);
+	snap_put(W.s);
 }
 
 /* percentile_cont: x = 1, 2, 3, 4 -> p50: h = 1.5 -> 2 + 0.5 = 2.5;
@@ -1137,7 +1144,7 @@ static void test_percentile_example(void **state)
 		{ "a", "C1", 0, b, b + 1 }, { "b", "C2", 0, b, b + 2 }, { "c", "C3", 0, b, b + 3 },
 		{ "d", "C4", 0, b, b + 4 }, { "e", "C5", 0, b + 5, b + 5 }, { "f", "C6", 0, b + 1, DATE_NONE },
 	};
-	struct snap *s = snap_from_arrays(d, 1, e, 1, t, 6);
+	struct snap *s = snap_from_arrays(d, 1, e, 1, t, 6, b + 10);
 	assert_non_null(s);
 	struct agg_range r = { b, b + 4, b + 10, AGG_WEEK };
 	struct agg_table *tb = agg_table_departments(s, &r);
@@ -1160,7 +1167,7 @@ static void test_percentile_example(void **state)
 	int_eq(m->open_sum, 1, "only f is open");
 	real_eq(m->lead_time.max, 0, "same day days_to_close");
 	agg_table_free(tb);
-	snap_free(s);
+	snap_put(s);
 }
 
 /*
@@ -1227,24 +1234,40 @@ static void test_snap_lookups(void **state)
 		assert_true(s->emps[e - 1].dept < s->emps[e].dept ||
 			    (s->emps[e - 1].dept == s->emps[e].dept &&
 			     strcmp(s->emps[e - 1].name, s->emps[e].name) < 0));
-	for (size_t c = 0; c < s->ncreators; c++)
-		for (uint32_t i = s->creator_first[c]; i < s->creator_first[c + 1]; i++)
-			assert_int_equal(s->creator[i], c);
-	for (size_t i = 1; i < s->ncreators; i++)
-		assert_true(strcmp(s->creator_name[i - 1], s->creator_name[i]) < 0);
-	int_eq(s->dept_first[s->ndepts], (int64_t)s->nticket, "dept lists");
-	int_eq(s->emp_first[s->nemps], (int64_t)s->nticket, "emp lists");
-	snap_free(W.s);
+	/* every ticket is in its creator's list, once */
+	size_t listed = 0;
+	for (uint32_t c = 1; c < s->creators->n; c++) {
+		const struct snap_cr *cr = snap_creator(s, c);
+		assert_non_null(cr);
+		size_t n = 0;
+		for (uint32_t i = cr->head; i; i = snap_ticket(s, i)->next, n++)
+			int_eq(snap_ticket(s, i)->creator, c, "creator list");
+		int_eq((int64_t)n, cr->ntickets, "list length");
+		listed += n;
+	}
+	int_eq((int64_t)listed, (int64_t)s->nticket, "every ticket listed");
+	/* the name order holds every creator once, ascending */
+	size_t seen = 0;
+	const char *prev = NULL;
+	for (size_t k = 0; k < s->order->nchunks; k++)
+		for (uint32_t j = 0; j < s->order->c[k]->n; j++, seen++) {
+			const struct corder_ent *x = &s->order->c[k]->e[j];
+			assert_true(!prev || strcmp(prev, x->name) < 0);
+			prev = x->name;
+			int_eq(snap_creator_find(s, x->name), x->id, "find by name");
+		}
+	int_eq((int64_t)seen, (int64_t)(s->creators->n - 1), "order size");
+	snap_put(W.s);
 
 	struct snap_dept_in d[] = { { "X", 1 } };
 	struct snap_emp_in e[] = { { "A", 0 } };
 	struct snap_ticket_in bad[] = { { "t", "c", 3, 10, 11 } };
-	assert_null(snap_from_arrays(d, 1, e, 1, bad, 1));
+	assert_null(snap_from_arrays(d, 1, e, 1, bad, 1, 100));
 	struct snap_ticket_in back[] = { { "t", "c", 0, 10, 9 } };
-	assert_null(snap_from_arrays(d, 1, e, 1, back, 1));
+	assert_null(snap_from_arrays(d, 1, e, 1, back, 1, 100));
 	struct snap_ticket_in far[] = { { "t", "c", 0, DATE_MAX + 1, DATE_NONE } };
-	assert_null(snap_from_arrays(d, 1, e, 1, far, 1));
-	struct snap *empty = snap_from_arrays(d, 1, e, 1, NULL, 0);
+	assert_null(snap_from_arrays(d, 1, e, 1, far, 1, 100));
+	struct snap *empty = snap_from_arrays(d, 1, e, 1, NULL, 0, 140);
 	assert_non_null(empty);
 	struct agg_range r = { 100, 130, 140, AGG_WEEK };
 	struct agg_table *t = agg_table_departments(empty, &r);
@@ -1254,7 +1277,7 @@ static void test_snap_lookups(void **state)
 	struct agg_stages *st = agg_stages(empty, &r);
 	int_eq(st->bottleneck, -1, "no bottleneck");
 	agg_stages_free(st);
-	snap_free(empty);
+	snap_put(empty);
 }
 
 /*
@@ -1276,7 +1299,7 @@ static void test_rolling_by_hand(void **state)
 		{ "3", "C2", 0, d0, d0 + 30 }, { "4", "C2", 1, d0 + 37, d0 + 50 },
 		{ "5", "C3", 0, d0, d0 + 1 },
 	};
-	struct snap *s = snap_from_arrays(d, 2, e, 2, t, 5);
+	struct snap *s = snap_from_arrays(d, 2, e, 2, t, 5, d0 + 60);
 	assert_non_null(s);
 	struct agg_range r = { d0 + 37, d0 + 40, d0 + 60, AGG_WEEK };
 	struct agg_e2e *x = agg_end_to_end(s, &r);
@@ -1291,7 +1314,7 @@ static void test_rolling_by_hand(void **state)
 		real_eq(x->rolling[i], NAN, "no value yet");
 	agg_e2e_free(x);
 
-	int c2 = snap_creator_find(s, "C2");
+	int64_t c2 = snap_creator_find(s, "C2");
 	struct agg_timeline *tl = agg_timeline(s, c2, d0 + 60);
 	int_eq((int64_t)tl->nstages, 2, "stages");
 	real_eq(tl->stages[0].days, 30, "stage A");
@@ -1319,7 +1342,7 @@ static void test_rolling_by_hand(void **state)
 	int_eq(st->depts[1].stage.n, 0, "B stages end after the range");
 	int_eq(st->bottleneck, 0, "A: the only stage before the last");
 	agg_stages_free(st);
-	snap_free(s);
+	snap_put(s);
 }
 
 /*
@@ -1371,13 +1394,13 @@ static void test_snap_load_matches_arrays(void **state)
 	set_pipeline(&cfg, 0);
 	assert_int_equal(store_sync_pipeline(st, &cfg), 0);
 
-	struct snap *s = snap_load(st, &cfg);
+	struct snap *s = snap_load(st, &cfg, W.base + 150);
 	assert_non_null(s);
 	const struct snap *a = W.s;
 	int_eq((int64_t)s->ndepts, ND, "departments");
-	int_eq((int64_t)s->nticket, (int64_t)a->nticket, "tickets (Legacy left out)");
-	int_eq((int64_t)s->nemps, (int64_t)a->nemps, "employees");
-	int_eq((int64_t)s->ncreators, (int64_t)a->ncreators, "creators");
+	int_eq((int64_t)s->nticket, (int64_t)a->nticket + 3, "tickets (Legacy's held)");
+	int_eq((int64_t)s->nemps, (int64_t)a->nemps, "employees (Legacy's left out)");
+	int_eq((int64_t)s->creators->n, (int64_t)a->creators->n, "creators");
 	for (size_t k = 0; k < ND; k++) {
 		assert_string_equal(s->depts[k].name, a->depts[k].name);
 		int_eq(s->depts[k].sla_days, a->depts[k].sla_days, "sla_days");
@@ -1387,22 +1410,38 @@ static void test_snap_load_matches_arrays(void **state)
 		assert_string_equal(s->emps[e].name, a->emps[e].name);
 		int_eq(s->emps[e].dept, a->emps[e].dept, "employee dept");
 	}
-	for (size_t c = 0; c < s->ncreators; c++)
-		assert_string_equal(s->creator_name[c], a->creator_name[c]);
-	for (size_t i = 0; i < s->nticket; i++) {
-		assert_string_equal(s->ticket_id[i], a->ticket_id[i]);
-		int_eq(s->opened[i], a->opened[i], "opened");
-		int_eq(s->closed[i], a->closed[i], "closed");
-		int_eq(s->dept[i], a->dept[i], "dept");
-		int_eq(s->emp[i], a->emp[i], "emp");
-		int_eq(s->creator[i], a->creator[i], "creator");
+	for (uint32_t c = 1; c < s->creators->n; c++)
+		assert_string_equal(snap_creator_name(s, c), snap_creator_name(a, c));
+	/* the same ticket in the same slot (store rowid = input order) */
+	for (size_t i = 1; i <= W.n; i++) {
+		const struct snap_tk *x = snap_ticket(s, i), *y = snap_ticket(a, i);
+		assert_non_null(x);
+		assert_non_null(y);
+		assert_string_equal(x->tid, y->tid);
+		int_eq(x->opened, y->opened, "opened");
+		int_eq(x->closed, y->closed, "closed");
+		int_eq(snap_tk_dept(s, x), snap_tk_dept(a, y), "dept");
+		assert_string_equal(s->emps[snap_tk_emp(s, x)].name, a->emps[snap_tk_emp(a, y)].name);
+		int_eq(x->creator, y->creator, "creator");
 	}
-	int_eq(s->first_day, a->first_day, "first_day");
-	int_eq(s->last_day, a->last_day, "last_day");
-	snap_free(s);
+	for (size_t i = W.n + 1; i <= W.n + 3; i++)
+		int_eq(snap_tk_dept(s, snap_ticket(s, i)), -1, "Legacy not configured");
+	/* and every aggregate the same */
+	struct agg_range r = { W.base - 100, W.base + 150, W.base + 150, AGG_WEEK };
+	struct agg_table *ts = agg_table_departments(s, &r), *ta = agg_table_departments(a, &r);
+	for (size_t k = 0; k < ND; k++)
+		assert_memory_equal(&ts->groups[k].totals, &ta->groups[k].totals, sizeof(struct agg_metrics));
+	agg_table_free(ts);
+	agg_table_free(ta);
+	struct agg_stages *ss = agg_stages(s, &r), *sa = agg_stages(a, &r);
+	for (size_t k = 0; k < ND; k++)
+		assert_memory_equal(&ss->depts[k].stage, &sa->depts[k].stage, sizeof(struct agg_dist));
+	agg_stages_free(ss);
+	agg_stages_free(sa);
+	snap_put(s);
 	store_close(st);
 	config_release(&cfg);
-	snap_free(W.s);
+	snap_put(W.s);
 	unlink(path);
 	char side[80];
 	snprintf(side, sizeof(side), "%s-wal", path);
