@@ -26,7 +26,8 @@
 
 struct pvec_chunk {
 	atomic_uint refs;
-	unsigned char data[];   /* PVEC_CHUNK elements, zeroed when made */
+	/* PVEC_CHUNK elements, zeroed when made; aligned for any element */
+	_Alignas(max_align_t) unsigned char data[];
 };
 
 struct pvec {

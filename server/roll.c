@@ -187,7 +187,8 @@ static struct roll_chunk *own_chunk(struct roll_series *s, int32_t day, uint32_t
 		atomic_init(&copy->refs, 1);
 		copy->cap = c->nent;
 		copy->h = xmalloc((copy->cap ? copy->cap : 1) * sizeof(*copy->h));
-		memcpy(copy->h, c->h, c->nent * sizeof(*c->h));
+		if (c->nent)
+			memcpy(copy->h, c->h, c->nent * sizeof(*c->h));
 		chunk_put(c);
 		return s->c[i] = copy;
 	}

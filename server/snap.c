@@ -675,7 +675,8 @@ struct snap *snap_edit_finish(struct snap_edit *e, int64_t data_version)
 			int32_t hi = s->as_of < old->as_of ? old->as_of : s->as_of;
 			touch_as_of(e, lo, hi);
 		}
-		qsort(e->aff, e->naff, sizeof(*e->aff), u32_cmp);
+		if (e->naff)
+			qsort(e->aff, e->naff, sizeof(*e->aff), u32_cmp);
 		size_t nv = 1 + 2 * s->ndepts;
 		struct cval *ov = xmalloc(nv * sizeof(*ov)), *nvv = xmalloc(nv * sizeof(*nvv));
 		struct snap_cstage *cs = xmalloc((s->ndepts ? s->ndepts : 1) * sizeof(*cs));
@@ -798,7 +799,8 @@ static size_t creator_slots(const struct snap *s, uint32_t c, uint32_t *out, siz
 	const struct snap_cr *cr = snap_creator(s, c);
 	for (uint32_t i = cr ? cr->head : 0; i && n < cap; i = ((const struct snap_tk *)pvec_at(s->tickets, i))->next)
 		out[n++] = i;
-	qsort(out, n, sizeof(*out), u32_cmp);
+	if (n)
+		qsort(out, n, sizeof(*out), u32_cmp);
 	return n;
 }
 
