@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
-libjansson-dev libinih-dev libsystemd-dev libcmocka-dev python3 curl \
+libjansson-dev libinih-dev libsystemd-dev zlib1g-dev libcmocka-dev python3 curl \
 clang libclang-rt-14-dev"
 if [ "${1:-}" = "--browser" ] || [ "${LEADTIME_BROWSER:-}" = 1 ]; then
 	PKGS="$PKGS chromium"

@@ -41,12 +41,6 @@ static const struct asset *find(const char *path)
 	return NULL;
 }
 
-static int accepts_gzip(struct http_req *r)
-{
-	const char *ae = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding");
-	return ae && strstr(ae, "gzip") != NULL;
-}
-
 int api_static(struct http_req *r)
 {
 	const char *path = r->path;
@@ -64,7 +58,7 @@ int api_static(struct http_req *r)
 	if (!a)
 		return http_reply_error(r, 404, "not_found", NULL, "no such page: %.200s", r->path);
 
-	int gz = a->gz && accepts_gzip(r);
+	int gz = a->gz && http_accepts_gzip(r);
 	/* one strong ETag per representation: the gzip bytes are not the
 	 * plain bytes (RFC 9110 §8.8.3) */
 	char etag[32];

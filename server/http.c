@@ -15,6 +15,7 @@
  */
 #include "http.h"
 #include "app.h"
+#include "gz.h"
 #include "log.h"
 #include "metrics.h"
 #include "rcache.h"
@@ -229,49 +230,154 @@ static uint64_t fnv(const char *s, uint64_t h)
 	return h;
 }
 
-static void etag_of(const struct http_req *r, const char *key, char out[40])
+/* Smallest body worth compressing (a gzip header and trailer are 18 bytes). */
+#define GZIP_MIN 512
+/* zlib level of response bodies: 6 compresses JSON 8-10x at a few ms per MB */
+#define GZIP_LEVEL 6
+
+int http_accepts_gzip(struct http_req *r)
 {
-	uint64_t h = fnv(key, 1469598103934665603ULL);
-	snprintf(out, 40, "\"%llx-%016llx\"", (unsigned long long)r->version, (unsigned long long)h);
+	const char *ae = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding");
+	int gz = -1, star = -1;
+	for (const char *p = ae; p && *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		const char *name = p;
+		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		size_t n = (size_t)(p - name);
+		/* "q=0" (any number of zero decimals) refuses the coding */
+		int ok = 1;
+		const char *end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		const char *q = strstr(p, "q=");
+		if (q && q < end) {
+			q += 2;
+			ok = 0;
+			for (; q < end && *q != ' ' && *q != ';'; q++)
+				if (*q >= '1' && *q <= '9')
+					ok = 1;
+		}
+		if ((n == 4 && strncasecmp(name, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(name, "x-gzip", 6) == 0))
+			gz = ok;
+		else if (n == 1 && *name == '*')
+			star = ok;
+		p = end;
+	}
+	return gz >= 0 ? gz : star > 0;
 }
 
-static int etag_matches(const char *header, const char *etag)
+/* The strong ETag of key's response at this version, per representation
+ * (RFC 9110 §8.8.3: the gzip bytes are not the plain bytes). */
+static void etag_of(const struct http_req *r, const char *key, int gz, char out[48])
+{
+	uint64_t h = fnv(key, 1469598103934665603ULL);
+	snprintf(out, 48, "\"%llx-%016llx%s\"", (unsigned long long)r->version,
+		 (unsigned long long)h, gz ? "-gz" : "");
+}
+
+/* 1 when If-None-Match names either representation of key's response. */
+static int etag_matches(const struct http_req *r, const char *key, const char *header)
 {
 	if (!header)
 		return 0;
 	if (strcmp(header, "*") == 0)
 		return 1;
-	/* a list of (possibly weak) tags */
-	size_t n = strlen(etag);
-	for (const char *p = header; (p = strstr(p, etag)); p += n)
-		return 1;
-	return 0;
+	char plain[48], gz[48];
+	etag_of(r, key, 0, plain);
+	etag_of(r, key, 1, gz);
+	return strstr(header, plain) || strstr(header, gz);
+}
+
+/* JSON response headers, the ETag of its representation. */
+static void json_headers(const struct http_req *r, struct MHD_Response *resp, const char *key,
+			 int gz)
+{
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	if (key) {
+		char etag[48];
+		etag_of(r, key, gz, etag);
+		MHD_add_response_header(resp, "ETag", etag);
+	}
+}
+
+/* The gzip response of body, or NULL (too small, or it would not shrink). */
+static struct MHD_Response *gzip_response(const struct http_req *r, const struct rcache_body *b,
+					  const char *key, size_t *gzlen)
+{
+	char *z;
+	if (b->len < GZIP_MIN || gz_compress(b->data, b->len, GZIP_LEVEL, &z, gzlen))
+		return NULL;
+	if (*gzlen >= b->len) {
+		free(z);
+		return NULL;
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(*gzlen, z, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(z);
+		return NULL;
+	}
+	json_headers(r, resp, key, 1);
+	return resp;
 }
 
 int http_try_cached(struct http_req *r, const char *key, int *result)
 {
-	char etag[40];
-	etag_of(r, key, etag);
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
-	if (etag_matches(inm, etag)) {
+	int gzip = http_accepts_gzip(r);
+	if (etag_matches(r, key, inm)) {
+		char etag[48];
+		etag_of(r, key, gzip, etag);
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return *result = MHD_NO, 1;
 		add_common_headers(resp);
 		MHD_add_response_header(resp, "ETag", etag);
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 		*result = queue(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
 		return 1;
 	}
 	int ok;
 	size_t size;
-	if (rcache_queue(r->app->cache, key, r->version, r->conn, &ok, &size)) {
+	struct rcache_body *body = NULL;
+	switch (rcache_queue(r->app->cache, key, r->version, r->conn, gzip, &ok, &size, &body)) {
+	case RCACHE_MISS:
+		return 0;
+	case RCACHE_QUEUED:
 		r->status = 200;
 		r->bytes = size;
 		*result = ok ? MHD_YES : MHD_NO;
 		return 1;
+	case RCACHE_NEEDS_GZIP:
+		break;
 	}
-	return 0;
+	/* cached plain only: compress it once, for this client and the next */
+	size_t gzlen = 0;
+	struct MHD_Response *gz = gzip_response(r, body, key, &gzlen);
+	if (!gz) {
+		struct MHD_Response *plain = rcache_body_response(body);
+		size_t len = body->len;
+		rcache_body_put(body);
+		if (!plain)
+			return *result = MHD_NO, 1;
+		json_headers(r, plain, key, 0);
+		*result = queue(r, 200, plain, len);
+		return 1;
+	}
+	rcache_body_put(body);
+	r->status = 200;
+	r->bytes = gzlen;
+	*result = MHD_queue_response(r->conn, MHD_HTTP_OK, gz) == MHD_YES ? MHD_YES : MHD_NO;
+	rcache_add_gzip(r->app->cache, key, r->version, gz, gzlen); /* takes our reference */
+	return 1;
 }
 
 int http_reply_json(struct http_req *r, json_t *root, const char *key)
@@ -287,25 +393,27 @@ int http_reply_json(struct http_req *r, json_t *root, const char *key)
 
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
+	struct rcache_body *body = rcache_body_new(text, len);
+	struct MHD_Response *plain = rcache_body_response(body);
+	if (!plain) {
+		rcache_body_put(body);
 		return MHD_NO;
 	}
-	add_common_headers(resp);
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	json_headers(r, plain, key, 0);
+	size_t gzlen = 0;
+	struct MHD_Response *gz = http_accepts_gzip(r) ? gzip_response(r, body, key, &gzlen) : NULL;
+	r->status = 200;
+	r->bytes = gz ? gzlen : len;
+	int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, gz ? gz : plain) == MHD_YES;
 	if (key) {
-		char etag[40];
-		etag_of(r, key, etag);
-		MHD_add_response_header(resp, "ETag", etag);
-		r->status = 200;
-		r->bytes = len;
-		int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES;
-		rcache_put(r->app->cache, key, r->version, resp, len); /* takes our reference */
-		return ok ? MHD_YES : MHD_NO;
+		rcache_put(r->app->cache, key, r->version, body, plain, gz, gzlen); /* takes ours */
+	} else {
+		MHD_destroy_response(plain);
+		if (gz)
+			MHD_destroy_response(gz);
+		rcache_body_put(body);
 	}
-	return queue(r, 200, resp, len);
+	return ok ? MHD_YES : MHD_NO;
 }
 
 struct stream {

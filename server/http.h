@@ -92,6 +92,8 @@ int http_authorize(struct http_req *r);
 /* Reject parameters not listed in names (NULL-terminated), and listed ones
  * given twice, without a value, or not valid UTF-8: 0 or -1. */
 int http_params_allowed(struct http_req *r, const char *const *names);
+/* 1 when the request's Accept-Encoding takes gzip (a q of 0 refuses). */
+int http_accepts_gzip(struct http_req *r);
 /* Record a problem (first one wins); returns -1. */
 int http_problem(struct http_req *r, unsigned status, const char *code, const char *param,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -105,12 +107,14 @@ int http_reply_error(struct http_req *r, unsigned status, const char *code, cons
 		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /*
  * When `key` (the canonical request) is fresh for the client (If-None-Match)
- * send 304; when it is cached send it.  Returns 1 when a reply was queued
- * (*result set), 0 when the caller must compute.
+ * send 304; when it is cached send it (gzip-compressed for a client that
+ * accepts it).  Returns 1 when a reply was queued (*result set), 0 when
+ * the caller must compute.
  */
 int http_try_cached(struct http_req *r, const char *key, int *result);
 /* 200 with root serialised (root is consumed), ETag from key, cached under
- * key when key is not NULL. */
+ * key when key is not NULL; gzip-compressed (Vary: Accept-Encoding) for a
+ * client that accepts it. */
 int http_reply_json(struct http_req *r, json_t *root, const char *key);
 /* The same for JSON already serialised (text is malloc'd; consumed). */
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key);
