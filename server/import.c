@@ -16,6 +16,8 @@
 #include "store.h"
 #include "strmap.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,6 +25,45 @@
 
 const char *const import_col_names[IC_NCOLS] = {
 	"ticket_id", "creator", "employee", "department", "opened_on", "closed_on",
+};
+
+/*
+ * Rows that passed every check, on their way to the store.  They are
+ * copied into batches; the first full batch starts a writer thread, which
+ * looks names up and upserts while the caller goes on parsing and
+ * checking the next rows (for a million rows that is a core's worth of
+ * work in parallel).  A short input (an HTTP write of a few tickets) is
+ * written by the caller at the end and starts no thread.  The store
+ * connection is used by one thread at a time: the writer while it runs,
+ * the caller before it starts and after it is joined.
+ */
+#define BATCH_ROWS 2048
+#define MAX_QUEUED 4
+
+struct wrow {
+	size_t tid, creator, emp;     /* offsets into the batch's text */
+	size_t tid_len, creator_len, emp_len;
+	int dept;
+	int32_t opened, closed;
+};
+
+struct batch {
+	struct wrow rows[BATCH_ROWS];
+	size_t n;
+	struct buf text;
+	struct batch *next;
+};
+
+struct writer {
+	struct batch *cur;            /* being filled by the caller */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch *head, *tail;    /* queued for the writer */
+	size_t queued;
+	struct batch *spare;          /* written, for reuse */
+	int done;                     /* the caller queues nothing more */
 };
 
 struct importer {
@@ -38,7 +79,8 @@ struct importer {
 	struct buf key;
 	struct import_result res;
 	const char *unit;         /* "line" or "item" */
-	int failed;               /* internal error */
+	atomic_int failed;        /* internal error (set by the writer) */
+	struct writer w;
 };
 
 void import_result_init(struct import_result *res)
@@ -217,6 +259,170 @@ static int64_t employee_id(struct importer *im, int64_t dept, const char *name, 
 	return v;
 }
 
+/* ---- writing ---- */
+
+/* Write one checked row (NUL-terminated strings in text). */
+static void write_row(struct importer *im, const struct wrow *w, const char *text)
+{
+	struct store_ticket_in t = {
+		.ticket_id = text + w->tid,
+		.dept_id = im->dept_ids[w->dept],
+		.opened = w->opened,
+		.closed = w->closed,
+	};
+	t.creator_id = creator_id(im, text + w->creator, w->creator_len);
+	t.employee_id = employee_id(im, t.dept_id, text + w->emp, w->emp_len);
+	int rc = t.creator_id > 0 && t.employee_id > 0 ? store_upsert_ticket(im->st, &t) : -1;
+	switch (rc) {
+	case STORE_INSERTED: im->res.inserted++; break;
+	case STORE_UPDATED: im->res.updated++; break;
+	case STORE_UNCHANGED: im->res.unchanged++; break;
+	default: atomic_store(&im->failed, 1);
+	}
+}
+
+static void write_batch(struct importer *im, struct batch *b)
+{
+	for (size_t i = 0; i < b->n && !atomic_load(&im->failed); i++)
+		write_row(im, &b->rows[i], b->text.data);
+	b->n = 0;
+	buf_reset(&b->text);
+}
+
+static void *writer_main(void *arg)
+{
+	struct importer *im = arg;
+	struct writer *w = &im->w;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->done)
+			pthread_cond_wait(&w->cond, &w->lock);
+		struct batch *b = w->head;
+		if (!b)
+			break;
+		w->head = b->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->queued--;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		write_batch(im, b);
+		pthread_mutex_lock(&w->lock);
+		b->next = w->spare;
+		w->spare = b;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static struct batch *batch_new(void)
+{
+	struct batch *b = malloc(sizeof(*b));
+	if (!b)
+		abort();
+	b->n = 0;
+	b->next = NULL;
+	buf_init(&b->text);
+	return b;
+}
+
+/* Hand the full batch to the writer (starting it), waiting while it is
+ * MAX_QUEUED behind; the caller gets an empty batch back. */
+static void hand_over(struct importer *im)
+{
+	struct writer *w = &im->w;
+	if (!w->started) {
+		pthread_mutex_init(&w->lock, NULL);
+		pthread_cond_init(&w->cond, NULL);
+		if (pthread_create(&w->thread, NULL, writer_main, im) != 0) {
+			/* no thread: write here, as for a short input */
+			pthread_mutex_destroy(&w->lock);
+			pthread_cond_destroy(&w->cond);
+			write_batch(im, w->cur);
+			return;
+		}
+		w->started = 1;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (w->queued >= MAX_QUEUED)
+		pthread_cond_wait(&w->cond, &w->lock);
+	w->cur->next = NULL;
+	if (w->tail)
+		w->tail->next = w->cur;
+	else
+		w->head = w->cur;
+	w->tail = w->cur;
+	w->queued++;
+	struct batch *next = w->spare;
+	if (next)
+		w->spare = next->next;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	w->cur = next ? next : batch_new();
+}
+
+static size_t text_add(struct buf *b, const char *s, size_t n)
+{
+	size_t off = b->len;
+	buf_add(b, s, n);
+	buf_addch(b, '\0');
+	return off;
+}
+
+static void queue_row(struct importer *im, const char *tid, size_t tid_len, const char *creator,
+		      size_t creator_len, const char *emp, size_t emp_len, int dept, int32_t opened,
+		      int32_t closed)
+{
+	struct writer *w = &im->w;
+	if (!w->cur)
+		w->cur = batch_new();
+	struct batch *b = w->cur;
+	struct wrow *r = &b->rows[b->n++];
+	r->tid = text_add(&b->text, tid, tid_len);
+	r->creator = text_add(&b->text, creator, creator_len);
+	r->emp = text_add(&b->text, emp, emp_len);
+	r->tid_len = tid_len;
+	r->creator_len = creator_len;
+	r->emp_len = emp_len;
+	r->dept = dept;
+	r->opened = opened;
+	r->closed = closed;
+	if (b->n == BATCH_ROWS)
+		hand_over(im);
+}
+
+/* Every queued row written (the writer joined); the caller owns the
+ * store again. */
+static void writer_finish(struct importer *im)
+{
+	struct writer *w = &im->w;
+	if (w->started) {
+		if (w->cur && w->cur->n)
+			hand_over(im);
+		pthread_mutex_lock(&w->lock);
+		w->done = 1;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		w->started = 0;
+	} else if (w->cur) {
+		write_batch(im, w->cur);
+	}
+	for (struct batch *b = w->spare, *next; b; b = next) {
+		next = b->next;
+		buf_release(&b->text);
+		free(b);
+	}
+	w->spare = NULL;
+	if (w->cur) {
+		buf_release(&w->cur->text);
+		free(w->cur);
+		w->cur = NULL;
+	}
+}
+
 void importer_row(struct importer *im, long line, const char *const fields[IC_NCOLS],
 		  const size_t lens[IC_NCOLS])
 {
@@ -296,46 +502,26 @@ void importer_row(struct importer *im, long line, const char *const fields[IC_NC
 			field_problem(im, line, IC_CLOSED_ON, f[IC_CLOSED_ON], n[IC_CLOSED_ON], what);
 		}
 	}
-	if (im->res.nerrors || im->failed)
+	if (im->res.nerrors || atomic_load(&im->failed))
 		return;
 
 	/* every row so far was good: write this one */
-	memcpy(tmp, f[IC_EMPLOYEE], n[IC_EMPLOYEE]);
-	tmp[n[IC_EMPLOYEE]] = '\0';
-	const char *emp = tmp;
+	const char *emp = f[IC_EMPLOYEE];
 	size_t emp_len = n[IC_EMPLOYEE];
 	int64_t *alias = strmap_get(&im->aliases, emp, emp_len);
 	if (alias) {
 		emp = im->alias_names[*alias];
 		emp_len = strlen(emp);
 	}
-	char creator[IMPORT_MAX_NAME + 1], ticket[IMPORT_MAX_TICKET_ID + 1];
-	memcpy(creator, f[IC_CREATOR], n[IC_CREATOR]);
-	creator[n[IC_CREATOR]] = '\0';
-	memcpy(ticket, f[IC_TICKET_ID], n[IC_TICKET_ID]);
-	ticket[n[IC_TICKET_ID]] = '\0';
-
-	struct store_ticket_in t = {
-		.ticket_id = ticket,
-		.dept_id = im->dept_ids[dept],
-		.opened = opened,
-		.closed = closed,
-	};
-	t.creator_id = creator_id(im, creator, n[IC_CREATOR]);
-	t.employee_id = employee_id(im, t.dept_id, emp, emp_len);
-	int rc = t.creator_id > 0 && t.employee_id > 0 ? store_upsert_ticket(im->st, &t) : -1;
-	switch (rc) {
-	case STORE_INSERTED: im->res.inserted++; break;
-	case STORE_UPDATED: im->res.updated++; break;
-	case STORE_UNCHANGED: im->res.unchanged++; break;
-	default: im->failed = 1;
-	}
+	queue_row(im, f[IC_TICKET_ID], n[IC_TICKET_ID], f[IC_CREATOR], n[IC_CREATOR], emp, emp_len,
+		  dept, opened, closed);
 }
 
 int importer_finish(struct importer *im, struct import_result *res)
 {
 	int ret;
-	if (im->failed) {
+	writer_finish(im);
+	if (atomic_load(&im->failed)) {
 		store_rollback(im->st);
 		ret = -1;
 	} else if (im->res.nerrors) {

@@ -98,6 +98,8 @@ struct store {
 	 * callers reject duplicate ticket_ids), so upserts skip the lookup */
 	int bulk_empty;
 	int bulk_fk_off;          /* foreign keys off for its length */
+	int creators_fresh;       /* ... and no creator either: their name
+				   * index is rebuilt at commit too */
 };
 
 struct store_iter {
@@ -169,6 +171,20 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
+/* 0 when no row breaks a foreign key, else -1 (logged). */
+static int fk_check(struct store *st)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		log_err("%s: table %s, row %lld: a foreign key points nowhere", st->path,
+			(const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int migrate(struct store *st)
 {
 	int64_t version = 0;
@@ -185,18 +201,27 @@ static int migrate(struct store *st)
 			st->path, (long long)version, store_nmigrations);
 		return -1;
 	}
-	for (size_t i = (size_t)version; i < store_nmigrations; i++) {
+	/* a migration may rebuild a table that others refer to (SQLite's
+	 * 12-step ALTER TABLE): foreign keys off meanwhile (they can only be
+	 * switched outside a transaction), and checked before each commit */
+	if (version < (int64_t)store_nmigrations && exec(st, "PRAGMA foreign_keys = OFF"))
+		return -1;
+	int rc = 0;
+	for (size_t i = (size_t)version; i < store_nmigrations && rc == 0; i++) {
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
 		if (exec(st, "BEGIN IMMEDIATE") || exec(st, store_migrations[i]) || exec(st, pragma) ||
-		    exec(st, "COMMIT")) {
+		    fk_check(st) || exec(st, "COMMIT")) {
 			log_err("%s: migration %zu failed", st->path, i + 1);
 			exec(st, "ROLLBACK");
-			return -1;
+			rc = -1;
+			break;
 		}
 		log_info("%s: schema migrated to version %zu", st->path, i + 1);
 	}
-	return 0;
+	if (version < (int64_t)store_nmigrations && exec(st, "PRAGMA foreign_keys = ON"))
+		return -1;
+	return rc;
 }
 
 struct store *store_open(const char *path, unsigned flags)
@@ -498,6 +523,7 @@ static void clear_deferred(struct store *st)
 	st->deferred = NULL;
 	st->ndeferred = 0;
 	st->bulk_empty = 0;
+	st->creators_fresh = 0;
 }
 
 /* After a bulk load's commit or rollback: the connection's usual settings. */
@@ -513,41 +539,54 @@ static void bulk_end(struct store *st)
 
 int store_begin_bulk(struct store *st)
 {
-	/* foreign keys can only be switched outside a transaction: off first,
-	 * back on when the store turns out to hold tickets */
-	if (exec(st, "PRAGMA foreign_keys = OFF"))
+	/* foreign keys and temp_store can only be switched outside a
+	 * transaction: first, back when the store turns out to hold tickets */
+	if (exec(st, "PRAGMA foreign_keys = OFF") || exec(st, "PRAGMA temp_store = FILE"))
 		return -1;
+	st->bulk_fk_off = 1;
 	if (store_begin(st)) {
-		exec(st, "PRAGMA foreign_keys = ON");
+		bulk_end(st);
 		return -1;
 	}
 	int64_t n = store_ticket_count(st);
 	if (n != 0) {
-		store_rollback(st);
-		if (exec(st, "PRAGMA foreign_keys = ON") || n < 0)
-			return -1;
-		return store_begin(st);
+		store_rollback(st); /* and bulk_end() */
+		return n < 0 ? -1 : store_begin(st);
 	}
 	/* into an empty store every id a row refers to comes from this very
 	 * transaction (callers look them up or create them first), so the
 	 * three parent look-ups per row of a foreign key check prove nothing
-	 * (18% of the load's CPU); the index builds at commit may sort on two
-	 * threads */
-	st->bulk_fk_off = 1;
+	 * (18% of the load's CPU); the index builds at commit sort on two
+	 * threads, their runs in files (half the CPU of in-memory runs) */
 	if (exec(st, "PRAGMA threads = 2")) {
 		store_rollback(st);
 		return -1;
 	}
 	sqlite3_stmt *s;
 	/* the change-log triggers go too: a load into an empty store is
-	 * applied by a daemon as a rebuild (changes_from, set at commit) */
+	 * applied by a daemon as a rebuild (changes_from, set at commit); and
+	 * the creators' name index when there is no creator yet either
+	 * (store_creator_id() then inserts without looking up) */
+	int64_t ncreators = 0;
+	sqlite3_stmt *cs = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM creators", -1, &cs, NULL) != SQLITE_OK ||
+	    step_int(st, cs, &ncreators) < 0) {
+		sqlite3_finalize(cs);
+		db_fail(st, "count creators");
+		store_rollback(st);
+		return -1;
+	}
+	sqlite3_finalize(cs);
+	st->creators_fresh = ncreators == 0;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT name, sql, type FROM sqlite_master WHERE type IN ('index', 'trigger') "
-			       "AND tbl_name = 'tickets' AND sql IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
+			       "AND (tbl_name = 'tickets' OR (tbl_name = 'creators' AND ?1)) "
+			       "AND sql IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
 		db_fail(st, "prepare");
 		store_rollback(st);
 		return -1;
 	}
+	sqlite3_bind_int(s, 1, st->creators_fresh);
 	char drops[4096] = "";
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		char **p = realloc(st->deferred, (st->ndeferred + 1) * sizeof(*p));
@@ -574,16 +613,14 @@ int store_commit(struct store *st, int changed)
 {
 	int bulk = st->ndeferred > 0;
 	/* SQLite's sorter builds an index with half the CPU when its temporary
-	 * runs are files (the OS caches them) and its page cache is small:
-	 * temp_store = MEMORY and 256 MiB took 4.4 s CPU for the four ticket
-	 * indexes of 1M tickets, FILE and 2 MiB 2.0 s */
-	if (bulk && (exec(st, "PRAGMA temp_store = FILE") || exec(st, "PRAGMA cache_size = -2000")))
+	 * runs are files (the OS caches them; store_begin_bulk()) and its page
+	 * cache is small: temp_store = MEMORY and 256 MiB took 4.4 s CPU for
+	 * the four ticket indexes of 1M tickets, FILE and 2 MiB 2.0 s */
+	if (bulk && exec(st, "PRAGMA cache_size = -2000"))
 		return -1;
 	for (size_t i = 0; i < st->ndeferred; i++)
 		if (exec(st, st->deferred[i]))
 			return -1;
-	if (bulk && exec(st, "PRAGMA temp_store = MEMORY"))
-		return -1;
 	clear_deferred(st);
 	if (changed) {
 		sqlite3_stmt *s = stmt(st, S_VERSION_BUMP);
@@ -666,6 +703,17 @@ int64_t store_employee_id(struct store *st, int64_t dept_id, const char *name)
 
 int64_t store_creator_id(struct store *st, const char *name)
 {
+	/* a load into a store without creators: their name index is gone
+	 * until the commit, and callers ask once per name (store.h) */
+	if (st->creators_fresh) {
+		sqlite3_stmt *s = stmt(st, S_CREATOR_ADD);
+		if (!s)
+			return -1;
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(st->db) : db_fail(st, "insert creator");
+	}
 	/* a load into an empty store meets mostly new names (callers cache
 	 * the ones they made): insert first, look up only on a conflict */
 	if (st->bulk_empty) {

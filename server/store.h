@@ -91,7 +91,10 @@ void store_rollback(struct store *st);
 int64_t store_department_id(struct store *st, const char *name);
 /* Employee id, creating it when absent; -1 on error. */
 int64_t store_employee_id(struct store *st, int64_t dept_id, const char *name);
-/* Creator id, creating it when absent; -1 on error. */
+/* Creator id, creating it when absent; -1 on error.  Inside a bulk load
+ * into a store without any creator (store_begin_bulk()) it inserts without
+ * looking up: callers ask once per name there (a second time would fail
+ * the commit, when the unique name index is rebuilt). */
 int64_t store_creator_id(struct store *st, const char *name);
 
 struct store_ticket_in {
