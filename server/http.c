@@ -308,6 +308,32 @@ int http_reply_json_text(struct http_req *r, char *text, size_t len, const char 
 	return queue(r, 200, resp, len);
 }
 
+int http_reply_file(struct http_req *r, const char *type, const char *filename, char *data,
+		    size_t len, const char *key)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	if (filename) {
+		char cd[160];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
+	char etag[40];
+	etag_of(r, key, etag);
+	MHD_add_response_header(resp, "ETag", etag);
+	r->status = 200;
+	r->bytes = len;
+	int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES;
+	rcache_put(r->app->cache, key, r->version, resp, len); /* takes our reference */
+	return ok ? MHD_YES : MHD_NO;
+}
+
 struct stream {
 	long (*fill)(void *cls, char *buf, size_t max);
 	void (*done)(void *cls);
