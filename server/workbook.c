@@ -174,7 +174,7 @@ static void put_clean(const char *s, char *out, size_t *o, int *units)
 		int u = c >= 0x10000 ? 2 : 1;
 		if (u > *units)
 			return;
-		if (c < 0x20 || c == 0x7F || c == 0xFFFD || strchr("[]:*?/\\", (int)c) != NULL)
+		if (c < 0x20 || c == 0x7F || c == 0xFFFD || (c < 0x80 && strchr("[]:*?/\\", (int)c)))
 			c = '_';
 		*o += utf8_put(c, out + *o);
 		*units -= u;
@@ -193,6 +193,10 @@ static void compose(const char *name, const char *group, int k, char *out)
 		sfx[ns++] = ' ';
 		sfx[ns++] = '(';
 		put_clean(group, sfx, &ns, &gunits);
+		while (sfx[ns - 1] == ' ' && ns > 2) {
+			ns--;
+			gunits++;
+		}
 		sfx[ns++] = ')';
 		units -= 3 + (14 - gunits);
 	}
