@@ -141,7 +141,7 @@ class WorkbookCase:
     @classmethod
     def config_text(cls):
         return "\n".join([
-            "[server]", "listen = 127.0.0.1", "threads = 2",
+            "[server]", "listen = 127.0.0.1", "threads = 4",
             "[data]", "db = lt.db", "as_of = " + cls.AS_OF.isoformat(), "seed_demo = false",
             "[pipeline]", "departments = " + ", ".join(n for n, _ in cls.DEPTS),
             "sla_days = " + ", ".join(str(s) for _, s in cls.DEPTS)]) + "\n"
@@ -441,6 +441,27 @@ class Gen(WorkbookCase, unittest.TestCase):
         self.assertEqual(hdr3["etag"], hdr["etag"])
         st4, hdr4, _ = self.request("/api/v1/workbook.xlsx?week=2019-W38")
         self.assertNotEqual(hdr4["etag"], hdr["etag"])
+
+    def test_concurrent_builds(self):
+        """Workbooks built at the same time on several threads are the
+        bytes the CLI writes, one process per week."""
+        import threading
+        weeks = ["2019-W%02d" % w for w in range(20, 25)]
+        got = {}
+
+        def fetch(w):
+            got[w] = self.request("/api/v1/workbook.xlsx?week=" + w)
+
+        threads = [threading.Thread(target=fetch, args=(w,)) for w in weeks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        for w in weeks:
+            st, hdr, body = got[w]
+            self.assertEqual(st, 200, w)
+            p = self.must(["workbook", "--config", self.cfg, "--week", w, "-o", "-"])
+            self.assertEqual(body, p.stdout, w)
 
     def bad_http(self, query, says):
         st, hdr, body = self.request("/api/v1/workbook.xlsx" + query)
