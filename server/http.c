@@ -274,6 +274,29 @@ int http_try_cached(struct http_req *r, const char *key, int *result)
 	return 0;
 }
 
+/* 200 with resp (body of len bytes) tagged by key and cached under it;
+ * the cache takes our reference. */
+static int queue_cached(struct http_req *r, struct MHD_Response *resp, size_t len, const char *key)
+{
+	char etag[40];
+	etag_of(r, key, etag);
+	MHD_add_response_header(resp, "ETag", etag);
+	r->status = 200;
+	r->bytes = len;
+	int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES;
+	rcache_put(r->app->cache, key, r->version, resp, len); /* takes our reference */
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void add_disposition(struct MHD_Response *resp, const char *filename)
+{
+	if (filename) {
+		char cd[160];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
+}
+
 int http_reply_json(struct http_req *r, json_t *root, const char *key)
 {
 	if (!root)
@@ -295,16 +318,8 @@ int http_reply_json_text(struct http_req *r, char *text, size_t len, const char 
 	add_common_headers(resp);
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	if (key) {
-		char etag[40];
-		etag_of(r, key, etag);
-		MHD_add_response_header(resp, "ETag", etag);
-		r->status = 200;
-		r->bytes = len;
-		int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES;
-		rcache_put(r->app->cache, key, r->version, resp, len); /* takes our reference */
-		return ok ? MHD_YES : MHD_NO;
-	}
+	if (key)
+		return queue_cached(r, resp, len, key);
 	return queue(r, 200, resp, len);
 }
 
@@ -319,19 +334,8 @@ int http_reply_file(struct http_req *r, const char *type, const char *filename, 
 	add_common_headers(resp);
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	if (filename) {
-		char cd[160];
-		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
-		MHD_add_response_header(resp, "Content-Disposition", cd);
-	}
-	char etag[40];
-	etag_of(r, key, etag);
-	MHD_add_response_header(resp, "ETag", etag);
-	r->status = 200;
-	r->bytes = len;
-	int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES;
-	rcache_put(r->app->cache, key, r->version, resp, len); /* takes our reference */
-	return ok ? MHD_YES : MHD_NO;
+	add_disposition(resp, filename);
+	return queue_cached(r, resp, len, key);
 }
 
 struct stream {
@@ -378,11 +382,7 @@ int http_reply_stream(struct http_req *r, const char *type, const char *filename
 	add_common_headers(resp);
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (filename) {
-		char cd[160];
-		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
-		MHD_add_response_header(resp, "Content-Disposition", cd);
-	}
+	add_disposition(resp, filename);
 	return queue(r, 200, resp, 0);
 }
 

@@ -33,7 +33,7 @@ import unittest
 import agg_ref
 import xlsx_read
 from daemon import Daemon
-from test_api import load_tickets, run, sanitizer_report
+from test_api import ApiCase, load_tickets, run, sanitizer_report
 
 D = dt.date.fromisoformat
 DAY = dt.timedelta(days=1)
@@ -146,13 +146,8 @@ class WorkbookCase:
             "[pipeline]", "departments = " + ", ".join(n for n, _ in cls.DEPTS),
             "sla_days = " + ", ".join(str(s) for _, s in cls.DEPTS)]) + "\n"
 
-    @classmethod
-    def must(cls, args):
-        p = run(args)
-        err = p.stderr.decode("utf-8", "replace")
-        if p.returncode != 0 or sanitizer_report(err):
-            raise RuntimeError("leadtimed %s: exit %d\n%s" % (" ".join(map(str, args)), p.returncode, err))
-        return p
+    # run leadtimed; exit 0 and no sanitizer report, else raise
+    must = ApiCase.__dict__["must"]
 
     @classmethod
     def setUpClass(cls):
@@ -172,19 +167,8 @@ class WorkbookCase:
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            if cls.daemon is not None:
-                rc = cls.daemon.stop()
-                log = cls.daemon.text()
-                if sanitizer_report(log):
-                    raise AssertionError("sanitizer report from the daemon:\n" + log)
-                if rc != 0:
-                    raise AssertionError("daemon exit %d:\n%s" % (rc, log[-3000:]))
-                bad = [l for l in log.splitlines() if " 500 " in l or " 503 " in l]
-                if bad:
-                    raise AssertionError("5xx answers logged:\n" + "\n".join(bad[:10]))
-        finally:
-            shutil.rmtree(cls.dir, True)
+        # stop the daemon and check its exit, log and sanitizer report as the API tests do
+        ApiCase.tearDownClass.__func__(cls)
 
     # -- fetching
     def request(self, path, headers=None):
