@@ -754,7 +754,7 @@ static void employee_sheet(struct wb *wb, struct book *b, size_t i)
 		 date_week_str(h->buckets[e->first].start, first), b->week_label,
 		 date_str(b->as_of, asof));
 	struct sheet sh;
-	if (new_sheet(wb, &sh, b->names[i], title, heads, 4 + NMETRICS, 3))
+	if (new_sheet(wb, &sh, b->names[i], title, heads, 4 + NMETRICS, 1))
 		return;
 	size_t nb = h->nbuckets - e->first;
 	double *vals = zalloc(nb + 1, sizeof(*vals));
