@@ -59,12 +59,13 @@ int workbook_week(const char *arg, int32_t as_of, int32_t *monday, char *why, si
 			return -1;
 		}
 	}
+	char w[DATE_WEEK_LEN + 1];
 	if (mon < date_from_ymd(1900, 1, 1)) {
-		snprintf(why, whylen, "'%.40s' starts before 1900", arg ? arg : "");
+		snprintf(why, whylen, "week %s (from %s) starts before 1900", date_week_str(mon, w),
+			 date_str(mon, a));
 		return -1;
 	}
 	if (mon > as_of) {
-		char w[DATE_WEEK_LEN + 1];
 		snprintf(why, whylen, "week %s (from %s) starts after as_of (%s): no data yet",
 			 date_week_str(mon, w), date_str(mon, a), date_str(as_of, b));
 		return -1;

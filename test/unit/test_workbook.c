@@ -44,10 +44,11 @@ static void week_bad(const char *arg, const char *as_of, const char *says)
 {
 	int32_t m = 0;
 	char why[256] = "";
+	const char *shown = arg ? arg : "(default)";
 	if (workbook_week(arg, day(as_of), &m, why, sizeof(why)) == 0)
-		fail_msg("week '%s' as of %s: accepted", arg, as_of);
+		fail_msg("week '%s' as of %s: accepted", shown, as_of);
 	if (!strstr(why, says))
-		fail_msg("week '%s': message '%s' does not say '%s'", arg, why, says);
+		fail_msg("week '%s': message '%s' does not say '%s'", shown, why, says);
 }
 
 static void test_week_default(void **state)
@@ -87,8 +88,9 @@ static void test_week_refused(void **state)
 	(void)state;
 	week_bad("2025-W15", "2025-04-06", "starts after as_of (2025-04-06)");
 	week_bad("2025-04-07", "2025-04-06", "week 2025-W15 (from 2025-04-07) starts after as_of");
-	week_bad("1899-12-31", "2025-04-06", "starts before 1900");
+	week_bad("1899-12-31", "2025-04-06", "week 1899-W52 (from 1899-12-25) starts before 1900");
 	week_bad("1899-W52", "2025-04-06", "starts before 1900");
+	week_bad(NULL, "1900-01-06", "week 1899-W52 (from 1899-12-25) starts before 1900");
 	week_bad("2021-W53", "2025-04-06", "'2021-W53' is not an ISO week (YYYY-Www");
 	week_bad("2025-W00", "2025-04-06", "is not an ISO week");
 	week_bad("2025-02-30", "2025-04-06", "or a date (YYYY-MM-DD)");
