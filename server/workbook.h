@@ -18,7 +18,8 @@
  *
  * Every figure comes from agg_table_department() / agg_table_departments()
  * (agg.h); this module only lays them out.  No HTTP, no store: the caller
- * passes a snapshot and gets bytes.
+ * passes a snapshot and gets bytes.  workbook_names.c holds the pure
+ * helpers (week, file and sheet names), workbook.c the writer.
  */
 #ifndef LEADTIME_WORKBOOK_H
 #define LEADTIME_WORKBOOK_H
