@@ -26,6 +26,7 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/creators/", 1, api_creator, 0 },
 	{ "GET", "/api/v1/compare", 0, api_compare, 0 },
 	{ "GET", "/api/v1/leaderboard", 0, api_leaderboard, 0 },
+	{ "GET", "/api/v1/workbook.xlsx", 0, api_workbook, 0 },
 	{ "POST", "/api/v1/import", 0, api_post_import, 0 },
 	{ "POST", "/api/v1/tickets", 0, api_post_tickets, 0 },
 	{ "GET", "/api/v1/aliases", 0, api_aliases_route, 0 },

@@ -79,14 +79,22 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, struct cli_opt 
 			*version = 1;
 			continue;
 		}
-		if (a[1] != '-')
-			return usage_error(cmd, "unknown option '%s'", a);
-		const char *name = a + 2, *eq = strchr(name, '=');
-		size_t n = eq ? (size_t)(eq - name) : strlen(name);
 		struct cli_opt *o;
-		for (o = opts; o->name; o++)
-			if (strlen(o->name) == n && strncmp(o->name, name, n) == 0)
-				break;
+		const char *eq = NULL;
+		if (a[1] != '-') {
+			/* `-c VALUE`: an option with a one-letter name, its value
+			 * the next argument */
+			for (o = opts; o->name; o++)
+				if (o->name[0] == a[1] && !o->name[1] && !a[2])
+					break;
+		} else {
+			const char *name = a + 2;
+			eq = strchr(name, '=');
+			size_t n = eq ? (size_t)(eq - name) : strlen(name);
+			for (o = opts; o->name; o++)
+				if (strlen(o->name) == n && strncmp(o->name, name, n) == 0)
+					break;
+		}
 		if (!o->name)
 			return usage_error(cmd, "unknown option '%s'", a);
 		if (o->seen)

@@ -2,7 +2,7 @@
  * cli.h - command-line option parsing shared by the subcommands.
  *
  * Each command declares a table of options (`--name VALUE`, `--name=VALUE`
- * or a bare flag); the parser fills the table's slots and leaves positional
+ * or a bare flag; an option whose name is one letter is also `-n VALUE`); the parser fills the table's slots and leaves positional
  * arguments in order.  An unknown option, a missing value or a bad value is
  * one line on stderr naming the option, and exit code 2 (CLI_USAGE).
  */

@@ -5,6 +5,7 @@
 #include "date.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 int32_t date_from_ymd(int y, int m, int d)
@@ -168,6 +169,47 @@ int date_weekday(int32_t day)
 int32_t date_week_start(int32_t day)
 {
 	return day - date_weekday(day);
+}
+
+void date_iso_week(int32_t day, int *year, int *week)
+{
+	/* the week belongs to the year of its Thursday */
+	int32_t thu = date_week_start(day) + 3;
+	int m, d;
+	date_to_ymd(thu, year, &m, &d);
+	*week = (int)((thu - date_from_ymd(*year, 1, 1)) / 7 + 1);
+}
+
+int date_iso_week_start(int year, int week, int32_t *monday)
+{
+	if (year < 1 || year > 9999 || week < 1 || week > 53)
+		return -1;
+	/* week 1 holds January 4th */
+	int32_t mon = date_week_start(date_from_ymd(year, 1, 4)) + (int32_t)(week - 1) * 7;
+	int y, w;
+	date_iso_week(mon, &y, &w);
+	if (y != year)
+		return -1;
+	*monday = mon;
+	return 0;
+}
+
+int date_parse_iso_week(const char *s, size_t n, int32_t *monday)
+{
+	int y, w;
+	if (n != DATE_WEEK_LEN || digits(s, 4, &y) || s[4] != '-' || s[5] != 'W' ||
+	    digits(s + 6, 2, &w))
+		return -1;
+	return date_iso_week_start(y, w, monday);
+}
+
+const char *date_week_str(int32_t day, char *out)
+{
+	int y, w;
+	date_iso_week(day, &y, &w);
+	snprintf(out, DATE_WEEK_LEN + 1, "%04u-W%02u", (unsigned)(y < 0 ? 0 : y > 9999 ? 9999 : y) % 10000u,
+		 (unsigned)w % 100u);
+	return out;
 }
 
 int32_t date_month_start(int32_t day)

@@ -43,6 +43,19 @@ const char *date_str(int32_t day, char *out);
 int date_weekday(int32_t day);
 /* The Monday of day's ISO week. */
 int32_t date_week_start(int32_t day);
+/* ISO-8601 week of day: *year is the week-numbering year (the year of the
+ * week's Thursday), *week 1..53. */
+void date_iso_week(int32_t day, int *year, int *week);
+/* The Monday of ISO week `week` of ISO year `year` (1..9999) into *monday;
+ * 0, or -1 when that year has no such week (week 53 exists only in long
+ * years). */
+int date_iso_week_start(int year, int week, int32_t *monday);
+#define DATE_WEEK_LEN 8       /* strlen("YYYY-Www") */
+/* Parse exactly `YYYY-Www` (n bytes) into the Monday of that week; 0 or -1. */
+int date_parse_iso_week(const char *s, size_t n, int32_t *monday);
+/* `YYYY-Www` of day's ISO week, NUL-terminated, in a caller buffer of at
+ * least DATE_WEEK_LEN + 1. */
+const char *date_week_str(int32_t day, char *out);
 /* First and last day of day's month. */
 int32_t date_month_start(int32_t day);
 int32_t date_month_end(int32_t day);

@@ -291,14 +291,25 @@ static int etag_matches(const struct http_req *r, const char *key, const char *h
 	return strstr(header, plain) || strstr(header, gz);
 }
 
-/* JSON response headers, the ETag of its representation. */
-static void json_headers(const struct http_req *r, struct MHD_Response *resp, const char *key,
-			 int gz)
+static void add_disposition(struct MHD_Response *resp, const char *filename)
+{
+	if (filename) {
+		char cd[160];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
+}
+
+/* Headers of a body reply of content type `type`, the ETag of its
+ * representation (gz: the gzip one). */
+static void body_headers(const struct http_req *r, struct MHD_Response *resp, const char *type,
+			 const char *filename, const char *key, int gz)
 {
 	add_common_headers(resp);
-	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	add_disposition(resp, filename);
 	if (gz)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	if (key) {
@@ -308,7 +319,8 @@ static void json_headers(const struct http_req *r, struct MHD_Response *resp, co
 	}
 }
 
-/* The gzip response of body, or NULL (too small, or it would not shrink). */
+/* The gzip response of a JSON body, or NULL (too small, or it would not
+ * shrink). */
 static struct MHD_Response *gzip_response(const struct http_req *r, const struct rcache_body *b,
 					  const char *key, size_t *gzlen)
 {
@@ -324,7 +336,7 @@ static struct MHD_Response *gzip_response(const struct http_req *r, const struct
 		free(z);
 		return NULL;
 	}
-	json_headers(r, resp, key, 1);
+	body_headers(r, resp, "application/json", NULL, key, 1);
 	return resp;
 }
 
@@ -368,7 +380,7 @@ int http_try_cached(struct http_req *r, const char *key, int *result)
 		rcache_body_put(body);
 		if (!plain)
 			return *result = MHD_NO, 1;
-		json_headers(r, plain, key, 0);
+		body_headers(r, plain, "application/json", NULL, key, 0);
 		*result = queue(r, 200, plain, len);
 		return 1;
 	}
@@ -391,22 +403,29 @@ int http_reply_json(struct http_req *r, json_t *root, const char *key)
 	return http_reply_json_text(r, s, strlen(s), key);
 }
 
-int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key)
+/*
+ * 200 with data (malloc'd, taken over) of content type `type`, cached
+ * under key when not NULL; gzip-compressed for a client that accepts it
+ * when `gzip` (JSON: an .xlsx is a zip already).
+ */
+static int reply_body(struct http_req *r, const char *type, const char *filename, char *data,
+		      size_t len, const char *key, int gzip)
 {
-	struct rcache_body *body = rcache_body_new(text, len);
+	struct rcache_body *body = rcache_body_new(data, len);
 	struct MHD_Response *plain = rcache_body_response(body);
 	if (!plain) {
 		rcache_body_put(body);
 		return MHD_NO;
 	}
-	json_headers(r, plain, key, 0);
+	body_headers(r, plain, type, filename, key, 0);
 	size_t gzlen = 0;
-	struct MHD_Response *gz = http_accepts_gzip(r) ? gzip_response(r, body, key, &gzlen) : NULL;
+	struct MHD_Response *gz = gzip && http_accepts_gzip(r) ? gzip_response(r, body, key, &gzlen)
+							     : NULL;
 	r->status = 200;
 	r->bytes = gz ? gzlen : len;
 	int ok = MHD_queue_response(r->conn, MHD_HTTP_OK, gz ? gz : plain) == MHD_YES;
 	if (key) {
-		rcache_put(r->app->cache, key, r->version, body, plain, gz, gzlen); /* takes ours */
+		rcache_put(r->app->cache, key, r->version, body, plain, gz, gzlen, gzip); /* takes ours */
 	} else {
 		MHD_destroy_response(plain);
 		if (gz)
@@ -414,6 +433,17 @@ int http_reply_json_text(struct http_req *r, char *text, size_t len, const char 
 		rcache_body_put(body);
 	}
 	return ok ? MHD_YES : MHD_NO;
+}
+
+int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key)
+{
+	return reply_body(r, "application/json", NULL, text, len, key, 1);
+}
+
+int http_reply_file(struct http_req *r, const char *type, const char *filename, char *data,
+		    size_t len, const char *key)
+{
+	return reply_body(r, type, filename, data, len, key, 0);
 }
 
 struct stream {
@@ -460,11 +490,7 @@ int http_reply_stream(struct http_req *r, const char *type, const char *filename
 	add_common_headers(resp);
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (filename) {
-		char cd[160];
-		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
-		MHD_add_response_header(resp, "Content-Disposition", cd);
-	}
+	add_disposition(resp, filename);
 	return queue(r, 200, resp, 0);
 }
 

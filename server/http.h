@@ -118,6 +118,11 @@ int http_try_cached(struct http_req *r, const char *key, int *result);
 int http_reply_json(struct http_req *r, json_t *root, const char *key);
 /* The same for JSON already serialised (text is malloc'd; consumed). */
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key);
+/* 200 with a body of any type (data is malloc'd; consumed), offered as
+ * the download `filename` (Content-Disposition) when not NULL; ETag from
+ * key and cached under it, as http_reply_json_text(). */
+int http_reply_file(struct http_req *r, const char *type, const char *filename, char *data,
+		    size_t len, const char *key);
 /* A body copied from memory with its content type. */
 int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
 		    size_t len);

@@ -14,7 +14,9 @@
 #include "import.h"
 #include "log.h"
 #include "pit.h"
+#include "snap.h"
 #include "store.h"
+#include "workbook.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef LEADTIME_VERSION
@@ -40,6 +43,7 @@ static const char usage_main[] =
 	"  generate   write a synthetic data set into a new store (or as CSV)\n"
 	"  import     import tickets from CSV (all or nothing)\n"
 	"  pit        print point-in-time rows for a date range\n"
+	"  workbook   write the weekly Excel workbook (.xlsx) of an ISO week\n"
 	"\n"
 	"options for every command:\n"
 	"  --config FILE   config.ini to read (default: ./config.ini if present)\n"
@@ -86,6 +90,20 @@ static const char usage_pit[] =
 	"Print the point-in-time rows (one per ticket per day it was open) with\n"
 	"from <= report_date <= to, ordered by report_date then ticket_id.  A --to\n"
 	"past as_of is clamped to as_of.\n";
+
+static const char usage_workbook[] =
+	"usage: leadtimed workbook [--week WEEK] -o FILE|- [--as-of DATE] [--db FILE] [--config FILE]\n"
+	"\n"
+	"Write the weekly workbook of an ISO week: a Summary sheet (one row per\n"
+	"employee with work in the week), an Averages sheet (per department and for\n"
+	"the company) and one sheet per employee with their weekly history, each\n"
+	"metric coloured red-white-green at mean - SD / mean / mean + SD.  The same\n"
+	"file as GET /api/v1/workbook.xlsx?week=WEEK.\n"
+	"\n"
+	"  --week WEEK     an ISO week (2025-W14) or any date in it (2025-04-02);\n"
+	"                  default: the last complete week on or before as_of\n"
+	"  -o, --output F  the .xlsx to write (replaced whole, never half-written);\n"
+	"                  - writes to standard output\n";
 
 /* Options every command takes. */
 struct common {
@@ -416,6 +434,103 @@ out:
 	return ret;
 }
 
+/* ---- workbook ---- */
+
+/* Write data to path whole: a temp file beside it, renamed over it. */
+static int write_whole(const char *path, const char *data, size_t len)
+{
+	if (strcmp(path, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
+			log_err("write error on standard output: %m");
+			return -1;
+		}
+		return 0;
+	}
+	struct buf tmp = BUF_INIT;
+	buf_addf(&tmp, "%s.XXXXXX", path);
+	int fd = mkstemp(tmp.data);
+	if (fd < 0) {
+		log_err("%s: cannot create: %m", tmp.data);
+		buf_release(&tmp);
+		return -1;
+	}
+	FILE *f = fdopen(fd, "wb");
+	int ok = f && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0;
+	/* mkstemp makes it 0600: give the file the mode a new file gets */
+	mode_t mask = umask(0);
+	umask(mask);
+	ok = ok && fchmod(fd, 0666 & ~mask) == 0;
+	if (f ? fclose(f) != 0 : close(fd) != 0)
+		ok = 0;
+	if (ok && rename(tmp.data, path) != 0) {
+		log_err("%s: cannot write: %m", path);
+		ok = -1;
+	} else if (!ok) {
+		log_err("%s: write error: %m", tmp.data);
+	}
+	if (ok != 1)
+		unlink(tmp.data);
+	buf_release(&tmp);
+	return ok == 1 ? 0 : -1;
+}
+
+static int cmd_workbook(int argc, char **argv)
+{
+	struct common c = { .as_of = DATE_NONE };
+	const char *week = NULL, *output = NULL, *o = NULL;
+	struct cli_opt opts[] = {
+		COMMON_OPTS(c),
+		{ "week", CLI_STR, &week, 0, 0, 0 },
+		{ "output", CLI_STR, &output, 0, 0, 0 },
+		{ "o", CLI_STR, &o, 0, 0, 0 },
+		{ NULL, 0, NULL, 0, 0, 0 },
+	};
+	const char *pos[1];
+	int npos, rc;
+	if ((rc = cli_parse("workbook", argc, argv, 2, opts, pos, 0, &npos, &c.help, &c.version)))
+		return rc;
+	if (c.help || c.version)
+		return finish_help(usage_workbook, &c);
+	if (o && output) {
+		fprintf(stderr, "leadtimed workbook: -o and --output given together\n");
+		return CLI_USAGE;
+	}
+	if (o)
+		output = o;
+	if (!output || !*output) {
+		fprintf(stderr, "leadtimed workbook: -o FILE is required (- for standard output; see 'leadtimed workbook --help')\n");
+		return CLI_USAGE;
+	}
+	struct config cfg;
+	if ((rc = load_config(&cfg, &c)))
+		return rc;
+	int32_t as_of = config_as_of(&cfg), monday;
+	char why[256];
+	if (workbook_week(week, as_of, &monday, why, sizeof(why))) {
+		fprintf(stderr, "leadtimed workbook: --week: %s\n", why);
+		config_release(&cfg);
+		return CLI_USAGE;
+	}
+	int ret = CLI_FAIL;
+	char *data = NULL;
+	size_t len = 0;
+	struct store *st = store_open(cfg.db, STORE_READONLY);
+	struct snap *s = st ? snap_load(st, &cfg, as_of) : NULL;
+	if (s && workbook_build(s, monday, as_of, &data, &len) == 0 &&
+	    write_whole(output, data, len) == 0) {
+		char w[DATE_WEEK_LEN + 1];
+		if (strcmp(output, "-") != 0)
+			fprintf(stderr, "wrote the workbook of %s (%zu bytes) to %s\n",
+				date_week_str(monday, w), len, output);
+		ret = CLI_OK;
+	}
+	free(data);
+	snap_put(s);
+	store_close(st);
+	config_release(&cfg);
+	return ret;
+}
+
 /* ---- serve ---- */
 
 /* Open the store for writing, sync the pipeline, seed demo data when empty. */
@@ -564,6 +679,8 @@ int main(int argc, char **argv)
 		return cmd_import(argc, argv);
 	if (strcmp(cmd, "pit") == 0)
 		return cmd_pit(argc, argv);
+	if (strcmp(cmd, "workbook") == 0)
+		return cmd_workbook(argc, argv);
 	fprintf(stderr, "leadtimed: unknown command '%s' (see 'leadtimed --help')\n", cmd);
 	return CLI_USAGE;
 }

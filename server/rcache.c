@@ -63,6 +63,7 @@ struct entry {
 	struct rcache_body *body;
 	struct MHD_Response *resp, *gz;   /* gz: NULL until asked for */
 	size_t size, gzsize;
+	int gzip_ok;                      /* 0: plain for everyone */
 };
 
 struct rcache {
@@ -153,6 +154,8 @@ enum rcache_hit rcache_queue(struct rcache *c, const char *key, int64_t version,
 		c->version = version;
 	}
 	struct entry *e = version == c->version ? find(c, key, h) : NULL;
+	if (e && !e->gzip_ok)
+		gzip = 0;
 	if (e && gzip && !e->gz) {
 		*body = rcache_body_ref(e->body);
 		hit = RCACHE_NEEDS_GZIP;
@@ -177,7 +180,7 @@ static void destroy(struct MHD_Response *r)
 }
 
 void rcache_put(struct rcache *c, const char *key, int64_t version, struct rcache_body *body,
-		struct MHD_Response *plain, struct MHD_Response *gz, size_t gzsize)
+		struct MHD_Response *plain, struct MHD_Response *gz, size_t gzsize, int gzip_ok)
 {
 	uint64_t h = hash(key);
 	size_t size = body->len;
@@ -202,6 +205,7 @@ void rcache_put(struct rcache *c, const char *key, int64_t version, struct rcach
 	e->gz = gz;
 	e->size = size;
 	e->gzsize = gz ? gzsize : 0;
+	e->gzip_ok = gzip_ok;
 	e->next = c->buckets[h % NBUCKETS];
 	c->buckets[h % NBUCKETS] = e;
 	e->older = c->newest;

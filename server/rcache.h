@@ -57,11 +57,12 @@ enum rcache_hit rcache_queue(struct rcache *c, const char *key, int64_t version,
 /*
  * Store a response under key: body (a reference taken over), plain (the
  * caller's reference taken over) and, when not NULL, its gzip response gz
- * of gzsize bytes (same).  Nothing is stored (and the references are
+ * of gzsize bytes (same).  With gzip_ok 0 the plain response is served to
+ * every client (a body that does not compress: an .xlsx is a zip).  Nothing is stored (and the references are
  * dropped) when the key is there already or the version is stale.
  */
 void rcache_put(struct rcache *c, const char *key, int64_t version, struct rcache_body *body,
-		struct MHD_Response *plain, struct MHD_Response *gz, size_t gzsize);
+		struct MHD_Response *plain, struct MHD_Response *gz, size_t gzsize, int gzip_ok);
 /* Attach the gzip response of an entry found with RCACHE_NEEDS_GZIP
  * (reference taken over; dropped when the entry is gone or has one). */
 void rcache_add_gzip(struct rcache *c, const char *key, int64_t version, struct MHD_Response *gz,

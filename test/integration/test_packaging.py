@@ -68,7 +68,7 @@ class Dockerfile(unittest.TestCase):
     def test_build_stage_installs_every_library_the_makefile_links(self):
         build = " ".join(self.ins[:[i for i, l in enumerate(self.ins) if l.startswith("FROM ")][1]])
         for pkg in ("libmicrohttpd-dev", "libsqlite3-dev", "libjansson-dev", "libinih-dev",
-                    "libsystemd-dev", "nodejs", "npm", "gzip"):
+                    "libsystemd-dev", "libxlsxwriter-dev", "nodejs", "npm", "gzip"):
             self.assertIn(pkg, build)
 
     def runtime(self):

@@ -361,6 +361,79 @@ static void test_week_start(void **state)
 	}
 }
 
+/* ISO weeks by walking: 1900-01-01 is Monday of 1900-W01 (it holds
+ * January 4th); each Monday starts the next week, and a Monday from
+ * December 29th to January 4th starts week 1 of the year of that January. */
+static void test_iso_week_walk(void **state)
+{
+	(void)state;
+	struct ymd t = { 1900, 1, 1 };
+	int year = 1900, week = 1, last[2102] = { 0 };
+	for (int32_t day = date_from_ymd(1900, 1, 1); t.y < 2101; day++, ref_next(&t)) {
+		if ((ref_weekday_sun0(t.y, t.m, t.d) + 6) % 7 == 0 && day != date_from_ymd(1900, 1, 1)) {
+			week++;
+			if (t.m == 12 && t.d >= 29) {
+				year = t.y + 1;
+				week = 1;
+			} else if (t.m == 1 && t.d <= 4) {
+				year = t.y;
+				week = 1;
+			}
+			int32_t mon;
+			assert_int_equal(date_iso_week_start(year, week, &mon), 0);
+			assert_int_equal(mon, day);
+		}
+		last[year] = week;
+		int y, w;
+		date_iso_week(day, &y, &w);
+		if (y != year || w != week)
+			fail_msg("%d-%02d-%02d: ISO week %d-W%02d, expected %d-W%02d", t.y, t.m, t.d, y, w,
+				 year, week);
+		char s[DATE_WEEK_LEN + 1], want[32];
+		snprintf(want, sizeof(want), "%04d-W%02d", year, week);
+		assert_string_equal(date_week_str(day, s), want);
+		int32_t mon;
+		assert_int_equal(date_parse_iso_week(want, strlen(want), &mon), 0);
+		assert_int_equal(mon, day - (ref_weekday_sun0(t.y, t.m, t.d) + 6) % 7);
+	}
+	/* week 53 exists exactly in the years that reach it */
+	for (int y = 1901; y < 2100; y++) {
+		int32_t mon;
+		assert_int_equal(date_iso_week_start(y, 53, &mon), last[y] == 53 ? 0 : -1);
+		assert_int_equal(date_iso_week_start(y, 54, &mon), -1);
+		assert_int_equal(date_iso_week_start(y, 0, &mon), -1);
+	}
+}
+
+static void test_iso_week_anchors(void **state)
+{
+	(void)state;
+	char s[DATE_LEN + 1];
+	int32_t mon;
+	static const struct {
+		const char *week, *monday;
+	} ok[] = {
+		{ "2025-W14", "2025-03-31" }, { "2020-W53", "2020-12-28" }, { "2026-W53", "2026-12-28" },
+		{ "2019-W01", "2018-12-31" }, { "2021-W01", "2021-01-04" }, { "1900-W01", "1900-01-01" },
+		{ "0001-W01", "0001-01-01" }, { "9999-W52", "9999-12-27" },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(date_parse_iso_week(ok[i].week, strlen(ok[i].week), &mon), 0);
+		assert_string_equal(fmt(mon, s), ok[i].monday);
+	}
+	static const char *const bad[] = { "2021-W53", "2025-W00", "2025-W54", "2025W14", "2025-w14",
+					   "2025-W1", " 2025-W14", "2025-W14 ", "0000-W01", "2025-14",
+					   "2025-W1x", "", "2025-03-31" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (date_parse_iso_week(bad[i], strlen(bad[i]), &mon) == 0)
+			fail_msg("'%s' parsed as an ISO week", bad[i]);
+	int y, w;
+	date_iso_week(parse_ok("2021-01-03"), &y, &w);
+	assert_true(y == 2020 && w == 53);
+	date_iso_week(parse_ok("2024-12-30"), &y, &w);
+	assert_true(y == 2025 && w == 1);
+}
+
 static void test_month_bounds(void **state)
 {
 	(void)state;
@@ -406,6 +479,8 @@ int main(void)
 		cmocka_unit_test(test_iso_rejects_dangling_colon),
 		cmocka_unit_test(test_weekday),
 		cmocka_unit_test(test_week_start),
+		cmocka_unit_test(test_iso_week_walk),
+		cmocka_unit_test(test_iso_week_anchors),
 		cmocka_unit_test(test_month_bounds),
 		cmocka_unit_test(test_today),
 	};
