@@ -61,5 +61,6 @@ int api_leaderboard(struct http_req *r);
 int api_post_import(struct http_req *r);
 int api_post_tickets(struct http_req *r);
 int api_aliases_route(struct http_req *r);
+int api_post_events(struct http_req *r);
 
 #endif

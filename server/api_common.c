@@ -30,6 +30,7 @@ const struct http_route api_routes[] = {
 	{ "POST", "/api/v1/tickets", 0, api_post_tickets },
 	{ "GET", "/api/v1/aliases", 0, api_aliases_route },
 	{ "POST", "/api/v1/aliases", 0, api_aliases_route },
+	{ "POST", "/api/v1/events", 0, api_post_events },
 	/* last: every other GET is a file of the dashboard */
 	{ "GET", "/", 0, api_static },
 	{ "GET", "/", 1, api_static },

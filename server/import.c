@@ -12,6 +12,7 @@
 #include "config.h"
 #include "csv.h"
 #include "date.h"
+#include "import_map.h"
 #include "log.h"
 #include "store.h"
 #include "strmap.h"
@@ -39,6 +40,8 @@ struct importer {
 	struct import_result res;
 	const char *unit;         /* "line" or "item" */
 	int failed;               /* internal error */
+	const char *labels[IC_NCOLS]; /* column names in messages */
+	int changed;              /* a change besides upserts (importer_mark_changed) */
 };
 
 void import_result_init(struct import_result *res)
@@ -87,6 +90,8 @@ struct importer *importer_new(struct store *st, const struct config *cfg)
 	im->st = st;
 	im->cfg = cfg;
 	im->unit = "line";
+	for (int c = 0; c < IC_NCOLS; c++)
+		im->labels[c] = import_col_names[c];
 	strmap_init(&im->aliases);
 	strmap_init(&im->seen);
 	strmap_init(&im->creators);
@@ -148,7 +153,7 @@ static void field_problem(struct importer *im, long line, enum import_col col, c
 		shown[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
 	shown[j] = '\0';
-	importer_problem(im, line, "column %s: %s ('%s%s')", import_col_names[col], what, shown,
+	importer_problem(im, line, "column %s: %s ('%s%s')", im->labels[col], what, shown,
 			 n > 60 ? "..." : "");
 }
 
@@ -344,7 +349,7 @@ int importer_finish(struct importer *im, struct import_result *res)
 			buf_addf(&im->res.errors, "... and %ld more problems (%ld in all)\n",
 				 im->res.nerrors - IMPORT_MAX_REPORTED, im->res.nerrors);
 		ret = 1;
-	} else if (store_commit(im->st, im->res.inserted + im->res.updated > 0)) {
+	} else if (store_commit(im->st, im->res.inserted + im->res.updated > 0 || im->changed)) {
 		store_rollback(im->st);
 		ret = -1;
 	} else {
@@ -401,6 +406,8 @@ static int read_header(struct importer *im, struct csv_reader *r, int map[IC_NCO
 
 int import_csv(struct store *st, const struct config *cfg, FILE *in, struct import_result *res)
 {
+	if (cfg->imap) /* [import] maps an export's own columns */
+		return import_map_csv(st, cfg, in, res);
 	struct importer *im = importer_new(st, cfg);
 	if (!im) {
 		import_result_init(res);
@@ -446,4 +453,51 @@ int import_csv(struct store *st, const struct config *cfg, FILE *in, struct impo
 	}
 	csv_reader_free(r);
 	return importer_finish(im, res);
+}
+
+/* ---- for the other readers (import_map.c, evimport.c) ---- */
+
+void importer_set_labels(struct importer *im, const char *const labels[IC_NCOLS])
+{
+	for (int c = 0; c < IC_NCOLS; c++)
+		im->labels[c] = labels[c];
+}
+
+void importer_mark_changed(struct importer *im)
+{
+	im->changed = 1;
+}
+
+void importer_count_row(struct importer *im)
+{
+	im->res.rows++;
+}
+
+long importer_nproblems(const struct importer *im)
+{
+	return im->res.nerrors + (im->failed != 0);
+}
+
+struct store *importer_store(const struct importer *im)
+{
+	return im->st;
+}
+
+const char *import_text_problem(const char *s, size_t n, int multiline)
+{
+	return text_problem(s, n, multiline != 0);
+}
+
+void importer_problem_plain(struct importer *im, const char *fmt, ...)
+{
+	im->res.nerrors++;
+	if (im->res.nerrors > IMPORT_MAX_REPORTED)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_addstr(&im->res.errors, msg);
+	buf_addch(&im->res.errors, '\n');
 }

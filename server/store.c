@@ -8,6 +8,7 @@
  * store's PRAGMA user_version, each in its own transaction.
  */
 #include "store.h"
+#include "store_priv.h"
 #include "config.h"
 #include "date.h"
 #include "log.h"
@@ -818,4 +819,16 @@ void store_iter_free(struct store_iter *it)
 		return;
 	sqlite3_finalize(it->stmt);
 	free(it);
+}
+
+/* ---- for store_events.c (store_priv.h) ---- */
+
+sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
 }
