@@ -12,6 +12,7 @@
 #include "date.h"
 #include "evimport.h"
 #include "gen.h"
+#include "gen_events.h"
 #include "import.h"
 #include "log.h"
 #include "pit.h"
@@ -58,13 +59,18 @@ static const char usage_serve[] =
 
 static const char usage_generate[] =
 	"usage: leadtimed generate [--creators N] [--seed S] [--days D] [--start DATE | --as-of DATE]\n"
-	"                          [--db FILE | --csv FILE|-] [--config FILE]\n"
+	"                          [--db FILE | --csv FILE|- | --events [--csv FILE|- | --xes FILE|-]]\n"
+	"                          [--config FILE]\n"
 	"\n"
 	"Write a realistic synthetic data set: creators arriving over D days from\n"
 	"START (default 2019-01-01, 1095 days) pass the configured pipeline; the data\n"
 	"ends at START + D - 1, its as_of.  --as-of DATE ends it at DATE instead.\n"
 	"Same seed and options give the same data, byte for byte.  The store must be\n"
 	"empty; --csv writes the import CSV instead of a store.\n"
+	"\n"
+	"  --events       write the same data set as an event log (a status history\n"
+	"                 whose stays are these tickets) to --csv FILE|- (default -)\n"
+	"                 or --xes FILE|-\n"
 	"\n"
 	"  --creators N   creators (default 700)\n"
 	"  --seed S       random seed (default 1)\n"
@@ -156,7 +162,8 @@ static int cmd_generate(int argc, char **argv)
 	gen_opts_defaults(&o);
 	long creators = o.creators, seed = (long)o.seed, days = o.days;
 	int32_t start = DATE_NONE;
-	const char *csv = NULL;
+	const char *csv = NULL, *xes = NULL;
+	int events = 0;
 	struct cli_opt opts[] = {
 		COMMON_OPTS(c),
 		{ "creators", CLI_LONG, &creators, 1, 10000000, 0 },
@@ -164,6 +171,8 @@ static int cmd_generate(int argc, char **argv)
 		{ "days", CLI_LONG, &days, 1, 36500, 0 },
 		{ "start", CLI_DATE, &start, 0, 0, 0 },
 		{ "csv", CLI_STR, &csv, 0, 0, 0 },
+		{ "events", CLI_FLAG, &events, 0, 0, 0 },
+		{ "xes", CLI_STR, &xes, 0, 0, 0 },
 		{ NULL, 0, NULL, 0, 0, 0 },
 	};
 	const char *pos[1];
@@ -180,6 +189,15 @@ static int cmd_generate(int argc, char **argv)
 		fprintf(stderr, "leadtimed generate: --csv and --db exclude each other\n");
 		return CLI_USAGE;
 	}
+	if (xes && !events) {
+		fprintf(stderr, "leadtimed generate: --xes writes an event log: give --events too\n");
+		return CLI_USAGE;
+	}
+	if (events && (c.db || (xes && csv))) {
+		fprintf(stderr, "leadtimed generate: --events writes one log: to --csv FILE|- or --xes FILE|-, not %s\n",
+			c.db ? "--db" : "both");
+		return CLI_USAGE;
+	}
 	o.creators = creators;
 	o.seed = (uint64_t)seed;
 	o.days = (int)days;
@@ -194,7 +212,25 @@ static int cmd_generate(int argc, char **argv)
 		return rc;
 	struct gen_stats stats;
 	int ret = CLI_FAIL;
-	if (csv) {
+	long nevents = 0;
+	if (events) {
+		const char *path = xes ? xes : csv ? csv : "-";
+		const char *warn = gen_events_check(&cfg);
+		if (warn)
+			log_warn("generate --events: %s", warn);
+		FILE *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+		if (!out) {
+			log_err("%s: cannot create: %m", path);
+		} else {
+			ret = gen_events(out, xes ? GEN_EV_XES : GEN_EV_CSV, &cfg, &o, &stats, &nevents)
+				      ? CLI_FAIL : CLI_OK;
+			if (out != stdout && fclose(out)) {
+				log_err("%s: write error: %m", path);
+				ret = CLI_FAIL;
+			}
+		}
+		csv = path;
+	} else if (csv) {
 		FILE *out = strcmp(csv, "-") == 0 ? stdout : fopen(csv, "w");
 		if (!out) {
 			log_err("%s: cannot create: %m", csv);
@@ -217,9 +253,13 @@ static int cmd_generate(int argc, char **argv)
 	}
 	if (ret == CLI_OK) {
 		char d[DATE_LEN + 1];
-		fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) into %s; as_of %s\n",
-			stats.creators, stats.tickets, stats.open, csv ? csv : cfg.db,
-			date_str(stats.as_of, d));
+		if (events)
+			fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) as %ld events into %s; as_of %s\n",
+				stats.creators, stats.tickets, stats.open, nevents, csv, date_str(stats.as_of, d));
+		else
+			fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) into %s; as_of %s\n",
+				stats.creators, stats.tickets, stats.open, csv ? csv : cfg.db,
+				date_str(stats.as_of, d));
 	}
 	config_release(&cfg);
 	return ret;
