@@ -441,10 +441,16 @@ static void set_choice(struct parse_state *st, const struct key *k, const char *
 		p = bar + 1;
 	}
 	char list[128];
-	snprintf(list, sizeof(list), "%s", choices[0] == '|' ? choices + 1 : choices);
-	for (char *c = list; *c; c++)
-		if (*c == '|')
-			*c = ',';
+	size_t n = 0;
+	for (const char *c = choices[0] == '|' ? choices + 1 : choices; *c && n + 3 < sizeof(list); c++) {
+		if (*c == '|') {
+			list[n++] = ',';
+			list[n++] = ' ';
+		} else {
+			list[n++] = *c;
+		}
+	}
+	list[n] = '\0';
 	problem(st, "key '%s': '%s' is not one of %s", k->name, v, list);
 }
 

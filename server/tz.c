@@ -96,8 +96,8 @@ static int two(const char *s, int *v)
 
 /*
  * An offset or a time of day into seconds, *p advanced; 0 or -1.
- * compact (fixed offsets, "+05:30", "+0530", "+05"): a sign and two or
- * four digits; else (POSIX TZ strings, "-1", "2:30", "/167"): one to three
+ * compact (fixed offsets, "+05:30", "+0530", "+05", "+5"): a sign, one or
+ * two digits of hours, then optional [:]mm; else (POSIX TZ strings, "-1", "2:30", "/167"): one to three
  * digits of hours, then optional :mm and :ss.
  */
 static int parse_hms(const char **p, int compact, int max_h, int32_t *out)
@@ -110,12 +110,15 @@ static int parse_hms(const char **p, int compact, int max_h, int32_t *out)
 		return -1;
 	int h = 0, m = 0, sec = 0;
 	if (compact) {
-		if (two(s, &h))
+		int nd = 0;
+		while (*s >= '0' && *s <= '9' && nd < 2) {
+			h = h * 10 + (*s++ - '0');
+			nd++;
+		}
+		if (!nd)
 			return -1;
-		s += 2;
-		if (*s == ':')
-			s++;
-		if (*s) {
+		if (*s == ':' || (nd == 2 && *s)) {
+			s += *s == ':';
 			if (two(s, &m))
 				return -1;
 			s += 2;

@@ -237,7 +237,7 @@ static void XMLCALL on_end(void *ud, const char *name)
 		x->trace_depth = 0;
 		if (!x->has_case && x->npending)
 			problem(x, x->trace_line, x->trace_col,
-				"trace has no concept:name (the case its %zu event%s belong to)", x->npending,
+				"trace has no concept:name: the case of its %zu event%s is unknown", x->npending,
 				x->npending == 1 ? "" : "s");
 		drop_pending(x, 0);
 	}
