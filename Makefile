@@ -4,7 +4,7 @@
 #   make run        build, then serve the demo store on http://127.0.0.1:8080
 #   make test       build, then run every test (unit + integration, under ASan/UBSan)
 #   make asan       build the sanitized binary and unit tests into build/asan/
-#   make fuzz       libFuzzer targets, 10 minutes each (a 20 s smoke run is part of make test)
+#   make fuzz       libFuzzer targets, 10 minutes each (a 15 s smoke run is part of make test)
 #   make bench      benchmarks on a 1M-ticket store; writes docs/BENCHMARKS.md
 #   make clean | format
 #
