@@ -392,8 +392,9 @@ static int import_events(const char *path, FILE *in, const struct config *cfg,
 			printf("%s: %ld stored cases derived again under the changed [stages]/[events] rules\n",
 			       name, res.rederived);
 		if (res.skipped)
-			printf("%s: %ld events skipped (their activity maps to no department): %s\n", name,
-			       res.skipped, res.skipped_list.data ? res.skipped_list.data : "");
+			printf("%s: %ld event%s skipped (their activity maps to no department): %s\n", name,
+			       res.skipped, res.skipped == 1 ? "" : "s",
+			       res.skipped_list.data ? res.skipped_list.data : "");
 		ret = CLI_OK;
 	} else if (rc == 1) {
 		print_problems(name, &t->errors);

@@ -394,7 +394,7 @@ class HandMadeXes(Case):
         events = read_xes_log(src)
         p = must(["import", "--events", "--config", cfg, src])
         self.assertIn("%d events (xes) in 4 cases" % len(events), p.stdout.decode())
-        self.assertIn("events skipped (their activity maps to no department): 'Communication' (2)",
+        self.assertIn("2 events skipped (their activity maps to no department): 'Communication' (2)",
                       p.stdout.decode())
         want = derive(events, mapper(self.STAGES, done=["Resolution Confirm*"], depts=list(self.STAGES)),
                       close="last")
