@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "csv.h"
 #include "evread.h"
+#include "import.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -33,16 +34,6 @@ static void problem_at(const struct ev_sink *sink, const char *unit, long line, 
 
 #define line_problem(sink, line, ...) problem_at(sink, "line", line, __VA_ARGS__)
 
-static void trim(const char **s, size_t *n)
-{
-	while (*n && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
-}
-
 static int read_header(struct csv_reader *r, const struct config *cfg, const struct ev_sink *sink,
 		       int map[EVC_NCOLS])
 {
@@ -52,7 +43,7 @@ static int read_header(struct csv_reader *r, const struct config *cfg, const str
 	for (size_t i = 0; i < csv_nfields(r); i++) {
 		size_t n;
 		const char *name = csv_field(r, i, &n);
-		trim(&name, &n);
+		import_trim(&name, &n);
 		for (int c = 0; c < EVC_NCOLS; c++) {
 			if (strlen(cfg->ev_col[c]) != n || strncasecmp(name, cfg->ev_col[c], n) != 0)
 				continue;
@@ -70,15 +61,9 @@ static int read_header(struct csv_reader *r, const struct config *cfg, const str
 		if (map[c] >= 0)
 			continue;
 		struct buf cols = BUF_INIT;
-		for (size_t i = 0; i < csv_nfields(r) && i < 12; i++) {
-			size_t n;
-			const char *name = csv_field(r, i, &n);
-			buf_addf(&cols, "%s'%.*s'", i ? ", " : "", (int)(n > 40 ? 40 : n), name);
-		}
-		if (csv_nfields(r) > 12)
-			buf_addstr(&cols, ", ...");
+		csv_fields_list(r, &cols);
 		line_problem(sink, csv_line(r), "column %s: missing from the header ([events] %s = %s; the header has %s)",
-			cfg->ev_col[c], role[c], cfg->ev_col[c], cols.data ? cols.data : "nothing");
+			cfg->ev_col[c], role[c], cfg->ev_col[c], cols.data);
 		buf_release(&cols);
 		ok = -1;
 	}

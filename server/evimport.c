@@ -171,27 +171,13 @@ static void list_activities(struct evi *x, int code, struct buf *out, long *kind
 
 /* ---- pass 1: events from the reader ---- */
 
-static void shown(const char *v, size_t n, char out[72])
-{
-	size_t j = 0;
-	for (size_t i = 0; i < n && j < 60; i++) {
-		unsigned char c = (unsigned char)v[i];
-		out[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (n > 60) {
-		memcpy(out + j, "...", 3);
-		j += 3;
-	}
-	out[j] = '\0';
-}
-
 /* A problem with field c of ev: where the format says, with the value. */
 static void field_problem(struct evi *x, const struct ev_raw *ev, int c, const char *what,
 			  const char *v, size_t n)
 {
-	char s[72] = "";
+	char s[IMPORT_SHOWN] = "";
 	if (v)
-		shown(v, n, s);
+		import_show_value(v, n, s);
 	const char *quote = v ? " ('" : "", *end = v ? "')" : "";
 	switch (ev->style) {
 	case EVS_XES: {
@@ -209,16 +195,6 @@ static void field_problem(struct evi *x, const struct ev_raw *ev, int c, const c
 	}
 }
 
-static void trim(const char **s, size_t *n)
-{
-	while (*n && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
-}
-
 static void on_event(void *ctx, const struct ev_raw *raw)
 {
 	struct evi *x = ctx;
@@ -231,7 +207,7 @@ static void on_event(void *ctx, const struct ev_raw *raw)
 		n[c] = raw->n[c];
 		if (!f[c])
 			continue;
-		trim(&f[c], &n[c]);
+		import_trim(&f[c], &n[c]);
 		/* names may span lines, as in the ticket import; the rest may not */
 		int multiline = c == EVC_CASE || c == EVC_RESOURCE;
 		const char *why = import_text_problem(f[c], n[c], multiline);
@@ -662,6 +638,20 @@ static int evi_finish(struct evi *x, int failed)
 	return rc;
 }
 
+/* ev_result_init + evi_open; on failure everything is rolled back and
+ * released.  0 or -1. */
+static int evi_start(struct evi *x, struct store *st, const struct config *cfg,
+		     struct ev_result *res)
+{
+	ev_result_init(res);
+	if (evi_open(x, st, cfg, res) == 0)
+		return 0;
+	if (x->im)
+		evi_finish(x, 1);
+	evi_close(x);
+	return -1;
+}
+
 static enum ev_format sniff(struct gz *g)
 {
 	int c = gz_peek(g);
@@ -671,14 +661,9 @@ static enum ev_format sniff(struct gz *g)
 int ev_import(struct store *st, const struct config *cfg, FILE *in, enum ev_format fmt,
 	      uint64_t limit, struct ev_result *res)
 {
-	ev_result_init(res);
 	struct evi x;
-	if (evi_open(&x, st, cfg, res)) {
-		if (x.im)
-			evi_finish(&x, 1);
-		evi_close(&x);
+	if (evi_start(&x, st, cfg, res))
 		return -1;
-	}
 	x.gz = gz_open(in, limit);
 	if (!x.gz)
 		abort();
@@ -735,14 +720,9 @@ int ev_import(struct store *st, const struct config *cfg, FILE *in, enum ev_form
 
 int ev_sync(struct store *st, const struct config *cfg, struct ev_result *res)
 {
-	ev_result_init(res);
 	struct evi x;
-	if (evi_open(&x, st, cfg, res)) {
-		if (x.im)
-			evi_finish(&x, 1);
-		evi_close(&x);
+	if (evi_start(&x, st, cfg, res))
 		return -1;
-	}
 	int failed = x.fp_changed ? stored_cases(&x, 0) : 0;
 	int rc = evi_finish(&x, failed);
 	evi_close(&x);

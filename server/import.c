@@ -146,15 +146,9 @@ void importer_problem(struct importer *im, long line, const char *fmt, ...)
 static void field_problem(struct importer *im, long line, enum import_col col, const char *v,
 			  size_t n, const char *what)
 {
-	char shown[80];
-	size_t j = 0;
-	for (size_t i = 0; i < n && j < 60; i++) {
-		unsigned char c = (unsigned char)v[i];
-		shown[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	shown[j] = '\0';
-	importer_problem(im, line, "column %s: %s ('%s%s')", im->labels[col], what, shown,
-			 n > 60 ? "..." : "");
+	char shown[IMPORT_SHOWN];
+	importer_problem(im, line, "column %s: %s ('%s')", im->labels[col], what,
+			 import_show_value(v, n, shown));
 }
 
 /* 0 when s[0..n) is well-formed UTF-8 without NUL or other C0 controls
@@ -500,4 +494,24 @@ void importer_problem_plain(struct importer *im, const char *fmt, ...)
 	va_end(ap);
 	buf_addstr(&im->res.errors, msg);
 	buf_addch(&im->res.errors, '\n');
+}
+
+void import_trim(const char **s, size_t *n)
+{
+	trim(s, n);
+}
+
+const char *import_show_value(const char *v, size_t n, char out[IMPORT_SHOWN])
+{
+	size_t j = 0;
+	for (size_t i = 0; i < n && j < 60; i++) {
+		unsigned char c = (unsigned char)v[i];
+		out[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (n > 60) {
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = '\0';
+	return out;
 }

@@ -98,6 +98,12 @@ long importer_nproblems(const struct importer *im);
 /* What is wrong with s[0..n) as text of a field (invalid UTF-8, NUL, a
  * control character; CR and LF allowed when multiline), or NULL. */
 const char *import_text_problem(const char *s, size_t n, int multiline);
+/* Drop the blanks (spaces, tabs) around s[0..*n), as every field is. */
+void import_trim(const char **s, size_t *n);
+/* A value as messages show it: cut to 60 bytes ("..." after), control
+ * bytes as '?'; written to out, which is returned. */
+#define IMPORT_SHOWN 72
+const char *import_show_value(const char *v, size_t n, char out[IMPORT_SHOWN]);
 /* The store the importer writes to (inside its transaction). */
 struct store *importer_store(const struct importer *im);
 

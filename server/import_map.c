@@ -43,32 +43,6 @@ const char *import_map_preset_date_format(int profile)
 	return profile < 0 || profile > IMAP_ZENDESK ? NULL : presets[profile].date_format;
 }
 
-static void trim(const char **s, size_t *n)
-{
-	while (*n && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
-}
-
-/* The value shown in a message: cut to 60 bytes, control bytes as '?'. */
-static const char *shown(const char *v, size_t n, char out[72])
-{
-	size_t j = 0;
-	for (size_t i = 0; i < n && j < 60; i++) {
-		unsigned char c = (unsigned char)v[i];
-		out[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (n > 60) {
-		memcpy(out + j, "...", 3);
-		j += 3;
-	}
-	out[j] = '\0';
-	return out;
-}
-
 /* Map the header to the configured columns; problems to the importer. */
 static int read_header(struct importer *im, const struct config *cfg, struct csv_reader *r,
 		       int map[IC_NCOLS])
@@ -79,7 +53,7 @@ static int read_header(struct importer *im, const struct config *cfg, struct csv
 	for (size_t i = 0; i < csv_nfields(r); i++) {
 		size_t n;
 		const char *name = csv_field(r, i, &n);
-		trim(&name, &n);
+		import_trim(&name, &n);
 		for (int c = 0; c < IC_NCOLS; c++) {
 			if ((c == IC_TICKET_ID && cfg->imap_row_ids) || strlen(cfg->imap_col[c]) != n ||
 			    strncasecmp(name, cfg->imap_col[c], n) != 0)
@@ -98,17 +72,10 @@ static int read_header(struct importer *im, const struct config *cfg, struct csv
 		if (map[c] >= 0 || (c == IC_TICKET_ID && cfg->imap_row_ids))
 			continue;
 		struct buf cols = BUF_INIT;
-		for (size_t i = 0; i < csv_nfields(r) && i < 12; i++) {
-			size_t n;
-			const char *name = csv_field(r, i, &n);
-			buf_addf(&cols, "%s'%.*s'", i ? ", " : "", (int)(n > 40 ? 40 : n), name);
-		}
-		if (csv_nfields(r) > 12)
-			buf_addstr(&cols, ", ...");
+		csv_fields_list(r, &cols);
 		importer_problem(im, csv_line(r),
 				 "column '%s': missing from the header ([import] %s = %s; the header has %s)",
-				 cfg->imap_col[c], import_col_names[c], cfg->imap_col[c],
-				 cols.data ? cols.data : "nothing");
+				 cfg->imap_col[c], import_col_names[c], cfg->imap_col[c], cols.data);
 		buf_release(&cols);
 		ok = -1;
 	}
@@ -121,17 +88,17 @@ static int convert_date(struct importer *im, const struct config *cfg, long line
 {
 	int64_t us;
 	const char *why;
-	char s[72];
+	char s[IMPORT_SHOWN];
 	int rc = *cfg->imap_date_format
 			 ? ts_parse_fmt(cfg->imap_date_format, v, n, cfg->imap_tz, &us, &why)
 			 : ts_parse_iso(v, n, cfg->imap_tz, &us, &why);
 	if (rc) {
 		if (*cfg->imap_date_format)
 			importer_problem(im, line, "column %s: %s; date_format is '%s' ('%s')",
-					 cfg->imap_col[c], why, cfg->imap_date_format, shown(v, n, s));
+					 cfg->imap_col[c], why, cfg->imap_date_format, import_show_value(v, n, s));
 		else
 			importer_problem(im, line, "column %s: %s ('%s')", cfg->imap_col[c], why,
-					 shown(v, n, s));
+					 import_show_value(v, n, s));
 		return -1;
 	}
 	date_str(ts_day(us), out);
@@ -144,13 +111,13 @@ static void map_row(struct importer *im, const struct config *cfg, struct csv_re
 	long line = csv_line(r), before = importer_nproblems(im);
 	const char *f[IC_NCOLS];
 	size_t n[IC_NCOLS];
-	char dates[2][DATE_LEN + 1], s[72];
+	char dates[2][DATE_LEN + 1], s[IMPORT_SHOWN];
 	for (int c = 0; c < IC_NCOLS; c++) {
 		f[c] = "";
 		n[c] = 0;
 		if (map[c] >= 0) {
 			f[c] = csv_field(r, (size_t)map[c], &n[c]);
-			trim(&f[c], &n[c]);
+			import_trim(&f[c], &n[c]);
 		}
 	}
 	buf_reset(id);
@@ -174,7 +141,7 @@ static void map_row(struct importer *im, const struct config *cfg, struct csv_re
 			importer_problem(im, line, "column %s: not a configured department (did you mean %s?) ('%s')",
 					 cfg->imap_col[IC_DEPARTMENT],
 					 config_nearest_dept(cfg, f[IC_DEPARTMENT], n[IC_DEPARTMENT]),
-					 shown(f[IC_DEPARTMENT], n[IC_DEPARTMENT], s));
+					 import_show_value(f[IC_DEPARTMENT], n[IC_DEPARTMENT], s));
 		else
 			dept = cfg->depts[k].name;
 	}

@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "ts.h"
@@ -232,12 +234,25 @@ static void test_fixed_and_bad_zones(void **state)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_non_null(strstr(err, "is not a time zone"));
 	}
-	/* a file that is not TZif */
-	char err[256];
-	setenv("TZDIR", "/etc", 1);
-	assert_null(tz_load("hostname", err, sizeof(err)));
-	assert_non_null(strstr(err, "not a TZif file"));
+	/* a file that is not TZif, under $TZDIR */
+	char dir[256], path[300], err[512];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/lt-tz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/Fake", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("TZif? not really\n", f);
+	fclose(f);
+	setenv("TZDIR", dir, 1);
+	assert_null(tz_load("Fake", err, sizeof(err)));
+	assert_non_null(strstr(err, "is not a TZif file"));
+	/* and a zone missing there */
+	assert_null(tz_load("Europe/Berlin", err, sizeof(err)));
+	assert_non_null(strstr(err, "No such file or directory"));
 	unsetenv("TZDIR");
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
