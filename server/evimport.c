@@ -570,6 +570,8 @@ static int stored_cases(struct evi *x, int unstaged)
 
 /* ---- set-up and the two entry points ---- */
 
+static int64_t fingerprint(const struct ev_rules *rules);
+
 static int evi_open(struct evi *x, struct store *st, const struct config *cfg, struct ev_result *res)
 {
 	memset(x, 0, sizeof(*x));
@@ -581,11 +583,7 @@ static int evi_open(struct evi *x, struct store *st, const struct config *cfg, s
 	strmap_init(&x->acts);
 	strmap_init(&x->old.index);
 	x->rules = ev_rules_new(cfg);
-	uint8_t fp[32];
-	ev_rules_fingerprint(x->rules, fp);
-	memcpy(&x->fp, fp, sizeof(x->fp));
-	if (x->fp == 0)
-		x->fp = 1; /* 0 means "none yet" in the store */
+	x->fp = fingerprint(x->rules);
 	x->im = importer_new(st, cfg);
 	if (!x->im)
 		return -1;
@@ -718,8 +716,30 @@ int ev_import(struct store *st, const struct config *cfg, FILE *in, enum ev_form
 	return rc;
 }
 
+/* The rules' fingerprint as the store keeps it (never 0: "none yet"). */
+static int64_t fingerprint(const struct ev_rules *rules)
+{
+	uint8_t fp[32];
+	int64_t v;
+	ev_rules_fingerprint(rules, fp);
+	memcpy(&v, fp, sizeof(v));
+	return v ? v : 1;
+}
+
 int ev_sync(struct store *st, const struct config *cfg, struct ev_result *res)
 {
+	/* the common case, nothing to derive, without a write transaction */
+	struct ev_rules *rules = ev_rules_new(cfg);
+	int64_t fp = fingerprint(rules), stored = 0, ncases;
+	ev_rules_free(rules);
+	if (store_ev_fingerprint(st, &stored) || (ncases = store_ev_ncases(st)) < 0) {
+		ev_result_init(res);
+		return -1;
+	}
+	if (stored == fp || ncases == 0) {
+		ev_result_init(res);
+		return 0;
+	}
 	struct evi x;
 	if (evi_start(&x, st, cfg, res))
 		return -1;

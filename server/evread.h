@@ -4,8 +4,9 @@
  * A reader turns its format into raw events (text fields with their place
  * in the input) and gives each to a sink; checking the fields, reading
  * timestamps, mapping activities and writing are the sink's (evimport.c),
- * so every format gets the same rules and messages.  Readers stream:
- * memory is bounded by the largest record or element, not by the input.
+ * so every format gets the same rules and messages.  The CSV and XES
+ * readers stream (memory is bounded by the largest record or element, not
+ * by the input); a JSON array is read whole (jansson).
  */
 #ifndef LEADTIME_EVREAD_H
 #define LEADTIME_EVREAD_H

@@ -40,7 +40,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  serve      run the HTTP server (the default command)\n"
 	"  generate   write a synthetic data set into a new store (or as CSV)\n"
-	"  import     import tickets from CSV (all or nothing)\n"
+	"  import     import tickets from CSV, or an event log with --events (all or nothing)\n"
 	"  pit        print point-in-time rows for a date range\n"
 	"\n"
 	"options for every command:\n"

@@ -666,5 +666,29 @@ class Rederive(Case):
         self.assertEqual(d3.stop(), 0)
 
 
+class Usage(Case):
+    """Bad flags and bad [events]/[stages]/[import] keys: one line, exit 2."""
+
+    def test_flags(self):
+        for args, msg in ((["import", "--format", "xes", "x"], "--format is for --events"),
+                          (["import", "--events", "--format", "yaml", "x"], "--format: 'yaml' is not csv, json or xes"),
+                          (["generate", "--xes", "a.xes"], "--xes writes an event log: give --events too"),
+                          (["generate", "--events", "--db", "x.db"], "--events writes one log")):
+            p = run(args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(msg, p.stderr.decode())
+
+    def test_config_errors(self):
+        log = self.write("log.csv", LOG)
+        for extra, line, msg in (("[events]\ntimezone = Europe/Berln\n", 8, "key 'timezone': 'Europe/Berln' is not a time zone"),
+                                 ("[stages]\nDesing = *design*\n", 8, "key 'Desing': not a department of [pipeline] (did you mean Design?)"),
+                                 ("[events]\nclose = later\n", 8, "key 'close': 'later' is not one of next, last"),
+                                 ("[import]\nticket_id = row\n", 8, "key 'ticket_id': 'row' numbers the rows")):
+            cfg = self.config(extra=extra)
+            p = run(["import", "--events", "--config", cfg, log])
+            self.assertEqual(p.returncode, 2, extra)
+            self.assertIn("%s:%d: %s" % (cfg, line, msg), p.stderr.decode())
+
+
 if __name__ == "__main__":
     unittest.main()

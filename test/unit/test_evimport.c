@@ -26,6 +26,8 @@
 #include "evimport.h"
 #include "import.h"
 #include "store.h"
+#include "store_events.h"
+#include "ts.h"
 
 struct fixture {
 	char dir[256];
@@ -253,6 +255,34 @@ static void test_import_and_reimport(void **state)
 			       "Bob/Sales/1|Bob|unassigned|Sales|2024-03-02|2024-03-07\n");
 	assert_int_equal(count_rows(fx, "event_tickets"), 4);
 	assert_int_equal(count_rows(fx, "event_stage"), 0);
+}
+
+static int list_event(void *ctx, const struct store_event *e)
+{
+	struct buf *b = ctx;
+	char t[32];
+	buf_addf(b, "%s|%s|%s|%s|%s\n", e->case_name, ts_format(e->at, t), e->activity, e->resource,
+		 e->lifecycle);
+	return 0;
+}
+
+static void test_events_of_a_creator(void **state)
+{
+	struct fixture *fx = *state;
+	struct ev_result res;
+	ok(fx, log1, &res);
+	ev_result_release(&res);
+	struct buf b = BUF_INIT;
+	assert_int_equal(store_events_of(fx->st, "Alice", list_event, &b), 0);
+	/* in derivation order, instants in UTC, skipped events kept, the
+	 * resource as written (aliases apply to tickets, not to the log) */
+	assert_string_equal(b.data, "Alice|2024-03-01T09:00:00Z|Sales|Ana Lyma|start\n"
+				    "Alice|2024-03-02T10:00:00Z|Email sent|Ana Lima|\n"
+				    "Alice|2024-03-06T01:30:00Z|Contract|Ben Costa|\n");
+	buf_reset(&b);
+	assert_int_equal(store_events_of(fx->st, "Nobody", list_event, &b), 0);
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
 }
 
 static void test_bad_rows(void **state)
@@ -603,6 +633,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_import_and_reimport, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_of_a_creator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_and_json, setup, teardown),
