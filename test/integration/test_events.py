@@ -666,6 +666,49 @@ class Rederive(Case):
         self.assertEqual(d3.stop(), 0)
 
 
+class TimeZones(Case):
+    """Timestamps without an offset, read in a named zone, against Python's
+    zoneinfo (fold = 0) on the same tzdata: thousands of wall-clock times,
+    every half hour around each 2024 and 2045 transition (2045 is past the
+    files' explicit transitions: the POSIX rule of their footer)."""
+    ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
+             "America/Santiago", "Pacific/Chatham", "Africa/Casablanca"]
+
+    def test_against_zoneinfo(self):
+        rng = random.Random(44)
+        checked = 0
+        for zname in self.ZONES:
+            zone = zoneinfo.ZoneInfo(zname)
+            local = [dt.datetime(2019, 1, 1) + dt.timedelta(minutes=rng.randrange(27 * 365 * 1440))
+                     for _ in range(400)]
+            for year in (2024, 2045):
+                # the hours around every offset change of the year
+                t = dt.datetime(year, 1, 1, tzinfo=UTC)
+                prev = t.astimezone(zone).utcoffset()
+                while t.year == year:
+                    off = t.astimezone(zone).utcoffset()
+                    if off != prev:
+                        wall = (t + off).replace(tzinfo=None)
+                        local += [wall + dt.timedelta(minutes=m) for m in range(-150, 151, 30)]
+                    prev = off
+                    t += dt.timedelta(hours=1)
+            rows = ["case,activity,timestamp"]
+            want = {}
+            for i, w in enumerate(local):
+                text = w.strftime("%Y-%m-%d %H:%M:%S")
+                rows.append("c%d,Sales,%s" % (i, text))
+                want["c%d" % i] = int(w.replace(tzinfo=zone).timestamp()) * 1000000
+            db = "tz-%s.db" % zname.replace("/", "-")
+            cfg = self.config(name=db + ".ini", db=db, extra="[events]\ntimezone = %s\n" % zname)
+            must(["import", "--events", "--config", cfg, self.write(db + ".csv", "\n".join(rows) + "\n")])
+            con = sqlite3.connect(self.path(db))
+            got = dict(con.execute("SELECT c.name, e.at FROM events e JOIN event_cases c ON c.id = e.case_id"))
+            con.close()
+            self.assertEqual(got, want, zname)
+            checked += len(want)
+        self.assertGreater(checked, 2500)
+
+
 class Usage(Case):
     """Bad flags and bad [events]/[stages]/[import] keys: one line, exit 2."""
 
