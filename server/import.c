@@ -472,11 +472,6 @@ long importer_nproblems(const struct importer *im)
 	return im->res.nerrors + (im->failed != 0);
 }
 
-struct store *importer_store(const struct importer *im)
-{
-	return im->st;
-}
-
 const char *import_text_problem(const char *s, size_t n, int multiline)
 {
 	return text_problem(s, n, multiline != 0);

@@ -104,7 +104,5 @@ void import_trim(const char **s, size_t *n);
  * bytes as '?'; written to out, which is returned. */
 #define IMPORT_SHOWN 72
 const char *import_show_value(const char *v, size_t n, char out[IMPORT_SHOWN]);
-/* The store the importer writes to (inside its transaction). */
-struct store *importer_store(const struct importer *im);
 
 #endif
