@@ -4,7 +4,7 @@
 #   make run        build, then serve the demo store on http://127.0.0.1:8080
 #   make test       build, then run every test (unit + integration, under ASan/UBSan)
 #   make asan       build the sanitized binary and unit tests into build/asan/
-#   make fuzz       libFuzzer targets, 10 minutes each (a 20 s smoke run is part of make test)
+#   make fuzz       libFuzzer targets, 10 minutes each (a 15 s smoke run is part of make test)
 #   make bench      benchmarks on a 1M-ticket store; writes docs/BENCHMARKS.md
 #   make clean | format
 #
@@ -15,7 +15,7 @@ VERSION   := 0.1.0
 CC        ?= cc
 BUILD     ?= build
 SANITIZE  ?=
-PKGS      := libmicrohttpd sqlite3 jansson inih libsystemd zlib xlsxwriter
+PKGS      := libmicrohttpd sqlite3 jansson inih libsystemd zlib xlsxwriter expat
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -55,7 +55,8 @@ $(DEPS_OK): scripts/install-deps.sh
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v python3 >/dev/null && \
 		command -v npm >/dev/null && command -v gzip >/dev/null && \
 		command -v chromium >/dev/null && command -v clang >/dev/null && \
-		dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
+		dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' && \
+		test -e /usr/share/zoneinfo/Europe/Berlin || \
 		scripts/install-deps.sh --browser
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) || \
 		{ echo "missing packages after install: $(PKGS) $(TEST_PKGS)" >&2; exit 1; }

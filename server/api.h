@@ -62,5 +62,6 @@ int api_post_import(struct http_req *r);
 int api_post_tickets(struct http_req *r);
 int api_aliases_route(struct http_req *r);
 int api_workbook(struct http_req *r);
+int api_post_events(struct http_req *r);
 
 #endif

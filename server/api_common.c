@@ -31,6 +31,7 @@ const struct http_route api_routes[] = {
 	{ "POST", "/api/v1/tickets", 0, api_post_tickets, 0 },
 	{ "GET", "/api/v1/aliases", 0, api_aliases_route, 0 },
 	{ "POST", "/api/v1/aliases", 0, api_aliases_route, 0 },
+	{ "POST", "/api/v1/events", 0, api_post_events, 0 },
 	/* last: every other GET is a file of the dashboard */
 	{ "GET", "/", 0, api_static, 1 },
 	{ "GET", "/", 1, api_static, 1 },

@@ -18,6 +18,7 @@
  */
 #include "app.h"
 #include "date.h"
+#include "evimport.h"
 #include "log.h"
 #include "rcache.h"
 #include "snap.h"
@@ -255,6 +256,29 @@ static void keep_int(const char *key, int *fresh, int running)
 	*fresh = running;
 }
 
+/* Tickets derived from events follow a changed [stages] or [events]
+ * (evimport.h); a case that cannot be derived under the new rules keeps
+ * the running configuration. */
+static int reload_events(struct store *st, const struct config *fresh)
+{
+	struct ev_result res;
+	int rc = ev_sync(st, fresh, &res);
+	if (rc == 1) {
+		const char *p = res.tickets.errors.data;
+		while (p && *p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			log_err("reload: events: %.*s", (int)n, p);
+			p += n + (nl != NULL);
+		}
+	} else if (rc == 0 && res.rederived) {
+		log_info("reload: %ld event cases derived again (%ld tickets written, %ld removed)",
+			 res.rederived, res.tickets.rows, res.removed);
+	}
+	ev_result_release(&res);
+	return rc ? -1 : 0;
+}
+
 int app_reload(struct app *app, struct config *fresh)
 {
 	struct view *cur = app_view(app);
@@ -267,14 +291,16 @@ int app_reload(struct app *app, struct config *fresh)
 	keep_int("per_ip_connections", &fresh->per_ip_connections, o->per_ip_connections);
 	keep_int("connection_timeout", &fresh->connection_timeout, o->connection_timeout);
 	unsigned gen = cur->config->gen + 1;
-	app_view_put(cur);
 
 	struct store *st = app_writer_get(app);
 	int rc = st ? store_sync_pipeline(st, fresh) : -1;
+	if (st && rc == 0 && (rc = reload_events(st, fresh)))
+		store_sync_pipeline(st, cur->cfg); /* back to the running pipeline */
 	if (st)
 		app_writer_put(app);
+	app_view_put(cur);
 	if (rc) {
-		log_err("reload: cannot apply the pipeline to the store; keeping the running configuration");
+		log_err("reload: cannot apply the pipeline or the event rules to the store; keeping the running configuration");
 		config_release(fresh);
 		return -1;
 	}

@@ -9,7 +9,11 @@
  */
 #include "config.h"
 #include "date.h"
+#include "events.h"
+#include "import_map.h"
 #include "log.h"
+#include "ts.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -20,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-enum key_type { K_STR, K_INT, K_BOOL, K_REAL, K_DATE, K_LEVEL, K_DEPTS, K_SLA };
+enum key_type { K_STR, K_INT, K_BOOL, K_REAL, K_DATE, K_LEVEL, K_DEPTS, K_SLA,
+		K_NAME, K_CLOSE, K_PROFILE, K_TSFMT, K_TZ, K_PATTERNS };
 
 struct key {
 	const char *section;
@@ -56,6 +62,25 @@ static const struct key keys[] = {
 	{ "leaderboard", "min_closed", K_INT, F(lb_min_closed), 1, 100000 },
 	{ "auth", "write_token", K_STR, F(write_token), 0, 0 },
 	{ "log", "level", K_LEVEL, F(log_level), 0, 0 },
+	{ "events", "case", K_NAME, F(ev_col[EVC_CASE]), 0, 0 },
+	{ "events", "activity", K_NAME, F(ev_col[EVC_ACTIVITY]), 0, 0 },
+	{ "events", "timestamp", K_NAME, F(ev_col[EVC_TIMESTAMP]), 0, 0 },
+	{ "events", "resource", K_NAME, F(ev_col[EVC_RESOURCE]), 0, 0 },
+	{ "events", "lifecycle", K_NAME, F(ev_col[EVC_LIFECYCLE]), 0, 0 },
+	{ "events", "timestamp_format", K_TSFMT, F(ev_ts_format), 0, 0 },
+	{ "events", "timezone", K_TZ, F(ev_timezone), 0, 0 },
+	{ "events", "close", K_CLOSE, F(ev_close_last), 0, 0 },
+	{ "events", "done", K_PATTERNS, F(ev_done), 0, 0 },
+	{ "import", "profile", K_PROFILE, F(imap_profile), 0, 0 },
+	{ "import", "ticket_id", K_NAME, F(imap_col[0]), 0, 0 },
+	{ "import", "creator", K_NAME, F(imap_col[1]), 0, 0 },
+	{ "import", "employee", K_NAME, F(imap_col[2]), 0, 0 },
+	{ "import", "department", K_NAME, F(imap_col[3]), 0, 0 },
+	{ "import", "opened_on", K_NAME, F(imap_col[4]), 0, 0 },
+	{ "import", "closed_on", K_NAME, F(imap_col[5]), 0, 0 },
+	{ "import", "id_prefix", K_STR, F(imap_id_prefix), 0, 0 },
+	{ "import", "date_format", K_TSFMT, F(imap_date_format), 0, 0 },
+	{ "import", "timezone", K_TZ, F(imap_timezone), 0, 0 },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -103,6 +128,22 @@ void config_defaults(struct config *cfg)
 	cfg->lb_min_closed = 3;
 	cfg->write_token = xstrdup("");
 	cfg->log_level = LOG_INFO;
+	static const char *const ev_cols[EVC_NCOLS] = {
+		"case", "activity", "timestamp", "resource", "lifecycle",
+	};
+	for (int c = 0; c < EVC_NCOLS; c++)
+		cfg->ev_col[c] = xstrdup(ev_cols[c]);
+	cfg->ev_ts_format = xstrdup("");
+	cfg->ev_timezone = xstrdup("UTC");
+	cfg->ev_done = xstrdup("Done");
+	cfg->imap_id_prefix = xstrdup("");
+	cfg->imap_date_format = xstrdup("");
+	cfg->imap_timezone = xstrdup("UTC");
+	char err[256];
+	cfg->ev_tz = tz_load("UTC", err, sizeof(err));
+	cfg->imap_tz = tz_load("UTC", err, sizeof(err));
+	if (!cfg->ev_tz || !cfg->imap_tz)
+		abort();
 }
 
 void config_release(struct config *cfg)
@@ -119,6 +160,20 @@ void config_release(struct config *cfg)
 	}
 	free(cfg->aliases);
 	free(cfg->write_token);
+	for (int c = 0; c < EVC_NCOLS; c++)
+		free(cfg->ev_col[c]);
+	free(cfg->ev_ts_format);
+	free(cfg->ev_timezone);
+	tz_free(cfg->ev_tz);
+	free(cfg->ev_done);
+	for (size_t i = 0; i < CONFIG_MAX_DEPTS; i++)
+		free(cfg->stages[i]);
+	for (int c = 0; c < CONFIG_TICKET_FIELDS; c++)
+		free(cfg->imap_col[c]);
+	free(cfg->imap_id_prefix);
+	free(cfg->imap_date_format);
+	free(cfg->imap_timezone);
+	tz_free(cfg->imap_tz);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -133,6 +188,66 @@ int config_dept_index(const struct config *cfg, const char *name)
 int32_t config_as_of(const struct config *cfg)
 {
 	return cfg->as_of == DATE_NONE ? date_today() : cfg->as_of;
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+int config_dept_index_nocase(const struct config *cfg, const char *s, size_t n)
+{
+	for (size_t i = 0; i < cfg->ndepts; i++) {
+		const char *name = cfg->depts[i].name;
+		if (strlen(name) != n)
+			continue;
+		size_t k = 0;
+		while (k < n && lower(name[k]) == lower(s[k]))
+			k++;
+		if (k == n)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Levenshtein distance, ASCII case-insensitive, of strings cut to 64 bytes. */
+static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t row[65];
+	na = na > 64 ? 64 : na;
+	nb = nb > 64 ? 64 : nb;
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (lower(a[i - 1]) != lower(b[j - 1]));
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+const char *config_nearest_dept(const struct config *cfg, const char *s, size_t n)
+{
+	const char *best = cfg->ndepts ? cfg->depts[0].name : "";
+	size_t best_d = (size_t)-1;
+	for (size_t i = 0; i < cfg->ndepts; i++) {
+		const char *name = cfg->depts[i].name;
+		size_t d = edit_distance(s, n, name, strlen(name));
+		if (d < best_d) {
+			best_d = d;
+			best = name;
+		}
+	}
+	return best;
 }
 
 /* ---- parsing ---- */
@@ -155,6 +270,9 @@ struct parse_state {
 	int sla_line;
 	int sla[CONFIG_MAX_DEPTS];
 	size_t nsla;
+	/* [stages] lines, resolved against [pipeline] once it is known */
+	struct { char *dept; char *patterns; int line; } stage[CONFIG_MAX_DEPTS];
+	size_t nstage;
 };
 
 static void problem(struct parse_state *st, const char *fmt, ...)
@@ -306,6 +424,118 @@ static void add_alias(struct parse_state *st, const char *alias, const char *nam
 	cfg->naliases++;
 }
 
+/* One of "a|b|c" (the index is stored; an empty alternative allows ""). */
+static void set_choice(struct parse_state *st, const struct key *k, const char *v,
+		       const char *choices)
+{
+	int idx = 0;
+	for (const char *p = choices;; idx++) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) == n && strncmp(p, v, n) == 0) {
+			*(int *)((char *)st->cfg + k->field) = idx;
+			return;
+		}
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	char list[128];
+	size_t n = 0;
+	for (const char *c = choices[0] == '|' ? choices + 1 : choices; *c && n + 3 < sizeof(list); c++) {
+		if (*c == '|') {
+			list[n++] = ',';
+			list[n++] = ' ';
+		} else {
+			list[n++] = *c;
+		}
+	}
+	list[n] = '\0';
+	problem(st, "key '%s': '%s' is not one of %s", k->name, v, list);
+}
+
+static void add_stage(struct parse_state *st, const char *dept, const char *patterns)
+{
+	for (size_t i = 0; i < st->nstage; i++)
+		if (strcmp(st->stage[i].dept, dept) == 0) {
+			problem(st, "key '%s': set twice (first on line %d)", dept, st->stage[i].line);
+			return;
+		}
+	if (st->nstage == CONFIG_MAX_DEPTS) {
+		problem(st, "key '%s': more than %d departments in [stages]", dept, CONFIG_MAX_DEPTS);
+		return;
+	}
+	const char *why;
+	if (!*patterns) {
+		problem(st, "key '%s': no activity patterns", dept);
+		return;
+	}
+	if (ev_check_patterns(patterns, &why)) {
+		problem(st, "key '%s': %s", dept, why);
+		return;
+	}
+	st->stage[st->nstage].dept = xstrdup(dept);
+	st->stage[st->nstage].patterns = xstrdup(patterns);
+	st->stage[st->nstage].line = st->line;
+	st->nstage++;
+}
+
+/* After parsing: [stages] keys must name configured departments. */
+static void resolve_stages(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	for (size_t i = 0; i < st->nstage; i++) {
+		int k = config_dept_index(cfg, st->stage[i].dept);
+		if (k < 0) {
+			st->line = st->stage[i].line;
+			problem(st, "key '%s': not a department of [pipeline] (did you mean %s?)",
+				st->stage[i].dept,
+				config_nearest_dept(cfg, st->stage[i].dept, strlen(st->stage[i].dept)));
+			continue;
+		}
+		free(cfg->stages[k]);
+		cfg->stages[k] = st->stage[i].patterns;
+		st->stage[i].patterns = NULL;
+		cfg->has_stages = 1;
+	}
+}
+
+/* After parsing: each [import] field's column (explicit, else the
+ * profile's, else the field's own name). */
+static void resolve_import(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	static const char *const fields[CONFIG_TICKET_FIELDS] = {
+		"ticket_id", "creator", "employee", "department", "opened_on", "closed_on",
+	};
+	for (size_t i = 0; i < NKEYS; i++)
+		if (st->seen[i] && strcmp(keys[i].section, "import") == 0)
+			cfg->imap = 1;
+	if (!cfg->imap)
+		return;
+	for (int c = 0; c < CONFIG_TICKET_FIELDS; c++) {
+		if (!cfg->imap_col[c]) {
+			const char *preset = import_map_preset(cfg->imap_profile, c);
+			cfg->imap_col[c] = xstrdup(preset ? preset : fields[c]);
+		}
+	}
+	if (!st->seen[key_index("import", "date_format")]) {
+		const char *fmt = import_map_preset_date_format(cfg->imap_profile);
+		if (fmt) {
+			free(cfg->imap_date_format);
+			cfg->imap_date_format = xstrdup(fmt);
+		}
+	}
+	int line = st->seen[key_index("import", "ticket_id")];
+	if (line && strcasecmp(cfg->imap_col[0], "row") == 0) {
+		cfg->imap_row_ids = 1;
+		if (!*cfg->imap_id_prefix) {
+			st->line = line;
+			problem(st, "key 'ticket_id': 'row' numbers the rows of each file: set id_prefix in [import] too, so the ids of two files differ");
+		}
+	}
+}
+
 static void set_value(struct parse_state *st, const struct key *k, const char *v)
 {
 	char *base = (char *)st->cfg;
@@ -374,6 +604,60 @@ static void set_value(struct parse_state *st, const struct key *k, const char *v
 	case K_SLA:
 		set_sla(st, v, k);
 		return;
+	case K_NAME: {
+		if (!*v) {
+			problem(st, "key '%s': empty column name", k->name);
+			return;
+		}
+		char **dst = (char **)(base + k->field);
+		free(*dst);
+		*dst = xstrdup(v);
+		return;
+	}
+	case K_CLOSE:
+		set_choice(st, k, v, "next|last");
+		return;
+	case K_PROFILE:
+		set_choice(st, k, v, "|jira|zendesk");
+		return;
+	case K_TSFMT: {
+		const char *why;
+		if (*v && ts_check_format(v, &why)) {
+			problem(st, "key '%s': '%s' %s", k->name, v, why);
+			return;
+		}
+		char **dst = (char **)(base + k->field);
+		free(*dst);
+		*dst = xstrdup(v);
+		return;
+	}
+	case K_TZ: {
+		char err[512];
+		struct tz *tz = tz_load(v, err, sizeof(err));
+		if (!tz) {
+			problem(st, "key '%s': %s", k->name, err);
+			return;
+		}
+		char **dst = (char **)(base + k->field);
+		struct tz **tdst = strcmp(k->section, "events") == 0 ? &st->cfg->ev_tz
+								       : &st->cfg->imap_tz;
+		free(*dst);
+		*dst = xstrdup(v);
+		tz_free(*tdst);
+		*tdst = tz;
+		return;
+	}
+	case K_PATTERNS: {
+		const char *why;
+		if (ev_check_patterns(v, &why)) {
+			problem(st, "key '%s': %s", k->name, why);
+			return;
+		}
+		char **dst = (char **)(base + k->field);
+		free(*dst);
+		*dst = xstrdup(v);
+		return;
+	}
 	}
 }
 
@@ -382,6 +666,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct parse_state *st = user;
 	if (strcmp(section, "aliases") == 0) {
 		add_alias(st, name, value);
+		return 1;
+	}
+	if (strcmp(section, "stages") == 0) {
+		add_stage(st, name, value);
 		return 1;
 	}
 	int known_section = 0;
@@ -458,6 +746,14 @@ int config_load(struct config *cfg, const char *path, int optional)
 		}
 	} else if (!st.errors && st.seen[key_index("pipeline", "departments")]) {
 		problem(&st, "key 'sla_days': missing; [pipeline] needs one per department");
+	}
+	if (!st.errors)
+		resolve_stages(&st);
+	if (!st.errors)
+		resolve_import(&st);
+	for (size_t i = 0; i < st.nstage; i++) {
+		free(st.stage[i].dept);
+		free(st.stage[i].patterns);
 	}
 	for (size_t i = 0; !st.errors && i < cfg->naliases; i++)
 		for (size_t j = 0; j < cfg->naliases; j++)

@@ -13,6 +13,15 @@
 
 #define CONFIG_MAX_DEPTS 32
 
+struct tz;
+
+/* [events] column names, in this order */
+enum ev_col { EVC_CASE, EVC_ACTIVITY, EVC_TIMESTAMP, EVC_RESOURCE, EVC_LIFECYCLE, EVC_NCOLS };
+/* [import] ticket fields, in import.h's enum import_col order */
+#define CONFIG_TICKET_FIELDS 6
+/* [import] profile */
+enum imap_profile { IMAP_NONE, IMAP_JIRA, IMAP_ZENDESK };
+
 struct dept_cfg {
 	char *name;
 	int sla_days;
@@ -67,6 +76,29 @@ struct config {
 
 	/* [log] */
 	int log_level;
+
+	/* [events] (event logs: README "Event logs") */
+	char *ev_col[EVC_NCOLS];  /* the column names to read */
+	char *ev_ts_format;       /* "" = ISO-8601 */
+	char *ev_timezone;        /* for timestamps without an offset */
+	struct tz *ev_tz;         /* loaded from ev_timezone */
+	int ev_close_last;        /* close = last (1) or next (0) */
+	char *ev_done;            /* comma-separated activity patterns */
+
+	/* [stages] */
+	int has_stages;                   /* the section is present */
+	char *stages[CONFIG_MAX_DEPTS];   /* per department, pipeline order:
+					   * its patterns, or NULL */
+
+	/* [import] (mapped ticket exports) */
+	int imap;                 /* 1 when the section sets any key */
+	int imap_profile;         /* enum imap_profile */
+	char *imap_col[CONFIG_TICKET_FIELDS];  /* resolved column of each ticket field */
+	int imap_row_ids;         /* ticket_id = row: numbered rows */
+	char *imap_id_prefix;     /* prepended to every ticket id */
+	char *imap_date_format;   /* "" = ISO-8601 */
+	char *imap_timezone;
+	struct tz *imap_tz;
 };
 
 /* Fill cfg with the built-in defaults (the values of the shipped config.ini). */
@@ -88,5 +120,11 @@ int config_dept_index(const struct config *cfg, const char *name);
 
 /* The effective as_of: the configured one, or today's UTC date. */
 int32_t config_as_of(const struct config *cfg);
+
+/* The configured department whose name is nearest to s[0..n) (edit
+ * distance, ASCII case-insensitive; for "did you mean" messages). */
+const char *config_nearest_dept(const struct config *cfg, const char *s, size_t n);
+/* The department index of s[0..n) compared ASCII case-insensitively, or -1. */
+int config_dept_index_nocase(const struct config *cfg, const char *s, size_t n);
 
 #endif

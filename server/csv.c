@@ -7,6 +7,7 @@
  * grown to the widest record.
  */
 #include "csv.h"
+#include "buf.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -203,4 +204,17 @@ long csv_line(const struct csv_reader *r)
 const char *csv_error(const struct csv_reader *r)
 {
 	return r->err;
+}
+
+void csv_fields_list(const struct csv_reader *r, struct buf *out)
+{
+	for (size_t i = 0; i < r->nf && i < 12; i++) {
+		size_t n;
+		const char *name = csv_field(r, i, &n);
+		buf_addf(out, "%s'%.*s'", i ? ", " : "", (int)(n > 40 ? 40 : n), name);
+	}
+	if (r->nf > 12)
+		buf_addstr(out, ", ...");
+	if (!r->nf)
+		buf_addstr(out, "nothing");
 }

@@ -31,6 +31,10 @@ size_t csv_nfields(const struct csv_reader *r);
 const char *csv_field(const struct csv_reader *r, size_t i, size_t *len);
 /* The 1-based line on which the last record started. */
 long csv_line(const struct csv_reader *r);
+struct buf;
+/* The last record's fields as "'a', 'b', ..." (at most 12, each cut to 40
+ * bytes), for messages about a header; appended to out. */
+void csv_fields_list(const struct csv_reader *r, struct buf *out);
 /* What went wrong, as `line N: ...`; static while the reader lives. */
 const char *csv_error(const struct csv_reader *r);
 

@@ -138,6 +138,7 @@ struct gen {
 	/* output: one of these is set */
 	struct store *st;
 	FILE *csv;
+	const struct gen_sink *sink;
 	struct buf line;
 	struct gen_stats stats;
 	int failed;
@@ -313,6 +314,11 @@ static int32_t emit(struct gen *g, struct dept *d, struct employee *em, const ch
 		g->stats.open++;
 	if (g->failed)
 		return closed;
+	if (g->sink) {
+		struct gen_ticket t = { tid, creator, em->name, (size_t)(d - g->depts), opened, closed };
+		g->sink->ticket(g->sink->ctx, &t);
+		return closed;
+	}
 	if (g->st) {
 		struct store_ticket_in t = {
 			.ticket_id = tid,
@@ -364,7 +370,7 @@ static int run(struct gen *g, const struct config *cfg)
 				if ((d->emps[e].id = store_employee_id(g->st, d->id, d->emps[e].name)) < 0)
 					g->failed = 1;
 		}
-	} else {
+	} else if (g->csv) {
 		fputs("ticket_id,creator,employee,department,opened_on,closed_on\n", g->csv);
 	}
 
@@ -400,6 +406,8 @@ static int run(struct gen *g, const struct config *cfg)
 				break;
 			day = closed + handoff(g, closed);
 		}
+		if (g->sink && !g->failed && g->sink->creator_end(g->sink->ctx))
+			g->failed = 1;
 	}
 	buf_release(&name);
 	buf_release(&g->line);
@@ -439,6 +447,19 @@ int gen_to_csv(FILE *out, const struct config *cfg, const struct gen_opts *o,
 		log_err("generate: write error");
 		return -1;
 	}
+	*stats = g.stats;
+	return 0;
+}
+
+int gen_to_sink(const struct config *cfg, const struct gen_opts *o, const struct gen_sink *sink,
+		struct gen_stats *stats)
+{
+	struct gen g;
+	memset(&g, 0, sizeof(g));
+	g.o = o;
+	g.sink = sink;
+	if (run(&g, cfg))
+		return -1;
 	*stats = g.stats;
 	return 0;
 }

@@ -44,4 +44,28 @@ int gen_to_store(struct store *st, const struct config *cfg, const struct gen_op
 int gen_to_csv(FILE *out, const struct config *cfg, const struct gen_opts *o,
 	       struct gen_stats *stats);
 
+/* One generated ticket, as gen_to_sink() hands it on (strings valid for
+ * the call only). */
+struct gen_ticket {
+	const char *ticket_id;
+	const char *creator;
+	const char *employee;
+	size_t dept;           /* index in the configured pipeline */
+	int32_t opened;
+	int32_t closed;        /* DATE_NONE when open at as_of */
+};
+
+struct gen_sink {
+	void *ctx;
+	/* each ticket of a creator, in the order the creator met them */
+	void (*ticket)(void *ctx, const struct gen_ticket *t);
+	/* after a creator's last ticket; non-zero stops with an error */
+	int (*creator_end)(void *ctx);
+};
+
+/* The same data set, ticket by ticket, to a sink (gen_events.c writes it
+ * as an event log).  0 or -1. */
+int gen_to_sink(const struct config *cfg, const struct gen_opts *o, const struct gen_sink *sink,
+		struct gen_stats *stats);
+
 #endif

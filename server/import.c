@@ -12,6 +12,7 @@
 #include "config.h"
 #include "csv.h"
 #include "date.h"
+#include "import_map.h"
 #include "log.h"
 #include "store.h"
 #include "strmap.h"
@@ -28,14 +29,17 @@ const char *const import_col_names[IC_NCOLS] = {
 };
 
 /*
- * Rows that passed every check, on their way to the store.  They are
- * copied into batches; the first full batch starts a writer thread, which
- * looks names up and upserts while the caller goes on parsing and
- * checking the next rows (for a million rows that is a core's worth of
- * work in parallel).  A short input (an HTTP write of a few tickets) is
- * written by the caller at the end and starts no thread.  The store
- * connection is used by one thread at a time: the writer while it runs,
- * the caller before it starts and after it is joined.
+ * Rows that passed every check, on their way to the store.  For a CSV
+ * import (import_csv(): the caller does nothing else with the store until
+ * the import ends) they are copied into batches and the first full batch
+ * starts a writer thread, which looks names up and upserts while the
+ * caller goes on parsing and checking the next rows (for a million rows
+ * that is a core's worth of work in parallel); a short input is written by
+ * the caller at the end and starts no thread.  The store connection is
+ * used by one thread at a time: the writer while it runs, the caller
+ * before it starts and after it is joined.  Every other caller (the JSON
+ * tickets, event imports that read and write the store between rows) gets
+ * each row written before importer_row() returns.
  */
 #define BATCH_ROWS 2048
 #define MAX_QUEUED 4
@@ -81,6 +85,11 @@ struct importer {
 	const char *unit;         /* "line" or "item" */
 	atomic_int failed;        /* internal error (set by the writer) */
 	struct writer w;
+	int async;                /* rows may be written on the writer thread:
+				   * only import_csv(), whose caller does
+				   * nothing else with the store meanwhile */
+	const char *labels[IC_NCOLS]; /* column names in messages */
+	int changed;              /* a change besides upserts (importer_mark_changed) */
 };
 
 void import_result_init(struct import_result *res)
@@ -129,6 +138,8 @@ struct importer *importer_new(struct store *st, const struct config *cfg)
 	im->st = st;
 	im->cfg = cfg;
 	im->unit = "line";
+	for (int c = 0; c < IC_NCOLS; c++)
+		im->labels[c] = import_col_names[c];
 	strmap_init(&im->aliases);
 	strmap_init(&im->seen);
 	strmap_init(&im->creators);
@@ -183,15 +194,9 @@ void importer_problem(struct importer *im, long line, const char *fmt, ...)
 static void field_problem(struct importer *im, long line, enum import_col col, const char *v,
 			  size_t n, const char *what)
 {
-	char shown[80];
-	size_t j = 0;
-	for (size_t i = 0; i < n && j < 60; i++) {
-		unsigned char c = (unsigned char)v[i];
-		shown[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	shown[j] = '\0';
-	importer_problem(im, line, "column %s: %s ('%s%s')", import_col_names[col], what, shown,
-			 n > 60 ? "..." : "");
+	char shown[IMPORT_SHOWN];
+	importer_problem(im, line, "column %s: %s ('%s')", im->labels[col], what,
+			 import_show_value(v, n, shown));
 }
 
 /* 0 when s[0..n) is well-formed UTF-8 without NUL or other C0 controls
@@ -387,7 +392,9 @@ static void queue_row(struct importer *im, const char *tid, size_t tid_len, cons
 	r->dept = dept;
 	r->opened = opened;
 	r->closed = closed;
-	if (b->n == BATCH_ROWS)
+	if (!im->async)
+		write_batch(im, b); /* written before importer_row() returns */
+	else if (b->n == BATCH_ROWS)
 		hand_over(im);
 }
 
@@ -530,7 +537,7 @@ int importer_finish(struct importer *im, struct import_result *res)
 			buf_addf(&im->res.errors, "... and %ld more problems (%ld in all)\n",
 				 im->res.nerrors - IMPORT_MAX_REPORTED, im->res.nerrors);
 		ret = 1;
-	} else if (store_commit(im->st, im->res.inserted + im->res.updated > 0)) {
+	} else if (store_commit(im->st, im->res.inserted + im->res.updated > 0 || im->changed)) {
 		store_rollback(im->st);
 		ret = -1;
 	} else {
@@ -587,11 +594,14 @@ static int read_header(struct importer *im, struct csv_reader *r, int map[IC_NCO
 
 int import_csv(struct store *st, const struct config *cfg, FILE *in, struct import_result *res)
 {
+	if (cfg->imap) /* [import] maps an export's own columns */
+		return import_map_csv(st, cfg, in, res);
 	struct importer *im = importer_new(st, cfg);
 	if (!im) {
 		import_result_init(res);
 		return -1;
 	}
+	im->async = 1;
 	struct csv_reader *r = csv_reader_new(in);
 	if (!r)
 		abort();
@@ -632,4 +642,66 @@ int import_csv(struct store *st, const struct config *cfg, FILE *in, struct impo
 	}
 	csv_reader_free(r);
 	return importer_finish(im, res);
+}
+
+/* ---- for the other readers (import_map.c, evimport.c) ---- */
+
+void importer_set_labels(struct importer *im, const char *const labels[IC_NCOLS])
+{
+	for (int c = 0; c < IC_NCOLS; c++)
+		im->labels[c] = labels[c];
+}
+
+void importer_mark_changed(struct importer *im)
+{
+	im->changed = 1;
+}
+
+void importer_count_row(struct importer *im)
+{
+	im->res.rows++;
+}
+
+long importer_nproblems(const struct importer *im)
+{
+	return im->res.nerrors + (atomic_load(&im->failed) != 0);
+}
+
+const char *import_text_problem(const char *s, size_t n, int multiline)
+{
+	return text_problem(s, n, multiline != 0);
+}
+
+void importer_problem_plain(struct importer *im, const char *fmt, ...)
+{
+	im->res.nerrors++;
+	if (im->res.nerrors > IMPORT_MAX_REPORTED)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_addstr(&im->res.errors, msg);
+	buf_addch(&im->res.errors, '\n');
+}
+
+void import_trim(const char **s, size_t *n)
+{
+	trim(s, n);
+}
+
+const char *import_show_value(const char *v, size_t n, char out[IMPORT_SHOWN])
+{
+	size_t j = 0;
+	for (size_t i = 0; i < n && j < 60; i++) {
+		unsigned char c = (unsigned char)v[i];
+		out[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (n > 60) {
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = '\0';
+	return out;
 }

@@ -77,7 +77,32 @@ void importer_problem(struct importer *im, long line, const char *fmt, ...)
 int importer_finish(struct importer *im, struct import_result *res);
 
 /* Import a whole CSV stream (SPEC §4: header with the six columns in any
- * order).  Same returns as importer_finish(). */
+ * order; with an [import] section, the export's columns it maps:
+ * import_map.h).  Same returns as importer_finish(). */
 int import_csv(struct store *st, const struct config *cfg, FILE *in, struct import_result *res);
+
+/* Name the columns in messages after the input's own (e.g. "Created" for
+ * opened_on); labels must outlive the importer. */
+void importer_set_labels(struct importer *im, const char *const labels[IC_NCOLS]);
+/* Record a problem of the whole input (no line to name). */
+void importer_problem_plain(struct importer *im, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Count the import as a change (data version bumped at commit) even when
+ * no ticket was inserted or updated, e.g. tickets deleted or events stored. */
+void importer_mark_changed(struct importer *im);
+/* Count a data row that the caller rejected itself (its problems recorded
+ * with importer_problem()) and so never passed to importer_row(). */
+void importer_count_row(struct importer *im);
+/* Problems recorded so far (an internal error counts as one). */
+long importer_nproblems(const struct importer *im);
+/* What is wrong with s[0..n) as text of a field (invalid UTF-8, NUL, a
+ * control character; CR and LF allowed when multiline), or NULL. */
+const char *import_text_problem(const char *s, size_t n, int multiline);
+/* Drop the blanks (spaces, tabs) around s[0..*n), as every field is. */
+void import_trim(const char **s, size_t *n);
+/* A value as messages show it: cut to 60 bytes ("..." after), control
+ * bytes as '?'; written to out, which is returned. */
+#define IMPORT_SHOWN 72
+const char *import_show_value(const char *v, size_t n, char out[IMPORT_SHOWN]);
 
 #endif

@@ -10,7 +10,9 @@
 #include "cli.h"
 #include "config.h"
 #include "date.h"
+#include "evimport.h"
 #include "gen.h"
+#include "gen_events.h"
 #include "import.h"
 #include "log.h"
 #include "pit.h"
@@ -41,7 +43,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  serve      run the HTTP server (the default command)\n"
 	"  generate   write a synthetic data set into a new store (or as CSV)\n"
-	"  import     import tickets from CSV (all or nothing)\n"
+	"  import     import tickets from CSV, or an event log with --events (all or nothing)\n"
 	"  pit        print point-in-time rows for a date range\n"
 	"  workbook   write the weekly Excel workbook (.xlsx) of an ISO week\n"
 	"\n"
@@ -61,7 +63,8 @@ static const char usage_serve[] =
 
 static const char usage_generate[] =
 	"usage: leadtimed generate [--creators N] [--seed S] [--days D] [--start DATE | --as-of DATE]\n"
-	"                          [--db FILE | --csv FILE|-] [--config FILE]\n"
+	"                          [--db FILE | --csv FILE|- | --events [--csv FILE|- | --xes FILE|-]]\n"
+	"                          [--config FILE]\n"
 	"\n"
 	"Write a realistic synthetic data set: creators arriving over D days from\n"
 	"START (default 2019-01-01, 1095 days) pass the configured pipeline; the data\n"
@@ -69,18 +72,29 @@ static const char usage_generate[] =
 	"Same seed and options give the same data, byte for byte.  The store must be\n"
 	"empty; --csv writes the import CSV instead of a store.\n"
 	"\n"
+	"  --events       write the same data set as an event log (a status history\n"
+	"                 whose stays are these tickets) to --csv FILE|- (default -)\n"
+	"                 or --xes FILE|-\n"
+	"\n"
 	"  --creators N   creators (default 700)\n"
 	"  --seed S       random seed (default 1)\n"
 	"  --days D       days of arrivals (default 1095)\n";
 
 static const char usage_import[] =
 	"usage: leadtimed import [--db FILE] [--config FILE] FILE.csv|-\n"
+	"       leadtimed import --events [--format csv|json|xes] [--db FILE] [--config FILE] FILE|-\n"
 	"\n"
 	"Import tickets from CSV with the header\n"
 	"  ticket_id,creator,employee,department,opened_on,closed_on\n"
-	"(columns in any order).  Every row is checked; when any row is bad nothing is\n"
-	"written and each problem is printed as 'line N: column C: ...' (exit code 1).\n"
-	"A known ticket_id updates that ticket; importing a file twice changes nothing.\n";
+	"(columns in any order; with an [import] section, the export columns it maps).\n"
+	"Every row is checked; when any row is bad nothing is written and each problem\n"
+	"is printed as 'line N: column C: ...' (exit code 1).  A known ticket_id updates\n"
+	"that ticket; importing a file twice changes nothing.\n"
+	"\n"
+	"--events reads an event log instead (CSV with the [events] columns, a JSON\n"
+	"array, or XES; gzip-compressed or not; the format is recognised unless\n"
+	"--format says it) and derives one ticket per stay of a case in a department\n"
+	"([stages], [events]).  Re-importing a case replaces its tickets.\n";
 
 static const char usage_pit[] =
 	"usage: leadtimed pit --from DATE --to DATE [--department NAME] [--employee NAME]\n"
@@ -166,7 +180,8 @@ static int cmd_generate(int argc, char **argv)
 	gen_opts_defaults(&o);
 	long creators = o.creators, seed = (long)o.seed, days = o.days;
 	int32_t start = DATE_NONE;
-	const char *csv = NULL;
+	const char *csv = NULL, *xes = NULL;
+	int events = 0;
 	struct cli_opt opts[] = {
 		COMMON_OPTS(c),
 		{ "creators", CLI_LONG, &creators, 1, 10000000, 0 },
@@ -174,6 +189,8 @@ static int cmd_generate(int argc, char **argv)
 		{ "days", CLI_LONG, &days, 1, 36500, 0 },
 		{ "start", CLI_DATE, &start, 0, 0, 0 },
 		{ "csv", CLI_STR, &csv, 0, 0, 0 },
+		{ "events", CLI_FLAG, &events, 0, 0, 0 },
+		{ "xes", CLI_STR, &xes, 0, 0, 0 },
 		{ NULL, 0, NULL, 0, 0, 0 },
 	};
 	const char *pos[1];
@@ -190,6 +207,15 @@ static int cmd_generate(int argc, char **argv)
 		fprintf(stderr, "leadtimed generate: --csv and --db exclude each other\n");
 		return CLI_USAGE;
 	}
+	if (xes && !events) {
+		fprintf(stderr, "leadtimed generate: --xes writes an event log: give --events too\n");
+		return CLI_USAGE;
+	}
+	if (events && (c.db || (xes && csv))) {
+		fprintf(stderr, "leadtimed generate: --events writes one log: to --csv FILE|- or --xes FILE|-, not %s\n",
+			c.db ? "--db" : "both");
+		return CLI_USAGE;
+	}
 	o.creators = creators;
 	o.seed = (uint64_t)seed;
 	o.days = (int)days;
@@ -204,7 +230,25 @@ static int cmd_generate(int argc, char **argv)
 		return rc;
 	struct gen_stats stats;
 	int ret = CLI_FAIL;
-	if (csv) {
+	long nevents = 0;
+	if (events) {
+		const char *path = xes ? xes : csv ? csv : "-";
+		const char *warn = gen_events_check(&cfg);
+		if (warn)
+			log_warn("generate --events: %s", warn);
+		FILE *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+		if (!out) {
+			log_err("%s: cannot create: %m", path);
+		} else {
+			ret = gen_events(out, xes ? GEN_EV_XES : GEN_EV_CSV, &cfg, &o, &stats, &nevents)
+				      ? CLI_FAIL : CLI_OK;
+			if (out != stdout && fclose(out)) {
+				log_err("%s: write error: %m", path);
+				ret = CLI_FAIL;
+			}
+		}
+		csv = path;
+	} else if (csv) {
 		FILE *out = strcmp(csv, "-") == 0 ? stdout : fopen(csv, "w");
 		if (!out) {
 			log_err("%s: cannot create: %m", csv);
@@ -227,9 +271,13 @@ static int cmd_generate(int argc, char **argv)
 	}
 	if (ret == CLI_OK) {
 		char d[DATE_LEN + 1];
-		fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) into %s; as_of %s\n",
-			stats.creators, stats.tickets, stats.open, csv ? csv : cfg.db,
-			date_str(stats.as_of, d));
+		if (events)
+			fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) as %ld events into %s; as_of %s\n",
+				stats.creators, stats.tickets, stats.open, nevents, csv, date_str(stats.as_of, d));
+		else
+			fprintf(stderr, "generated %ld creators, %ld tickets (%ld open) into %s; as_of %s\n",
+				stats.creators, stats.tickets, stats.open, csv ? csv : cfg.db,
+				date_str(stats.as_of, d));
 	}
 	config_release(&cfg);
 	return ret;
@@ -237,16 +285,43 @@ static int cmd_generate(int argc, char **argv)
 
 /* ---- import ---- */
 
+static int import_events(const char *path, FILE *in, const struct config *cfg,
+			 enum ev_format fmt);
+
 static int cmd_import(int argc, char **argv)
 {
 	struct common c = { .as_of = DATE_NONE };
-	struct cli_opt opts[] = { COMMON_OPTS(c), { NULL, 0, NULL, 0, 0, 0 } };
+	int events = 0;
+	const char *format = NULL;
+	struct cli_opt opts[] = {
+		COMMON_OPTS(c),
+		{ "events", CLI_FLAG, &events, 0, 0, 0 },
+		{ "format", CLI_STR, &format, 0, 0, 0 },
+		{ NULL, 0, NULL, 0, 0, 0 },
+	};
 	const char *pos[1];
 	int npos, rc;
 	if ((rc = cli_parse("import", argc, argv, 2, opts, pos, 1, &npos, &c.help, &c.version)))
 		return rc;
 	if (c.help || c.version)
 		return finish_help(usage_import, &c);
+	enum ev_format fmt = EVF_AUTO;
+	if (format && !events) {
+		fprintf(stderr, "leadtimed import: --format is for --events (see 'leadtimed import --help')\n");
+		return CLI_USAGE;
+	}
+	if (format) {
+		if (strcmp(format, "csv") == 0)
+			fmt = EVF_CSV;
+		else if (strcmp(format, "json") == 0)
+			fmt = EVF_JSON;
+		else if (strcmp(format, "xes") == 0)
+			fmt = EVF_XES;
+		else {
+			fprintf(stderr, "leadtimed import: --format: '%s' is not csv, json or xes\n", format);
+			return CLI_USAGE;
+		}
+	}
 	if (npos != 1) {
 		fprintf(stderr, "leadtimed import: which file? give FILE.csv or - for standard input\n");
 		return CLI_USAGE;
@@ -262,6 +337,13 @@ static int cmd_import(int argc, char **argv)
 		if (in != stdin)
 			fclose(in);
 		return rc;
+	}
+	if (events) {
+		int ret = import_events(path, in, &cfg, fmt);
+		config_release(&cfg);
+		if (in != stdin)
+			fclose(in);
+		return ret;
 	}
 	int ret = CLI_FAIL;
 	struct store *st = open_rw(&cfg);
@@ -293,6 +375,54 @@ static int cmd_import(int argc, char **argv)
 	config_release(&cfg);
 	if (in != stdin)
 		fclose(in);
+	return ret;
+}
+
+/* Print an importer's problems, each prefixed with the input's name. */
+static void print_problems(const char *name, const struct buf *errors)
+{
+	const char *p = errors->data;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		fprintf(stderr, "%s: %.*s\n", name, (int)n, p);
+		p += n + (nl != NULL);
+	}
+}
+
+static int import_events(const char *path, FILE *in, const struct config *cfg,
+			 enum ev_format fmt)
+{
+	struct store *st = open_rw(cfg);
+	if (!st)
+		return CLI_FAIL;
+	const char *name = in == stdin ? "(stdin)" : path;
+	struct ev_result res;
+	int rc = ev_import(st, cfg, in, fmt, 0, &res), ret = CLI_FAIL;
+	const struct import_result *t = &res.tickets;
+	if (rc == 0) {
+		printf("%s: %ld events (%s%s) in %ld cases: %ld new, %ld changed, %ld unchanged\n", name,
+		       res.events, ev_format_name(res.format), res.compressed ? ", gzip" : "", res.cases,
+		       res.cases_new, res.cases_changed, res.cases_unchanged);
+		printf("%s: %ld tickets written: %ld new, %ld updated, %ld unchanged; %ld removed\n", name,
+		       t->rows, t->inserted, t->updated, t->unchanged, res.removed);
+		if (res.rederived)
+			printf("%s: %ld stored cases derived again under the changed [stages]/[events] rules\n",
+			       name, res.rederived);
+		if (res.skipped)
+			printf("%s: %ld event%s skipped (their activity maps to no department): %s\n", name,
+			       res.skipped, res.skipped == 1 ? "" : "s",
+			       res.skipped_list.data ? res.skipped_list.data : "");
+		ret = CLI_OK;
+	} else if (rc == 1) {
+		print_problems(name, &t->errors);
+		fprintf(stderr, "%s: %ld problem%s in %ld events; nothing was imported\n", name, t->nerrors,
+			t->nerrors == 1 ? "" : "s", res.events);
+	} else {
+		fprintf(stderr, "%s: import failed; nothing was imported\n", name);
+	}
+	ev_result_release(&res);
+	store_close(st);
 	return ret;
 }
 
@@ -539,7 +669,20 @@ static int prepare_store(const struct config *cfg)
 	struct store *st = open_rw(cfg);
 	if (!st)
 		return -1;
-	int ret = 0;
+	/* tickets derived from events follow the configured rules (a daemon
+	 * started with a changed [stages] derives them again) */
+	struct ev_result evres;
+	int ret = ev_sync(st, cfg, &evres);
+	if (ret == 1)
+		print_problems(cfg->db, &evres.tickets.errors);
+	else if (ret == 0 && evres.rederived)
+		log_info("%s: %ld event cases derived again under the configured rules", cfg->db,
+			 evres.rederived);
+	ev_result_release(&evres);
+	if (ret) {
+		store_close(st);
+		return -1;
+	}
 	int64_t n = store_ticket_count(st);
 	if (n < 0) {
 		ret = -1;

@@ -8,6 +8,7 @@
  * store's PRAGMA user_version, each in its own transaction.
  */
 #include "store.h"
+#include "store_priv.h"
 #include "config.h"
 #include "date.h"
 #include "log.h"
@@ -1144,4 +1145,16 @@ int store_each_ticket(struct store *st,
 			"SELECT id, ticket_id, creator_id, employee_id, department_id, opened_on, "
 			"closed_on FROM tickets ORDER BY id",
 			-1, ticket_row, &c);
+}
+
+/* ---- for store_events.c (store_priv.h) ---- */
+
+sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
 }

@@ -1,7 +1,7 @@
 # test/fuzz/fuzz.mk - libFuzzer targets (included by the top Makefile).
 #
 #   make fuzz         each target for FUZZ_SECONDS (default 600) in turn
-#   make fuzz-smoke   each target for FUZZ_SMOKE_SECONDS (default 20); part of `make test`
+#   make fuzz-smoke   each target for FUZZ_SMOKE_SECONDS (default 15); part of `make test`
 #
 # Built with clang -fsanitize=fuzzer,address,undefined into build/fuzz/.
 # Runs start from the committed seeds (test/fuzz/corpus/<target>/, read
@@ -10,14 +10,16 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_DIR     := build/fuzz
-FUZZ_TARGETS := fuzz_csv fuzz_query fuzz_config
+FUZZ_TARGETS := fuzz_csv fuzz_query fuzz_config fuzz_evcsv fuzz_xes
 FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Iserver
 FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/date.c \
-	server/buf.c server/strmap.c server/log.c server/urlcodec.c
+	server/buf.c server/strmap.c server/log.c server/urlcodec.c \
+	server/ts.c server/tz.c server/events.c server/import_map.c server/sha256.c \
+	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c
 FUZZ_HDRS    := $(wildcard server/*.h)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
@@ -30,7 +32,7 @@ $(FUZZ_DIR)/%: test/fuzz/%.c $(FUZZ_LIBSRC) $(FUZZ_HDRS) build/gen/migrations.c 
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(shell pkg-config --cflags sqlite3 inih jansson) -o $@ $< \
 		$(FUZZ_LIBSRC) $(FUZZ_EXTRA) build/gen/migrations.c \
-		$(shell pkg-config --libs sqlite3 inih) $(FUZZ_EXTRA_LIBS) -lm -lpthread
+		$(shell pkg-config --libs sqlite3 inih jansson expat zlib) $(FUZZ_EXTRA_LIBS) -lm -lpthread
 
 # fuzz_query drives the range and number parsers of api_common.c.  Its
 # route table names every handler, which this target does not link: the
