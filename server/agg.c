@@ -19,6 +19,7 @@
  */
 #include "agg.h"
 #include "agg_stats.h"
+#include "calendar.h"
 #include "date.h"
 #include "snap.h"
 
@@ -143,7 +144,8 @@ static void engine_add_rows(struct engine *e, uint32_t i, int32_t o, int32_t c,
 	size_t nb = e->nb;
 	int opened = o >= r->from, closed = c != DATE_NONE && c <= r->to;
 	uint32_t bo = opened ? e->bday[o - r->from] : 0, bc = closed ? e->bday[c - r->from] : 0;
-	int hit = closed && c - o <= s->depts[s->dept[i]].sla_days;
+	int32_t dtc = closed ? calendar_days(r->cal, o, c) : 0;  /* days_to_close */
+	int hit = closed && dtc <= s->depts[s->dept[i]].sla_days;
 	int32_t first = o > r->from ? o : r->from;
 	int32_t last = (c == DATE_NONE || c > r->to) ? r->to : c - 1;
 	for (size_t j = 0; j < nslots; j++) {
@@ -159,7 +161,7 @@ static void engine_add_rows(struct engine *e, uint32_t i, int32_t o, int32_t c,
 			m[nb].closed++;
 			m[bc].sla_hits += hit;
 			m[nb].sla_hits += hit;
-			keys_push(&e->keys, agg_key((uint32_t)slot, c - o, bc));
+			keys_push(&e->keys, agg_key((uint32_t)slot, dtc, bc));
 		}
 		if (first <= last) {
 			int32_t *diff = e->diff + slot * (e->ndays + 1);
@@ -484,7 +486,7 @@ int agg_trend(const struct snap *s, const struct agg_range *r, int dept, int emp
 		if (c == DATE_NONE)
 			continue;
 		x[m] = c - r->from;
-		y[m] = c - s->opened[list[j]];
+		y[m] = calendar_days(r->cal, s->opened[list[j]], c);
 		m++;
 	}
 	out->n = (int64_t)m;
@@ -525,7 +527,7 @@ long agg_histogram(const struct snap *s, const struct agg_range *r, int dept, in
 	for (size_t j = 0; j < n; j++) {
 		int32_t c = closed_in(s, list[j], r);
 		if (c != DATE_NONE)
-			agg_keys_push(&ks, agg_key(0, c - s->opened[list[j]], 0));
+			agg_keys_push(&ks, agg_key(0, calendar_days(r->cal, s->opened[list[j]], c), 0));
 	}
 	agg_sort_keys(ks.k, ks.n);
 	struct agg_hist_bin *bins = agg_alloc(ks.n * sizeof(*bins));
@@ -562,7 +564,8 @@ static void compare_side(const struct snap *s, const struct agg_range *r, uint32
 	for (uint32_t i = 0; i < s->nticket; i++) {
 		int32_t c = closed_in(s, i, r);
 		if (c != DATE_NONE)
-			agg_keys_push(ks, agg_key(s->dept[i] * 2u + side, c - s->opened[i], 0));
+			agg_keys_push(ks, agg_key(s->dept[i] * 2u + side,
+						  calendar_days(r->cal, s->opened[i], c), 0));
 	}
 }
 
@@ -699,6 +702,12 @@ static void lb_period(const struct snap *s, const struct lb_stat *st, int period
 struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, size_t size,
 					int64_t min_closed)
 {
+	return agg_leaderboard_days(s, as_of, size, min_closed, NULL);
+}
+
+struct agg_leaderboard *agg_leaderboard_days(const struct snap *s, int32_t as_of, size_t size,
+					     int64_t min_closed, const struct calendar *cal)
+{
 	struct agg_leaderboard *lb = agg_zalloc(1, sizeof(*lb));
 	lb->ndepts = s->ndepts;
 	lb->day.start = lb->day.end = as_of - 1;
@@ -713,7 +722,8 @@ struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, siz
 			continue;
 		for (uint32_t p = 0; p < 2; p++)
 			if (c >= per[p]->start && c <= per[p]->end)
-				agg_keys_push(&ks, agg_key(s->emp[i] * 2 + p, c - s->opened[i], 0));
+				agg_keys_push(&ks, agg_key(s->emp[i] * 2 + p,
+							   calendar_days(cal, s->opened[i], c), 0));
 	}
 	struct lb_stat *st = agg_zalloc(s->nemps * 2, sizeof(*st));
 	struct lb_ctx lc = { s, st };

@@ -11,6 +11,7 @@
  */
 #include "agg.h"
 #include "agg_stats.h"
+#include "calendar.h"
 #include "date.h"
 #include "snap.h"
 
@@ -46,31 +47,34 @@ static void creator_scan(const struct snap *s, uint32_t c, int32_t as_of, struct
 }
 
 /* Stage time of department k: 1 and *value, *date when it exists. */
-static int stage_of(const struct cstage *cs, size_t k, int32_t *value, int32_t *date)
+static int stage_of(const struct cstage *cs, size_t k, const struct calendar *cal, int32_t *value,
+		    int32_t *date)
 {
 	if (!cs[k].ntickets || !cs[k].complete)
 		return 0;
-	*value = cs[k].last_close - cs[k].first_open;
+	*value = calendar_days(cal, cs[k].first_open, cs[k].last_close);
 	*date = cs[k].last_close;
 	return 1;
 }
 
 /* Handoff wait into department k > 0 from k − 1, dated the day it ended
  * (the later of its two ends; see agg.h). */
-static int wait_before(const struct cstage *cs, size_t k, int32_t *value, int32_t *date)
+static int wait_before(const struct cstage *cs, size_t k, const struct calendar *cal,
+		       int32_t *value, int32_t *date)
 {
 	if (k == 0 || !cs[k].ntickets || !cs[k - 1].ntickets || !cs[k - 1].complete)
 		return 0;
-	*value = cs[k].first_open - cs[k - 1].last_close;
+	*value = calendar_days(cal, cs[k - 1].last_close, cs[k].first_open);
 	*date = cs[k].first_open > cs[k - 1].last_close ? cs[k].first_open : cs[k - 1].last_close;
 	return 1;
 }
 
-static int end_to_end(const struct cstage *cs, size_t nd, int32_t *value, int32_t *date)
+static int end_to_end(const struct cstage *cs, size_t nd, const struct calendar *cal,
+		      int32_t *value, int32_t *date)
 {
 	if (nd == 0 || !cs[0].ntickets || !cs[nd - 1].ntickets)
 		return 0;
-	*value = cs[nd - 1].first_open - cs[0].first_open;
+	*value = calendar_days(cal, cs[0].first_open, cs[nd - 1].first_open);
 	*date = cs[nd - 1].first_open;
 	return 1;
 }
@@ -117,7 +121,7 @@ struct agg_e2e *agg_end_to_end(const struct snap *s, const struct agg_range *r)
 	for (uint32_t c = 0; c < s->ncreators; c++) {
 		creator_scan(s, c, r->as_of, cs);
 		int32_t v, d;
-		if (!end_to_end(cs, s->ndepts, &v, &d) || d < lo || d > r->to)
+		if (!end_to_end(cs, s->ndepts, r->cal, &v, &d) || d < lo || d > r->to)
 			continue;
 		sum[d - lo] += v;
 		cnt[d - lo]++;
@@ -239,9 +243,9 @@ struct agg_stages *agg_stages(const struct snap *s, const struct agg_range *r)
 		creator_scan(s, c, r->as_of, cs);
 		for (size_t k = 0; k < nd; k++) {
 			int32_t v, d;
-			if (stage_of(cs, k, &v, &d))
+			if (stage_of(cs, k, r->cal, &v, &d))
 				stage_push(&ks, r, bday, k, 0, v, d);
-			if (wait_before(cs, k, &v, &d))
+			if (wait_before(cs, k, r->cal, &v, &d))
 				stage_push(&ks, r, bday, k, 1, v, d);
 		}
 	}
@@ -270,6 +274,12 @@ void agg_stages_free(struct agg_stages *st)
 
 struct agg_timeline *agg_timeline(const struct snap *s, int creator, int32_t as_of)
 {
+	return agg_timeline_days(s, creator, as_of, NULL);
+}
+
+struct agg_timeline *agg_timeline_days(const struct snap *s, int creator, int32_t as_of,
+				       const struct calendar *cal)
+{
 	if (creator < 0 || (size_t)creator >= s->ncreators)
 		return NULL;
 	uint32_t c = (uint32_t)creator, lo = s->creator_first[c], hi = s->creator_first[c + 1];
@@ -297,14 +307,14 @@ struct agg_timeline *agg_timeline(const struct snap *s, int creator, int32_t as_
 		x->dept = (int)k;
 		x->start = cs[k].first_open;
 		x->end = cs[k].complete ? cs[k].last_close : DATE_NONE;
-		x->days = stage_of(cs, k, &v, &d) ? v : NAN;
-		x->wait_before = wait_before(cs, k, &v, &d) ? v : NAN;
+		x->days = stage_of(cs, k, cal, &v, &d) ? v : NAN;
+		x->wait_before = wait_before(cs, k, cal, &v, &d) ? v : NAN;
 		x->ntickets = cs[k].ntickets;
 	}
 	int32_t v, d;
 	t->end_to_end = NAN;
 	t->campaign_start = DATE_NONE;
-	if (end_to_end(cs, nd, &v, &d)) {
+	if (end_to_end(cs, nd, cal, &v, &d)) {
 		t->end_to_end = v;
 		t->campaign_start = d;
 	}

@@ -36,7 +36,7 @@ struct actx {
 
 static struct agg_range agg_range_of(const struct api_range *rg)
 {
-	struct agg_range ar = { rg->from, rg->to, rg->as_of, AGG_WEEK };
+	struct agg_range ar = { rg->from, rg->to, rg->as_of, AGG_WEEK, NULL };
 	ar.bucket = rg->bucket == API_DAY ? AGG_DAY : rg->bucket == API_MONTH ? AGG_MONTH : AGG_WEEK;
 	return ar;
 }
@@ -226,7 +226,7 @@ static json_t *kpis_json(const struct kpis *k)
 static json_t *previous_kpis(const struct snap *s, const struct agg_range *ar)
 {
 	int32_t len = ar->to - ar->from + 1;
-	struct agg_range prev = { ar->from - len, ar->from - 1, ar->as_of, AGG_MONTH };
+	struct agg_range prev = { ar->from - len, ar->from - 1, ar->as_of, AGG_MONTH, ar->cal };
 	struct kpis k = { 0, NAN, NAN, NAN, NAN };
 	int valid = agg_range_valid(&prev);
 	if (valid) {

@@ -13,6 +13,8 @@
 
 #define CONFIG_MAX_DEPTS 32
 
+struct calendar;
+
 struct dept_cfg {
 	char *name;
 	int sla_days;
@@ -67,6 +69,13 @@ struct config {
 
 	/* [log] */
 	int log_level;
+
+	/* [calendar] (business days, calendar.h) */
+	unsigned weekend;      /* weekday bits; default Sat, Sun */
+	int32_t *holidays;     /* sorted, unique: `holidays` and `holidays_file` */
+	size_t nholidays;
+	char *holidays_file;   /* resolved against dir; "" = none */
+	struct calendar *calendar;  /* built from the above; owned */
 };
 
 /* Fill cfg with the built-in defaults (the values of the shipped config.ini). */
