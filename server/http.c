@@ -287,14 +287,25 @@ int http_reply_json(struct http_req *r, json_t *root, const char *key)
 
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key)
 {
+	return http_reply_body(r, text, len, "application/json", NULL, key);
+}
+
+int http_reply_body(struct http_req *r, char *text, size_t len, const char *type,
+		    const char *filename, const char *key)
+{
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
 	}
 	add_common_headers(resp);
-	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	if (filename) {
+		char cd[200];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
 	if (key) {
 		char etag[40];
 		etag_of(r, key, etag);

@@ -111,6 +111,10 @@ int http_try_cached(struct http_req *r, const char *key, int *result);
 int http_reply_json(struct http_req *r, json_t *root, const char *key);
 /* The same for JSON already serialised (text is malloc'd; consumed). */
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key);
+/* The same for any content type, with `Content-Disposition: attachment;
+ * filename="…"` when filename is not NULL (a plain name: no quotes). */
+int http_reply_body(struct http_req *r, char *text, size_t len, const char *type,
+		    const char *filename, const char *key);
 /* A body copied from memory with its content type. */
 int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
 		    size_t len);

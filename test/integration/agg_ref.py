@@ -438,17 +438,28 @@ class Ref:
     def kpis_of(self, frm, to):
         rows = [r for r in self.rows(frm, to)]
         closes = [r for r in rows if r["closed"]]
-        dtc = sorted(r["dtc"] for r in closes)
         days = (to - frm).days + 1
         e2e = sorted(v for d, v in self.e2e_values() if frm <= d <= to)
+        starts = sum(1 for d in self.campaign_starts() if frm <= d <= to)
         return {
             "backlog": sum(r["open"] for r in rows if r["d"] == to),
-            "lead_time_p50": pct(dtc, 0.5),
             "sla_hit_rate": (sum(1 for r in closes if r["dtc"] <= self.sla_of(r)) / len(closes)
                              if closes else None),
-            "closes_per_week": len(closes) / (days / 7),
+            "throughput_per_week": starts / (days / 7),
+            "campaign_starts": starts,
             "end_to_end_p50": pct(e2e, 0.5),
         }
+
+    def campaign_starts(self):
+        """Each creator's campaign start (earliest opened_on in the last
+        department, as of as_of), once per creator (issue 11 point 9)."""
+        last = self.depts[-1][0]
+        first = {}
+        for t in self.vis:
+            if t["department"] == last:
+                c = t["creator"]
+                first[c] = min(first.get(c, t["opened"]), t["opened"])
+        return list(first.values())
 
     def kpis(self, frm, to):
         frm, to = self.eff(frm, to)
