@@ -17,7 +17,7 @@ FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Iserver
 FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/date.c \
-	server/buf.c server/strmap.c server/log.c server/urlcodec.c
+	server/buf.c server/strmap.c server/log.c server/urlcodec.c server/calendar.c
 FUZZ_HDRS    := $(wildcard server/*.h)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
