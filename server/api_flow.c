@@ -155,14 +155,20 @@ static int find_department(struct http_req *r, const struct snap *s, const char 
 	return k;
 }
 
-/* Ticket fields every list shares: ticket_id, creator, employee_id, employee. */
+/* Ticket fields every list shares: ticket_id, creator, employee_id,
+ * employee.  These lists can hold every ticket of a year (a 1M-ticket
+ * store closes 300k a year): the snapshot's strings are valid UTF-8
+ * (import checks them) and the keys are ours, so jansson's checks are
+ * skipped. */
 static void ticket_into(json_t *o, const struct snap *s, uint32_t i)
 {
 	uint32_t e = s->emp[i];
-	json_object_set_new(o, "ticket_id", json_string(s->ticket_id[i]));
-	json_object_set_new(o, "creator", json_string(s->creator_name[s->creator[i]]));
-	json_object_set_new(o, "employee_id", json_integer((json_int_t)s->emps[e].store_id));
-	json_object_set_new(o, "employee", json_string(s->emps[e].name));
+	json_object_set_new_nocheck(o, "ticket_id", json_string_nocheck(s->ticket_id[i]));
+	json_object_set_new_nocheck(o, "creator",
+				    json_string_nocheck(s->creator_name[s->creator[i]]));
+	json_object_set_new_nocheck(o, "employee_id",
+				    json_integer((json_int_t)s->emps[e].store_id));
+	json_object_set_new_nocheck(o, "employee", json_string_nocheck(s->emps[e].name));
 }
 
 static json_t *zone_name(int z)
@@ -185,10 +191,10 @@ static json_t *wip_item_json(const struct snap *s, const struct agg_wip_item *it
 	json_t *o = json_object();
 	ticket_into(o, s, it->ticket);
 	if (with_dept)
-		json_object_set_new(o, "department", json_string(s->depts[it->dept].name));
-	json_object_set_new(o, "opened_on", jx_date(it->opened));
-	json_object_set_new(o, "age", json_integer(it->age));
-	json_object_set_new(o, "zone", zone_name(it->zone));
+		json_object_set_new_nocheck(o, "department", json_string(s->depts[it->dept].name));
+	json_object_set_new_nocheck(o, "opened_on", jx_date(it->opened));
+	json_object_set_new_nocheck(o, "age", json_integer(it->age));
+	json_object_set_new_nocheck(o, "zone", zone_name(it->zone));
 	return o;
 }
 
@@ -261,11 +267,11 @@ int api_wip(struct http_req *r)
 static json_t *point_json(const struct snap *s, const struct agg_scatter_point *p, int with_flag)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "date", jx_date(p->date));
-	json_object_set_new(o, "days", json_integer(p->days));
+	json_object_set_new_nocheck(o, "date", jx_date(p->date));
+	json_object_set_new_nocheck(o, "days", json_integer(p->days));
 	ticket_into(o, s, p->ticket);
 	if (with_flag)
-		json_object_set_new(o, "outlier", json_boolean(p->outlier));
+		json_object_set_new_nocheck(o, "outlier", json_boolean(p->outlier));
 	return o;
 }
 
