@@ -209,9 +209,9 @@ static void set_workload_share(struct agg_group *g, const struct agg_group *d, s
 		g->series[b].workload_share = share(g->series[b].open_sum, d->series[b].open_sum);
 }
 
-static struct src dept_src(const struct snap *s, size_t k)
+static struct src dept_src(const struct snap_measure *m, const struct snap *s, size_t k)
 {
-	return (struct src){ snap_dept_series(s, k), s->depts[k].sla_days, { NULL, 0 } };
+	return (struct src){ snap_dept_series(m, s, k), s->depts[k].sla_days, { NULL, 0 } };
 }
 
 struct agg_table *agg_table_departments(const struct snap *s, const struct agg_range *r)
@@ -222,14 +222,17 @@ struct agg_table *agg_table_departments(const struct snap *s, const struct agg_r
 	struct agg_table *t = table_new(r, nd + 1);
 	struct src *all = agg_alloc((nd ? nd : 1) * sizeof(*all));
 	struct scratch sc = { NULL, 0 };
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, r->cal, &ms);
 	for (size_t k = 0; k < nd; k++) {
-		struct src one = dept_src(s, k);
+		struct src one = dept_src(&ms, s, k);
 		all[k] = one;
 		group_fill(t, &t->groups[k], (int)k, -1, &one, 1, &sc);
 	}
 	t->ngroups = nd;
 	t->all = &t->groups[nd];
 	group_fill(t, t->all, -1, -1, all, nd, &sc);
+	snap_bz_put(hold);
 	free(all);
 	free(sc.buf);
 	return t;
@@ -249,11 +252,13 @@ struct agg_table *agg_table_department(const struct snap *s, const struct agg_ra
 	uint32_t e0 = s->dept_emp_first[dept], ne = s->dept_emp_first[dept + 1] - e0;
 	struct agg_table *t = table_new(r, 1 + ne);
 	struct scratch sc = { NULL, 0 };
-	struct src d = dept_src(s, (size_t)dept);
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, r->cal, &ms);
+	struct src d = dept_src(&ms, s, (size_t)dept);
 	group_fill(t, &t->groups[0], dept, -1, &d, 1, &sc);
 	t->ngroups = 1;
 	for (uint32_t k = 0; k < ne; k++) {
-		struct src x = { snap_emp_series(s, e0 + k), s->depts[dept].sla_days, { NULL, 0 } };
+		struct src x = { snap_emp_series(&ms, s, e0 + k), s->depts[dept].sla_days, { NULL, 0 } };
 		struct agg_group *g = &t->groups[t->ngroups];
 		group_fill(t, g, dept, (int)(e0 + k), &x, 1, &sc);
 		if (!has_rows(&g->totals)) {
@@ -264,6 +269,7 @@ struct agg_table *agg_table_department(const struct snap *s, const struct agg_ra
 		set_workload_share(g, &t->groups[0], t->nbuckets);
 		t->ngroups++;
 	}
+	snap_bz_put(hold);
 	free(sc.buf);
 	return t;
 }
@@ -275,12 +281,15 @@ struct agg_table *agg_table_employee(const struct snap *s, const struct agg_rang
 	int dept = s->emps[emp].dept;
 	struct agg_table *t = table_new(r, 2);
 	struct scratch sc = { NULL, 0 };
-	struct src d = dept_src(s, (size_t)dept);
-	struct src x = { snap_emp_series(s, (size_t)emp), s->depts[dept].sla_days, { NULL, 0 } };
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, r->cal, &ms);
+	struct src d = dept_src(&ms, s, (size_t)dept);
+	struct src x = { snap_emp_series(&ms, s, (size_t)emp), s->depts[dept].sla_days, { NULL, 0 } };
 	group_fill(t, &t->groups[0], dept, -1, &d, 1, &sc);
 	group_fill(t, &t->groups[1], dept, emp, &x, 1, &sc);
 	set_workload_share(&t->groups[1], &t->groups[0], t->nbuckets);
 	t->ngroups = 2;
+	snap_bz_put(hold);
 	free(sc.buf);
 	return t;
 }
@@ -379,9 +388,11 @@ void agg_weekday_profile(const struct snap *s, const struct agg_range *r, int64_
 	memset(out, 0, s->ndepts * 7 * sizeof(*out));
 	if (!agg_range_valid(r))
 		return;
+	struct snap_measure ms; /* openings: the same in every day measure */
+	snap_measure(s, NULL, &ms);
 	for (size_t k = 0; k < s->ndepts; k++) {
 		struct roll_cursor cur;
-		roll_cursor_init(&cur, snap_dept_series(s, k), r->from);
+		roll_cursor_init(&cur, snap_dept_series(&ms, s, k), r->from);
 		for (int32_t d = r->from; d <= r->to; d++) {
 			const struct roll_chunk *ch;
 			const struct roll_cell *cell = roll_cursor_cell(&cur, d, &ch);
@@ -392,17 +403,18 @@ void agg_weekday_profile(const struct snap *s, const struct agg_range *r, int64_
 }
 
 /* The ticket series of a group: employee emp when >= 0, else department. */
-static int group_series(const struct snap *s, int dept, int emp, const struct roll_series **out)
+static int group_series(const struct snap_measure *m, const struct snap *s, int dept, int emp,
+			const struct roll_series **out)
 {
 	if (emp >= 0) {
 		if ((size_t)emp >= s->nemps)
 			return -1;
-		*out = snap_emp_series(s, (size_t)emp);
+		*out = snap_emp_series(m, s, (size_t)emp);
 		return 0;
 	}
 	if (dept < 0 || (size_t)dept >= s->ndepts)
 		return -1;
-	*out = snap_dept_series(s, (size_t)dept);
+	*out = snap_dept_series(m, s, (size_t)dept);
 	return 0;
 }
 
@@ -431,8 +443,12 @@ int agg_trend(const struct snap *s, const struct agg_range *r, int dept, int emp
 	      struct agg_trend *out)
 {
 	const struct roll_series *rs;
-	if (group_series(s, dept, emp, &rs))
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, r->cal, &ms);
+	if (group_series(&ms, s, dept, emp, &rs)) {
+		snap_bz_put(hold);
 		return -1;
+	}
 	out->n = 0;
 	out->slope_per_week = out->intercept = out->r2 = NAN;
 	/* two passes over the closes of the range: means, then centred sums */
@@ -473,6 +489,7 @@ int agg_trend(const struct snap *s, const struct agg_range *r, int dept, int emp
 		out->intercept = my - slope * mx;
 		out->r2 = syy > 0 ? sxy * sxy / (sxx * syy) : NAN;
 	}
+	snap_bz_put(hold);
 	return 0;
 }
 
@@ -481,10 +498,15 @@ long agg_histogram(const struct snap *s, const struct agg_range *r, int dept, in
 {
 	const struct roll_series *rs;
 	*out = NULL;
-	if (group_series(s, dept, emp, &rs))
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, r->cal, &ms);
+	if (group_series(&ms, s, dept, emp, &rs)) {
+		snap_bz_put(hold);
 		return -1;
+	}
 	struct agg_hpair *p = NULL;
 	size_t cap = 0, n = closes_pairs(rs, r->from, r->to, &p, &cap);
+	snap_bz_put(hold);
 	struct agg_hist_bin *bins = agg_alloc(n * sizeof(*bins));
 	for (size_t i = 0; i < n; i++)
 		bins[i] = (struct agg_hist_bin){ p[i].value, (int64_t)p[i].count };
@@ -505,9 +527,11 @@ struct agg_compare *agg_compare(const struct snap *s, const struct agg_range *a,
 	c->depts = agg_zalloc(s->ndepts, sizeof(*c->depts));
 	struct agg_hpair *pa = NULL, *pb = NULL;
 	size_t ca = 0, cb = 0;
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, a->cal, &ms);
 	for (size_t k = 0; k < s->ndepts; k++) {
 		struct agg_compare_dept *d = &c->depts[k];
-		const struct roll_series *rs = snap_dept_series(s, k);
+		const struct roll_series *rs = snap_dept_series(&ms, s, k);
 		size_t na = closes_pairs(rs, a->from, a->to, &pa, &ca);
 		size_t nb = closes_pairs(rs, b->from, b->to, &pb, &cb);
 		agg_dist_from_pairs(pa, na, &d->a);
@@ -516,6 +540,7 @@ struct agg_compare *agg_compare(const struct snap *s, const struct agg_range *a,
 		d->change_p50 = d->b.p50 - d->a.p50;
 		d->change_mean = d->b.mean - d->a.mean;
 	}
+	snap_bz_put(hold);
 	free(pa);
 	free(pb);
 	return c;
@@ -598,6 +623,12 @@ static void lb_period(const struct snap *s, const struct lb_stat *st, size_t siz
 struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, size_t size,
 					int64_t min_closed)
 {
+	return agg_leaderboard_days(s, as_of, size, min_closed, NULL);
+}
+
+struct agg_leaderboard *agg_leaderboard_days(const struct snap *s, int32_t as_of, size_t size,
+					     int64_t min_closed, const struct calendar *cal)
+{
 	struct agg_leaderboard *lb = agg_zalloc(1, sizeof(*lb));
 	lb->ndepts = s->ndepts;
 	lb->day.start = lb->day.end = as_of - 1;
@@ -607,9 +638,12 @@ struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, siz
 	struct lb_stat *st = agg_zalloc(s->nemps, sizeof(*st));
 	struct agg_hpair *p = NULL;
 	size_t cap = 0;
+	struct snap_measure ms;
+	struct snap_bz *hold = snap_measure(s, cal, &ms);
 	for (int k = 0; k < 2; k++) {
 		for (size_t e = 0; e < s->nemps; e++) {
-			size_t n = closes_pairs(snap_emp_series(s, e), per[k]->start, per[k]->end, &p, &cap);
+			size_t n = closes_pairs(snap_emp_series(&ms, s, e), per[k]->start, per[k]->end,
+						&p, &cap);
 			struct agg_dist d;
 			agg_dist_from_pairs(p, n, &d);
 			st[e].closed = d.n;
@@ -618,6 +652,7 @@ struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, siz
 		}
 		lb_period(s, st, size, min_closed, per[k]);
 	}
+	snap_bz_put(hold);
 	free(p);
 	free(st);
 	return lb;

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 struct snap;
+struct calendar;
 
 /* ---- ranges and buckets ---- */
 
@@ -42,6 +43,11 @@ struct agg_range {
 	int32_t from, to;        /* inclusive; from <= to <= as_of */
 	int32_t as_of;
 	enum agg_bucket bucket;
+	/* the unit of every day measure (days_to_close, SLA, ages, stage times,
+	 * waits, end-to-end): NULL = calendar days (SPEC §2), else business
+	 * days of this calendar (calendar_days(), calendar.h).  Dates, buckets
+	 * and counts do not change. */
+	const struct calendar *cal;
 };
 
 struct agg_span {
@@ -280,6 +286,9 @@ struct agg_leaderboard {
  */
 struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, size_t size,
 					int64_t min_closed);
+/* The same with days to close counted by cal (NULL = calendar days). */
+struct agg_leaderboard *agg_leaderboard_days(const struct snap *s, int32_t as_of, size_t size,
+					     int64_t min_closed, const struct calendar *cal);
 void agg_leaderboard_free(struct agg_leaderboard *lb);
 
 /* ---- creators: end-to-end, stages, timeline, search (agg_creator.c) ---- */
@@ -377,6 +386,10 @@ struct agg_timeline {
 	int32_t campaign_start;    /* its date; DATE_NONE when none */
 };
 struct agg_timeline *agg_timeline(const struct snap *s, int64_t creator, int32_t as_of);
+/* The same with stage times, waits and end-to-end counted by cal (NULL =
+ * calendar days). */
+struct agg_timeline *agg_timeline_days(const struct snap *s, int64_t creator, int32_t as_of,
+				       const struct calendar *cal);
 void agg_timeline_free(struct agg_timeline *t);
 
 /*

@@ -31,7 +31,7 @@ struct agg_e2e *agg_end_to_end(const struct snap *s, const struct agg_range *r)
 	e->series = agg_alloc(nb * sizeof(*e->series));
 	e->ndays = (size_t)(r->to - r->from) + 1;
 	e->rolling = agg_alloc(e->ndays * sizeof(*e->rolling));
-	struct roll *cre = snap_creator_roll(s, r->as_of);
+	struct roll *cre = snap_creator_roll(s, r->as_of, r->cal);
 	const struct roll_series *rs = roll_group(cre, SNAP_E2E);
 	agg_series_dists(rs, e->buckets, nb, e->series, &e->totals);
 
@@ -110,7 +110,7 @@ struct agg_stages *agg_stages(const struct snap *s, const struct agg_range *r)
 	size_t nb = st->nbuckets = agg_buckets(r, &st->buckets);
 	size_t nd = st->ndepts = s->ndepts;
 	st->depts = agg_zalloc(nd, sizeof(*st->depts));
-	struct roll *cre = snap_creator_roll(s, r->as_of);
+	struct roll *cre = snap_creator_roll(s, r->as_of, r->cal);
 	for (size_t k = 0; k < nd; k++) {
 		struct agg_stage_dept *d = &st->depts[k];
 		d->stage_series = agg_alloc(nb * sizeof(*d->stage_series));
@@ -152,6 +152,12 @@ static int tl_cmp(const void *pa, const void *pb)
 
 struct agg_timeline *agg_timeline(const struct snap *s, int64_t creator, int32_t as_of)
 {
+	return agg_timeline_days(s, creator, as_of, NULL);
+}
+
+struct agg_timeline *agg_timeline_days(const struct snap *s, int64_t creator, int32_t as_of,
+				       const struct calendar *cal)
+{
 	const struct snap_cr *cr = creator > 0 && creator <= UINT32_MAX
 		? snap_creator(s, (uint32_t)creator) : NULL;
 	if (!cr)
@@ -186,14 +192,14 @@ struct agg_timeline *agg_timeline(const struct snap *s, int64_t creator, int32_t
 		x->dept = (int)k;
 		x->start = cs[k].first_open;
 		x->end = cs[k].complete ? cs[k].last_close : DATE_NONE;
-		x->days = snap_stage_value(cs, k, &v, &d) ? v : NAN;
-		x->wait_before = snap_wait_value(cs, k, &v, &d) ? v : NAN;
+		x->days = snap_stage_value(cs, k, cal, &v, &d) ? v : NAN;
+		x->wait_before = snap_wait_value(cs, k, cal, &v, &d) ? v : NAN;
 		x->ntickets = cs[k].ntickets;
 	}
 	int32_t v, d;
 	t->end_to_end = NAN;
 	t->campaign_start = DATE_NONE;
-	if (snap_e2e_value(cs, nd, &v, &d)) {
+	if (snap_e2e_value(cs, nd, cal, &v, &d)) {
 		t->end_to_end = v;
 		t->campaign_start = d;
 	}

@@ -8,30 +8,36 @@
 #ifndef LEADTIME_API_H
 #define LEADTIME_API_H
 
+#include "agg.h"
 #include "http.h"
 
 #include <jansson.h>
 #include <stdint.h>
 
 struct buf;
+struct snap;
+struct api_csv_table;
 
 extern const struct http_route api_routes[];
 
 enum api_bucket { API_DAY, API_WEEK, API_MONTH };
 
+enum api_days { API_CALENDAR_DAYS, API_BUSINESS_DAYS };
+
 struct api_range {
 	int32_t from, to;     /* effective, to <= as_of */
-	int32_t as_of;
+	int32_t as_of;        /* the `as_of` parameter, else the configured one */
 	enum api_bucket bucket;
+	enum api_days days;   /* the `days` parameter (routes that allow it) */
 };
 
 #define API_MAX_BUCKETS 4000
 
 /*
- * Parse `from`, `to` (default: the 90 days ending at as_of) and, when
- * with_bucket, `bucket` (default week) with the given parameter name
- * prefix ("" or "a_"/"b_").  `to` past as_of is clamped.  0 or -1 (the
- * problem recorded in r).
+ * Parse `as_of` (api_parse_as_of), `from`, `to` (default: the 90 days
+ * ending at as_of) and, when with_bucket, `bucket` (default week) with the
+ * given parameter name prefix ("" or "a_"/"b_"), and `days` when given.
+ * `to` past as_of is clamped.  0 or -1 (the problem recorded in r).
  */
 int api_parse_range(struct http_req *r, const char *prefix, int with_bucket,
 		    struct api_range *out);
@@ -41,8 +47,61 @@ json_t *api_range_json(const struct api_range *rg, int with_bucket);
 void api_range_key(struct buf *key, const struct api_range *rg);
 /* The as_of in force (config or today). */
 int32_t api_as_of(struct http_req *r);
+/* The request's as_of: the `as_of` parameter (a date from 1900 on, not
+ * after api_as_of()), else api_as_of().  0 or -1 (recorded). */
+int api_parse_as_of(struct http_req *r, int32_t *out);
 /* Parse a positive integer parameter in [min, max] (default dflt). */
 int api_parse_long(struct http_req *r, const char *name, long dflt, long min, long max, long *out);
+
+/* ---- the request context of the analytics routes ---- */
+
+/*
+ * Every analytics route has the same shape: check the parameters, build
+ * the canonical cache key, answer from the response cache (or 304) when it
+ * can, else take the analytics state of the request's view, compute,
+ * build the JSON, and reply with it or with one of its tables as CSV
+ * (format=csv, api_csv.h).
+ */
+struct api_ctx {
+	const char *route;        /* cache-key prefix, CSV file name */
+	struct api_range rg;
+	struct agg_range ar;      /* rg for agg_*: bucket, as_of, calendar */
+	struct buf key;           /* canonical request: the cache key */
+	const struct api_csv_table *tables;  /* the route's CSV tables */
+	const struct api_csv_table *table;   /* the one asked for; NULL = JSON */
+	const struct snap *s;     /* the request's view's analytics state */
+};
+
+/*
+ * Set up c, check the parameters against `allowed` plus the ones every
+ * analytics route takes (as_of, days, format, table), parse format and
+ * table, start the key with `route`.  No range yet (api_ctx_parse() does
+ * both).  0, or -1 with the problem recorded (reply with api_ctx_fail()).
+ */
+int api_ctx_begin(struct http_req *r, struct api_ctx *c, const char *route,
+		  const char *const *allowed, const struct api_csv_table *tables);
+/* api_ctx_begin() and the range (api_parse_range(), prefix ""): rg, ar
+ * and the key (route, range, days, format). */
+int api_ctx_parse(struct http_req *r, struct api_ctx *c, const char *route,
+		  const char *const *allowed, int with_bucket, const struct api_csv_table *tables);
+/* Add rg's range, days and the format/table to the key, set ar (used
+ * when a route parses its ranges itself). */
+void api_ctx_key_range(struct http_req *r, struct api_ctx *c, const struct api_range *rg);
+/* The agg range of rg (bucket, as_of, the calendar for days=business). */
+struct agg_range api_agg_range(struct http_req *r, const struct api_range *rg);
+/* rg as JSON, with `days` (the analytics routes' range). */
+json_t *api_ctx_range_json(const struct api_range *rg, int with_bucket);
+/*
+ * Answer from the cache when the key is fresh; else take the view's state.
+ * Returns 1 when a reply was queued (*res set; the context is released),
+ * 0 when the caller computes.
+ */
+int api_ctx_load(struct http_req *r, struct api_ctx *c, int *res);
+/* Reply with root (consumed) as JSON or as the CSV table, cached under
+ * the key, and release the context. */
+int api_ctx_finish(struct http_req *r, struct api_ctx *c, json_t *root);
+/* Release the context and send the recorded problem. */
+int api_ctx_fail(struct http_req *r, struct api_ctx *c);
 
 /* Routes (each returns MHD's result). */
 int api_meta(struct http_req *r);
@@ -63,5 +122,9 @@ int api_post_tickets(struct http_req *r);
 int api_aliases_route(struct http_req *r);
 int api_workbook(struct http_req *r);
 int api_post_events(struct http_req *r);
+int api_wip(struct http_req *r);
+int api_scatter(struct http_req *r);
+int api_flow(struct http_req *r);
+int api_forecast(struct http_req *r);
 
 #endif

@@ -9,7 +9,9 @@
  * are fixed in docs/API.md.
  */
 #include "agg.h"
+#include "agg_flow.h"
 #include "api.h"
+#include "api_csv.h"
 #include "app.h"
 #include "buf.h"
 #include "date.h"
@@ -23,70 +25,6 @@
 
 #define SEARCH_MAX_LIMIT 1000
 #define SEARCH_MAX_QUERY 200
-
-/* ---- request context ---- */
-
-struct actx {
-	struct api_range rg;
-	struct agg_range ar;
-	struct buf key;           /* canonical request: the cache key */
-	const struct snap *s;     /* the request's view's analytics state */
-};
-
-static struct agg_range agg_range_of(const struct api_range *rg)
-{
-	struct agg_range ar = { rg->from, rg->to, rg->as_of, AGG_WEEK };
-	ar.bucket = rg->bucket == API_DAY ? AGG_DAY : rg->bucket == API_MONTH ? AGG_MONTH : AGG_WEEK;
-	return ar;
-}
-
-/*
- * Check the parameters against `allowed` and parse the range; start the
- * cache key with `route` and the range.  0, or -1 with the problem
- * recorded (reply with http_reply_problem()).
- */
-static int parse(struct http_req *r, struct actx *c, const char *route,
-		 const char *const *allowed, int with_bucket)
-{
-	memset(c, 0, sizeof(*c));
-	c->key = (struct buf)BUF_INIT;
-	if (http_params_allowed(r, allowed) || api_parse_range(r, "", with_bucket, &c->rg))
-		return -1;
-	c->ar = agg_range_of(&c->rg);
-	buf_addstr(&c->key, route);
-	api_range_key(&c->key, &c->rg);
-	return 0;
-}
-
-/*
- * Answer from the cache when the key is fresh; else take the view's
- * analytics state.  Returns 1 when a reply was queued (*res set; the
- * context is released), 0 when the caller computes.
- */
-static int load(struct http_req *r, struct actx *c, int *res)
-{
-	if (http_try_cached(r, c->key.data, res)) {
-		buf_release(&c->key);
-		return 1;
-	}
-	c->s = r->view->snap;
-	return 0;
-}
-
-/* Reply with root (cached under the key) and release the context. */
-static int finish(struct http_req *r, struct actx *c, json_t *root)
-{
-	int res = http_reply_json(r, root, c->key.data);
-	buf_release(&c->key);
-	return res;
-}
-
-/* Release the context and send the recorded problem. */
-static int fail(struct http_req *r, struct actx *c)
-{
-	buf_release(&c->key);
-	return http_reply_problem(r);
-}
 
 /* ---- blocks (docs/API.md) ---- */
 
@@ -180,31 +118,192 @@ static json_t *emp_id(const struct snap *s, int e)
 	return json_integer((json_int_t)s->emps[e].store_id);
 }
 
-/* ---- overview ---- */
+/* ---- CSV tables (format=csv; api_csv.h, docs/API.md) ---- */
 
-struct kpis {
-	int64_t backlog;
-	double lead_time_p50, sla_hit_rate, closes_per_week, end_to_end_p50;
+#define METRIC_COLS(p)                                                                      \
+	{ "opened", p "opened" }, { "closed", p "closed" }, { "backlog_end", p "backlog_end" }, \
+	{ "avg_open", p "avg_open" }, { "lead_time_n", p "lead_time.n" },                        \
+	{ "lead_time_mean", p "lead_time.mean" }, { "lead_time_p50", p "lead_time.p50" },        \
+	{ "lead_time_p90", p "lead_time.p90" }, { "lead_time_min", p "lead_time.min" },          \
+	{ "lead_time_max", p "lead_time.max" }, { "sla_hit_rate", p "sla_hit_rate" },            \
+	{ "closes_per_week", p "closes_per_week" }
+#define DIST_COLS(n, p)                                                                      \
+	{ n "_n", p "n" }, { n "_mean", p "mean" }, { n "_p50", p "p50" }, { n "_p90", p "p90" }
+#define LEAD_COLS(n, p) DIST_COLS(n, p), { n "_min", p "min" }, { n "_max", p "max" }
+#define END_COLS { NULL, NULL }
+
+static const struct api_csv_col ov_depts[] = {
+	{ "department", "name" }, { "position", "position" }, { "sla_days", "sla_days" },
+	METRIC_COLS("totals."), END_COLS
+};
+static const struct api_csv_col ov_series[] = {
+	{ "department", "^1.name" }, { "start", "start" }, { "end", "end" }, METRIC_COLS(""), END_COLS
+};
+static const struct api_csv_col ov_e2e[] = {
+	{ "start", "start" }, { "end", "end" }, { "n", "n" }, { "mean", "mean" }, { "p50", "p50" },
+	{ "p90", "p90" }, END_COLS
+};
+static const struct api_csv_col ov_rolling[] = { { "date", "date" }, { "mean", "mean" }, END_COLS };
+static const struct api_csv_col ov_weekday[] = {
+	{ "department", "department" }, { "mon", "opened.0" }, { "tue", "opened.1" },
+	{ "wed", "opened.2" }, { "thu", "opened.3" }, { "fri", "opened.4" }, { "sat", "opened.5" },
+	{ "sun", "opened.6" }, END_COLS
+};
+#define KPI_COLS(n, p)                                                                       \
+	{ n "backlog", p "backlog" }, { n "sla_hit_rate", p "sla_hit_rate" },                    \
+	{ n "throughput_per_week", p "throughput_per_week" },                                    \
+	{ n "campaign_starts", p "campaign_starts" }, { n "end_to_end_p50", p "end_to_end_p50" }
+static const struct api_csv_col ov_kpis[] = {
+	KPI_COLS("", ""), { "previous_from", "previous.from" }, { "previous_to", "previous.to" },
+	KPI_COLS("previous_", "previous."), END_COLS
+};
+static const struct api_csv_table overview_tables[] = {
+	{ "departments", "departments[]", ov_depts },
+	{ "series", "departments[].series[]", ov_series },
+	{ "end_to_end", "end_to_end.series[]", ov_e2e },
+	{ "rolling_28d", "end_to_end.rolling_28d[]", ov_rolling },
+	{ "weekday_profile", "weekday_profile[]", ov_weekday },
+	{ "kpis", "kpis", ov_kpis },
+	{ NULL, NULL, NULL },
 };
 
-static void kpis_of(const struct agg_table *t, const struct agg_e2e *e, struct kpis *k)
+static const struct api_csv_col dp_emps[] = {
+	{ "id", "id" }, { "name", "name" }, METRIC_COLS("totals."),
+	{ "workload_share", "totals.workload_share" }, { "flags", "flags" },
+	{ "score_lead_time_p50", "scores.lead_time_p50" },
+	{ "score_lead_time_mean", "scores.lead_time_mean" }, { "score_closed", "scores.closed" },
+	{ "score_closes_per_week", "scores.closes_per_week" },
+	{ "score_sla_hit_rate", "scores.sla_hit_rate" }, { "score_avg_open", "scores.avg_open" },
+	{ "score_workload_share", "scores.workload_share" }, { "box_n", "box.n" },
+	{ "box_min", "box.min" }, { "box_q1", "box.q1" }, { "box_median", "box.median" },
+	{ "box_q3", "box.q3" }, { "box_max", "box.max" }, END_COLS
+};
+static const struct api_csv_col dp_series[] = {
+	{ "id", "^1.id" }, { "name", "^1.name" }, { "start", "start" }, { "end", "end" },
+	METRIC_COLS(""), { "workload_share", "workload_share" }, END_COLS
+};
+static const struct api_csv_col dp_dept[] = {
+	{ "start", "start" }, { "end", "end" }, METRIC_COLS(""), END_COLS
+};
+static const struct api_csv_table department_tables[] = {
+	{ "employees", "employees[]", dp_emps },
+	{ "series", "employees[].series[]", dp_series },
+	{ "department", "department.series[]", dp_dept },
+	{ NULL, NULL, NULL },
+};
+
+static const struct api_csv_col em_series[] = {
+	{ "start", "start" }, { "end", "end" }, METRIC_COLS(""), { "workload_share", "workload_share" },
+	END_COLS
+};
+static const struct api_csv_col em_daily[] = {
+	{ "date", "date" }, { "open", "open" }, { "initiated", "initiated" }, { "closed", "closed" },
+	END_COLS
+};
+static const struct api_csv_col em_hist[] = { { "days", "days" }, { "count", "count" }, END_COLS };
+static const struct api_csv_table employee_tables[] = {
+	{ "series", "series[]", em_series },
+	{ "daily", "daily[]", em_daily },
+	{ "histogram", "histogram[]", em_hist },
+	{ NULL, NULL, NULL },
+};
+
+static const struct api_csv_col st_depts[] = {
+	{ "department", "name" }, { "position", "position" }, DIST_COLS("stage", "stage."),
+	DIST_COLS("wait", "wait."), { "p50_share", "p50_share" }, END_COLS
+};
+static const struct api_csv_col st_series[] = {
+	{ "department", "^1.name" }, { "start", "start" }, { "end", "end" },
+	DIST_COLS("stage", "stage."), DIST_COLS("wait", "wait."), END_COLS
+};
+static const struct api_csv_table stages_tables[] = {
+	{ "departments", "departments[]", st_depts },
+	{ "series", "departments[].series[]", st_series },
+	{ NULL, NULL, NULL },
+};
+
+static const struct api_csv_col cr_list[] = {
+	{ "name", "name" }, { "tickets", "tickets" }, { "first_opened", "first_opened" },
+	{ "last_activity", "last_activity" }, END_COLS
+};
+static const struct api_csv_table creators_tables[] = {
+	{ "creators", "creators[]", cr_list },
+	{ NULL, NULL, NULL },
+};
+
+static const struct api_csv_col cr_tickets[] = {
+	{ "creator", "^0.creator" }, { "ticket_id", "ticket_id" }, { "department", "department" },
+	{ "employee", "employee" }, { "employee_id", "employee_id" }, { "opened_on", "opened_on" },
+	{ "closed_on", "closed_on" }, END_COLS
+};
+static const struct api_csv_col cr_stages[] = {
+	{ "creator", "^0.creator" }, { "department", "department" }, { "start", "start" },
+	{ "end", "end" }, { "days", "days" }, { "wait_before", "wait_before" },
+	{ "tickets", "tickets" }, END_COLS
+};
+static const struct api_csv_table creator_tables[] = {
+	{ "tickets", "tickets[]", cr_tickets },
+	{ "stages", "stages[]", cr_stages },
+	{ NULL, NULL, NULL },
+};
+
+static const struct api_csv_col cm_depts[] = {
+	{ "department", "name" }, LEAD_COLS("a", "a."), LEAD_COLS("b", "b."),
+	{ "change_p50", "change.p50" }, { "change_mean", "change.mean" }, { "p_value", "p_value" },
+	{ "verdict", "verdict" }, END_COLS
+};
+static const struct api_csv_table compare_tables[] = {
+	{ "departments", "departments[]", cm_depts },
+	{ NULL, NULL, NULL },
+};
+
+static const struct api_csv_col lb_entries[] = {
+	{ "period", "^1@" }, { "period_start", "^1.start" }, { "period_end", "^1.end" },
+	{ "department", "^2.name" }, { "board", "^3@" }, { "rank", "#" }, { "id", "id" },
+	{ "name", "name" }, { "value", "value" }, { "closed", "closed" }, END_COLS
+};
+static const struct api_csv_table leaderboard_tables[] = {
+	{ "entries", "(day|week).departments[].(most_closed|fastest_p50|best_sla)[]", lb_entries },
+	{ NULL, NULL, NULL },
+};
+
+/* ---- overview ---- */
+
+/* The pipeline's key figures (docs/API.md: each creator once; the
+ * per-department figures are on the department rows). */
+struct kpis {
+	int64_t backlog;
+	int64_t campaign_starts;
+	double sla_hit_rate, throughput_per_week, end_to_end_p50;
+};
+
+static void kpis_of(const struct snap *s, const struct agg_range *r, const struct agg_table *t,
+		    const struct agg_e2e *e, struct kpis *k)
 {
 	k->backlog = 0;
 	for (size_t i = 0; i < t->ngroups; i++)
 		k->backlog += t->groups[i].totals.backlog_end;
-	k->lead_time_p50 = t->all->totals.lead_time.p50;
 	k->sla_hit_rate = t->all->totals.sla_hit_rate;
-	k->closes_per_week = t->all->totals.closes_per_week;
 	k->end_to_end_p50 = e->totals.p50;
+	size_t ndays = (size_t)(r->to - r->from) + 1;
+	int64_t *starts = calloc(ndays, sizeof(*starts));
+	if (!starts)
+		abort();
+	agg_campaign_starts(s, r, starts);
+	k->campaign_starts = 0;
+	for (size_t i = 0; i < ndays; i++)
+		k->campaign_starts += starts[i];
+	free(starts);
+	k->throughput_per_week = (double)k->campaign_starts / ((double)ndays / 7.0);
 }
 
 static json_t *kpis_json(const struct kpis *k)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "backlog", count(k->backlog));
-	json_object_set_new(o, "lead_time_p50", jx_num3(k->lead_time_p50));
 	json_object_set_new(o, "sla_hit_rate", jx_num3(k->sla_hit_rate));
-	json_object_set_new(o, "closes_per_week", jx_num3(k->closes_per_week));
+	json_object_set_new(o, "throughput_per_week", jx_num3(k->throughput_per_week));
+	json_object_set_new(o, "campaign_starts", count(k->campaign_starts));
 	json_object_set_new(o, "end_to_end_p50", jx_num3(k->end_to_end_p50));
 	return o;
 }
@@ -214,19 +313,21 @@ static json_t *kpis_json(const struct kpis *k)
 static json_t *previous_kpis(const struct snap *s, const struct agg_range *ar)
 {
 	int32_t len = ar->to - ar->from + 1;
-	struct agg_range prev = { ar->from - len, ar->from - 1, ar->as_of, AGG_MONTH };
-	struct kpis k = { 0, NAN, NAN, NAN, NAN };
+	struct agg_range prev = { ar->from - len, ar->from - 1, ar->as_of, AGG_MONTH, ar->cal };
+	struct kpis k = { 0, 0, NAN, NAN, NAN };
 	int valid = agg_range_valid(&prev);
 	if (valid) {
 		struct agg_table *t = agg_table_departments(s, &prev);
 		struct agg_e2e *e = agg_end_to_end(s, &prev);
-		kpis_of(t, e, &k);
+		kpis_of(s, &prev, t, e, &k);
 		agg_table_free(t);
 		agg_e2e_free(e);
 	}
 	json_t *o = kpis_json(&k);
-	if (!valid)
+	if (!valid) {
 		json_object_set_new(o, "backlog", json_null());
+		json_object_set_new(o, "campaign_starts", json_null());
+	}
 	json_object_set_new(o, "from", jx_date(valid ? prev.from : DATE_NONE));
 	json_object_set_new(o, "to", jx_date(valid ? prev.to : DATE_NONE));
 	return o;
@@ -250,11 +351,11 @@ static json_t *end_to_end_json(const struct agg_e2e *e, int32_t from)
 int api_overview(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "bucket", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
-	if (parse(r, &c, "overview", allowed, 1))
-		return fail(r, &c);
-	if (load(r, &c, &res))
+	if (api_ctx_parse(r, &c, "overview", allowed, 1, overview_tables))
+		return api_ctx_fail(r, &c);
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	struct agg_table *t = agg_table_departments(s, &c.ar);
@@ -265,7 +366,7 @@ int api_overview(struct http_req *r)
 	agg_weekday_profile(s, &c.ar, wd);
 
 	struct kpis k;
-	kpis_of(t, e, &k);
+	kpis_of(s, &c.ar, t, e, &k);
 	json_t *kp = kpis_json(&k);
 	json_object_set_new(kp, "previous", previous_kpis(s, &c.ar));
 
@@ -285,7 +386,7 @@ int api_overview(struct http_req *r)
 							 "opened", days));
 	}
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "kpis", kp);
 	json_object_set_new(root, "departments", depts);
 	json_object_set_new(root, "end_to_end", end_to_end_json(e, c.ar.from));
@@ -293,7 +394,7 @@ int api_overview(struct http_req *r)
 	agg_table_free(t);
 	agg_e2e_free(e);
 	free(wd);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 /* ---- department ---- */
@@ -319,20 +420,20 @@ static json_t *scores_json(const struct agg_group *g)
 int api_department(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "bucket", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
-	if (parse(r, &c, "department", allowed, 1))
-		return fail(r, &c);
+	if (api_ctx_parse(r, &c, "department", allowed, 1, department_tables))
+		return api_ctx_fail(r, &c);
 	buf_addch(&c.key, '|');
 	buf_addstr(&c.key, r->arg);
-	if (load(r, &c, &res))
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	int dept = snap_dept_find(s, r->arg);
 	if (dept < 0) {
 		http_problem(r, 404, "not_found", "name", "no department '%.80s' in the pipeline",
 			     r->arg);
-		return fail(r, &c);
+		return api_ctx_fail(r, &c);
 	}
 	struct agg_table *t = agg_table_department(s, &c.ar, dept);
 	if (!t)
@@ -358,7 +459,7 @@ int api_department(struct http_req *r)
 		json_array_append_new(emps, o);
 	}
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "department", d);
 	json_object_set_new(root, "thresholds",
 			    json_pack("{s:o,s:o,s:o}", "p50_ratio", jx_num3(th.p50_ratio),
@@ -366,7 +467,7 @@ int api_department(struct http_req *r)
 				      "max_avg_open", jx_num3(th.max_avg_open)));
 	json_object_set_new(root, "employees", emps);
 	agg_table_free(t);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 /* ---- employee ---- */
@@ -389,19 +490,19 @@ static int parse_emp_id(struct http_req *r, int64_t *out)
 int api_employee(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "bucket", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
 	int64_t id = 0;
-	if (parse(r, &c, "employee", allowed, 1) || parse_emp_id(r, &id))
-		return fail(r, &c);
+	if (api_ctx_parse(r, &c, "employee", allowed, 1, employee_tables) || parse_emp_id(r, &id))
+		return api_ctx_fail(r, &c);
 	buf_addf(&c.key, "|%lld", (long long)id);
-	if (load(r, &c, &res))
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	int emp = snap_emp_find(s, id);
 	if (emp < 0) {
 		http_problem(r, 404, "not_found", "id", "no employee with id %lld", (long long)id);
-		return fail(r, &c);
+		return api_ctx_fail(r, &c);
 	}
 	int dept = s->emps[emp].dept;
 	struct agg_table *t = agg_table_employee(s, &c.ar, emp);
@@ -437,7 +538,7 @@ int api_employee(struct http_req *r)
 	json_object_set_new(department, "series", series_json(t, dg, 0));
 
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "employee",
 			    json_pack("{s:o,s:s,s:s}", "id", emp_id(s, emp), "name", s->emps[emp].name,
 				      "department", s->depts[dept].name));
@@ -454,7 +555,7 @@ int api_employee(struct http_req *r)
 	if (daily != t)
 		agg_table_free(daily);
 	agg_table_free(t);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 /* ---- stages ---- */
@@ -462,11 +563,11 @@ int api_employee(struct http_req *r)
 int api_stages(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "bucket", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
-	if (parse(r, &c, "stages", allowed, 1))
-		return fail(r, &c);
-	if (load(r, &c, &res))
+	if (api_ctx_parse(r, &c, "stages", allowed, 1, stages_tables))
+		return api_ctx_fail(r, &c);
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	struct agg_stages *st = agg_stages(s, &c.ar);
@@ -497,11 +598,11 @@ int api_stages(struct http_req *r)
 			       jx_num3(d->stage.p50), "share", jx_num3(d->p50_share));
 	}
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 1));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "departments", depts);
 	json_object_set_new(root, "bottleneck", bn);
 	agg_stages_free(st);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 /* ---- creators ---- */
@@ -509,12 +610,12 @@ int api_stages(struct http_req *r)
 int api_creators(struct http_req *r)
 {
 	static const char *const allowed[] = { "q", "limit", "from", "to", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
 	long limit;
-	if (parse(r, &c, "creators", allowed, 0) ||
+	if (api_ctx_parse(r, &c, "creators", allowed, 0, creators_tables) ||
 	    api_parse_long(r, "limit", 20, 1, SEARCH_MAX_LIMIT, &limit))
-		return fail(r, &c);
+		return api_ctx_fail(r, &c);
 	const char *q = http_param(r, "q");
 	if (!q)
 		q = "";
@@ -522,11 +623,11 @@ int api_creators(struct http_req *r)
 	if (qlen > SEARCH_MAX_QUERY) {
 		http_problem(r, 400, "bad_param", "q", "q: %zu bytes is too long (at most %d)", qlen,
 			     SEARCH_MAX_QUERY);
-		return fail(r, &c);
+		return api_ctx_fail(r, &c);
 	}
 	buf_addf(&c.key, "|%ld|", limit);
 	buf_add(&c.key, q, qlen);
-	if (load(r, &c, &res))
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	struct agg_creator_hit *hits = calloc((size_t)limit, sizeof(*hits));
@@ -542,32 +643,32 @@ int api_creators(struct http_req *r)
 						   jx_date(hits[i].last_activity)));
 	free(hits);
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 0));
 	json_object_set_new(root, "q", json_stringn(q, qlen));
 	json_object_set_new(root, "total", json_integer((json_int_t)total));
 	json_object_set_new(root, "creators", a);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 int api_creator(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
-	if (parse(r, &c, "creator", allowed, 0))
-		return fail(r, &c);
+	if (api_ctx_parse(r, &c, "creator", allowed, 0, creator_tables))
+		return api_ctx_fail(r, &c);
 	buf_addch(&c.key, '|');
 	buf_addstr(&c.key, r->arg);
-	if (load(r, &c, &res))
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	int64_t cr = snap_creator_find(s, r->arg);
-	struct agg_timeline *tl = cr < 0 ? NULL : agg_timeline(s, cr, c.rg.as_of);
+	struct agg_timeline *tl = cr < 0 ? NULL : agg_timeline_days(s, cr, c.rg.as_of, c.ar.cal);
 	if (!tl || !tl->ntickets) {
 		agg_timeline_free(tl);
 		http_problem(r, 404, "not_found", "name", "no creator named '%.80s' (as of as_of)",
 			     r->arg);
-		return fail(r, &c);
+		return api_ctx_fail(r, &c);
 	}
 	json_t *tickets = json_array(), *stages = json_array();
 	for (size_t i = 0; i < tl->ntickets; i++) {
@@ -593,7 +694,7 @@ int api_creator(struct http_req *r)
 		json_array_append_new(stages, o);
 	}
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 0));
 	json_object_set_new(root, "creator", json_string(tl->name));
 	json_object_set_new(root, "tickets", tickets);
 	json_object_set_new(root, "stages", stages);
@@ -601,7 +702,7 @@ int api_creator(struct http_req *r)
 			    json_pack("{s:o,s:o}", "days", jx_num3(tl->end_to_end), "campaign_start",
 				      jx_date(tl->campaign_start)));
 	agg_timeline_free(tl);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 /* ---- compare ---- */
@@ -609,13 +710,12 @@ int api_creator(struct http_req *r)
 int api_compare(struct http_req *r)
 {
 	static const char *const allowed[] = { "a_from", "a_to", "b_from", "b_to", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
-	memset(&c, 0, sizeof(c));
-	c.key = (struct buf)BUF_INIT;
 	struct api_range a, b;
-	if (http_params_allowed(r, allowed) || api_parse_range(r, "b_", 0, &b))
-		return fail(r, &c);
+	if (api_ctx_begin(r, &c, "compare", allowed, compare_tables) ||
+	    api_parse_range(r, "b_", 0, &b))
+		return api_ctx_fail(r, &c);
 	if (!http_param(r, "a_from") && !http_param(r, "a_to")) {
 		int32_t len = b.to - b.from + 1;
 		a = b;
@@ -624,19 +724,18 @@ int api_compare(struct http_req *r)
 		if (a.from < date_from_ymd(1900, 1, 1)) {
 			http_problem(r, 400, "bad_param", "b_from",
 				     "b_from: the period before it starts before 1900; give a_from and a_to");
-			return fail(r, &c);
+			return api_ctx_fail(r, &c);
 		}
 	} else if (api_parse_range(r, "a_", 0, &a)) {
-		return fail(r, &c);
+		return api_ctx_fail(r, &c);
 	}
 	c.rg = b;
-	buf_addstr(&c.key, "compare");
 	api_range_key(&c.key, &a);
-	api_range_key(&c.key, &b);
-	if (load(r, &c, &res))
+	api_ctx_key_range(r, &c, &b);
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
-	struct agg_range aa = agg_range_of(&a), bb = agg_range_of(&b);
+	struct agg_range aa = api_agg_range(r, &a), bb = api_agg_range(r, &b);
 	struct agg_compare *cmp = agg_compare(s, &aa, &bb);
 	if (!cmp)
 		abort();
@@ -659,11 +758,11 @@ int api_compare(struct http_req *r)
 		json_array_append_new(depts, o);
 	}
 	json_t *root = json_object();
-	json_object_set_new(root, "a", api_range_json(&a, 0));
-	json_object_set_new(root, "b", api_range_json(&b, 0));
+	json_object_set_new(root, "a", api_ctx_range_json(&a, 0));
+	json_object_set_new(root, "b", api_ctx_range_json(&b, 0));
 	json_object_set_new(root, "departments", depts);
 	agg_compare_free(cmp);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }
 
 /* ---- leaderboard ---- */
@@ -695,26 +794,26 @@ static json_t *lb_period_json(const struct snap *s, const struct agg_lb_period *
 int api_leaderboard(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", NULL };
-	struct actx c;
+	struct api_ctx c;
 	int res;
-	if (parse(r, &c, "leaderboard", allowed, 0))
-		return fail(r, &c);
+	if (api_ctx_parse(r, &c, "leaderboard", allowed, 0, leaderboard_tables))
+		return api_ctx_fail(r, &c);
 	const struct config *cfg = r->cfg;
 	buf_addf(&c.key, "|%d|%d", cfg->lb_size, cfg->lb_min_closed);
-	if (load(r, &c, &res))
+	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
 	struct agg_leaderboard *lb =
-		agg_leaderboard(s, c.rg.as_of, (size_t)cfg->lb_size, cfg->lb_min_closed);
+		agg_leaderboard_days(s, c.rg.as_of, (size_t)cfg->lb_size, cfg->lb_min_closed, c.ar.cal);
 	if (!lb)
 		abort();
 	json_t *root = json_object();
-	json_object_set_new(root, "range", api_range_json(&c.rg, 0));
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 0));
 	json_object_set_new(root, "as_of", jx_date(c.rg.as_of));
 	json_object_set_new(root, "size", json_integer(cfg->lb_size));
 	json_object_set_new(root, "min_closed", json_integer(cfg->lb_min_closed));
 	json_object_set_new(root, "day", lb_period_json(s, &lb->day, lb->ndepts));
 	json_object_set_new(root, "week", lb_period_json(s, &lb->week, lb->ndepts));
 	agg_leaderboard_free(lb);
-	return finish(r, &c, root);
+	return api_ctx_finish(r, &c, root);
 }

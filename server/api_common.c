@@ -1,6 +1,6 @@
 /*
  * api_common.c - the route table and the parameter parsing every route
- * shares (ranges, buckets, integers).
+ * shares (ranges, buckets, as_of, days, integers).
  */
 #include "api.h"
 #include "app.h"
@@ -27,6 +27,10 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/compare", 0, api_compare, 0 },
 	{ "GET", "/api/v1/leaderboard", 0, api_leaderboard, 0 },
 	{ "GET", "/api/v1/workbook.xlsx", 0, api_workbook, 0 },
+	{ "GET", "/api/v1/wip", 0, api_wip, 0 },
+	{ "GET", "/api/v1/scatter", 0, api_scatter, 0 },
+	{ "GET", "/api/v1/flow", 0, api_flow, 0 },
+	{ "GET", "/api/v1/forecast", 0, api_forecast, 0 },
 	{ "POST", "/api/v1/import", 0, api_post_import, 0 },
 	{ "POST", "/api/v1/tickets", 0, api_post_tickets, 0 },
 	{ "GET", "/api/v1/aliases", 0, api_aliases_route, 0 },
@@ -54,13 +58,44 @@ static int parse_date(struct http_req *r, const char *name, int32_t *out)
 	return 1;
 }
 
+int api_parse_as_of(struct http_req *r, int32_t *out)
+{
+	int32_t configured = api_as_of(r), d = 0;
+	int has = parse_date(r, "as_of", &d);
+	if (has < 0)
+		return -1;
+	if (has && d > configured) {
+		char c[DATE_LEN + 1];
+		return http_problem(r, 400, "bad_param", "as_of",
+				    "as_of: '%s' is after the data's as_of (%s)", http_param(r, "as_of"),
+				    date_str(configured, c));
+	}
+	*out = has ? d : configured;
+	return 0;
+}
+
+static int parse_days(struct http_req *r, enum api_days *out)
+{
+	const char *v = http_param(r, "days");
+	*out = API_CALENDAR_DAYS;
+	if (!v || strcmp(v, "calendar") == 0)
+		return 0;
+	if (strcmp(v, "business") == 0) {
+		*out = API_BUSINESS_DAYS;
+		return 0;
+	}
+	return http_problem(r, 400, "bad_param", "days", "days: '%.20s' is not calendar or business", v);
+}
+
 int api_parse_range(struct http_req *r, const char *prefix, int with_bucket,
 		    struct api_range *out)
 {
 	char fname[16], tname[16];
 	snprintf(fname, sizeof(fname), "%sfrom", prefix);
 	snprintf(tname, sizeof(tname), "%sto", prefix);
-	int32_t as_of = api_as_of(r), from = 0, to = 0;
+	int32_t as_of = 0, from = 0, to = 0;
+	if (api_parse_as_of(r, &as_of) || parse_days(r, &out->days))
+		return -1;
 	int has_from = parse_date(r, fname, &from);
 	if (has_from < 0)
 		return -1;
@@ -131,6 +166,7 @@ void api_range_key(struct buf *key, const struct api_range *rg)
 	buf_addstr(key, bucket_name(rg->bucket));
 	buf_addch(key, '|');
 	buf_add_date(key, rg->as_of);
+	buf_addstr(key, rg->days == API_BUSINESS_DAYS ? "|business" : "|calendar");
 }
 
 int api_parse_long(struct http_req *r, const char *name, long dflt, long min, long max, long *out)

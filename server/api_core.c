@@ -40,12 +40,12 @@ static int emp_id_cmp(const void *pa, const void *pb)
 
 int api_meta(struct http_req *r)
 {
-	static const char *const allowed[] = { NULL };
-	if (http_params_allowed(r, allowed))
+	static const char *const allowed[] = { "as_of", NULL };
+	int32_t as_of;
+	if (http_params_allowed(r, allowed) || api_parse_as_of(r, &as_of))
 		return http_reply_problem(r);
 	const struct config *cfg = r->cfg;
 	const struct snap *s = r->view->snap;
-	int32_t as_of = api_as_of(r);
 	struct buf key = BUF_INIT;
 	buf_addstr(&key, "meta|");
 	buf_add_date(&key, as_of);
@@ -180,7 +180,7 @@ static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
 int api_pit(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "department", "employee", "creator",
-					       "format", "limit", "cursor", NULL };
+					       "format", "limit", "cursor", "as_of", NULL };
 	struct api_range rg;
 	long limit = 1000;
 	if (http_params_allowed(r, allowed) || api_parse_range(r, "", 0, &rg) ||

@@ -8,6 +8,7 @@
  * leading blanks (no silent continuations) and rejects over-long lines.
  */
 #include "config.h"
+#include "calendar.h"
 #include "date.h"
 #include "events.h"
 #include "import_map.h"
@@ -27,7 +28,8 @@
 #include <strings.h>
 
 enum key_type { K_STR, K_INT, K_BOOL, K_REAL, K_DATE, K_LEVEL, K_DEPTS, K_SLA,
-		K_NAME, K_CLOSE, K_PROFILE, K_TSFMT, K_TZ, K_PATTERNS };
+		K_NAME, K_CLOSE, K_PROFILE, K_TSFMT, K_TZ, K_PATTERNS, K_WEEKEND, K_HOLIDAYS,
+		K_HOLIDAYS_FILE };
 
 struct key {
 	const char *section;
@@ -81,6 +83,9 @@ static const struct key keys[] = {
 	{ "import", "id_prefix", K_STR, F(imap_id_prefix), 0, 0 },
 	{ "import", "date_format", K_TSFMT, F(imap_date_format), 0, 0 },
 	{ "import", "timezone", K_TZ, F(imap_timezone), 0, 0 },
+	{ "calendar", "weekend", K_WEEKEND, F(weekend), 0, 0 },
+	{ "calendar", "holidays", K_HOLIDAYS, 0, 0, 0 },
+	{ "calendar", "holidays_file", K_HOLIDAYS_FILE, 0, 0, 0 },
 };
 #undef F
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -144,6 +149,9 @@ void config_defaults(struct config *cfg)
 	cfg->imap_tz = tz_load("UTC", err, sizeof(err));
 	if (!cfg->ev_tz || !cfg->imap_tz)
 		abort();
+	cfg->weekend = CALENDAR_SAT_SUN;
+	cfg->holidays_file = xstrdup("");
+	cfg->calendar = calendar_new(cfg->weekend, NULL, 0);
 }
 
 void config_release(struct config *cfg)
@@ -174,6 +182,9 @@ void config_release(struct config *cfg)
 	free(cfg->imap_date_format);
 	free(cfg->imap_timezone);
 	tz_free(cfg->imap_tz);
+	free(cfg->holidays);
+	free(cfg->holidays_file);
+	calendar_free(cfg->calendar);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -273,6 +284,8 @@ struct parse_state {
 	/* [stages] lines, resolved against [pipeline] once it is known */
 	struct { char *dept; char *patterns; int line; } stage[CONFIG_MAX_DEPTS];
 	size_t nstage;
+	int32_t *hol[2];     /* dates of `holidays` and of `holidays_file` */
+	size_t nhol[2];
 };
 
 static void problem(struct parse_state *st, const char *fmt, ...)
@@ -536,6 +549,123 @@ static void resolve_import(struct parse_state *st)
 	}
 }
 
+static void set_weekend(struct parse_state *st, const char *v)
+{
+	const char *why = NULL;
+	char bad[48];
+	unsigned mask;
+	if (calendar_parse_weekend(v, &mask, &why, bad, sizeof(bad))) {
+		if (bad[0])
+			problem(st, "key 'weekend': '%s' %s", bad, why);
+		else
+			problem(st, "key 'weekend': %s", why);
+		return;
+	}
+	st->cfg->weekend = mask;
+}
+
+#define HOLIDAYS_FILE_MAX (1 << 20)
+
+/* The file's contents (NUL-terminated; the caller frees), or NULL with
+ * the problem reported. */
+static char *read_holidays_file(struct parse_state *st, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		problem(st, "key 'holidays_file': cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	char *text = malloc(HOLIDAYS_FILE_MAX + 1);
+	if (!text)
+		abort();
+	size_t n = fread(text, 1, HOLIDAYS_FILE_MAX + 1, f);
+	int failed = ferror(f);
+	fclose(f);
+	if (failed || n > HOLIDAYS_FILE_MAX || memchr(text, '\0', n)) {
+		problem(st, "key 'holidays_file': '%s': %s", path,
+			failed ? "cannot read it" : n > HOLIDAYS_FILE_MAX ? "larger than 1 MiB"
+									 : "holds a NUL byte");
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	return text;
+}
+
+/* `holidays` (which 0: a list in the value) or `holidays_file` (1: the
+ * value names a file of dates, relative to the config's folder). */
+static void set_holidays(struct parse_state *st, const char *v, int which)
+{
+	struct config *cfg = st->cfg;
+	char *path = NULL, *text = NULL;
+	if (which == 1) {
+		free(cfg->holidays_file);
+		cfg->holidays_file = xstrdup("");
+		if (!*v)
+			return;
+		size_t n = strlen(cfg->dir) + strlen(v) + 2;
+		path = malloc(n);
+		if (!path)
+			abort();
+		if (v[0] == '/' || strcmp(cfg->dir, ".") == 0)
+			snprintf(path, n, "%s", v);
+		else
+			snprintf(path, n, "%s/%s", cfg->dir, v);
+		text = read_holidays_file(st, path);
+		if (!text) {
+			free(path);
+			return;
+		}
+	}
+	struct calendar_error err;
+	int32_t *dates;
+	size_t nd;
+	if (calendar_parse_dates(which ? text : v, &dates, &nd, &err)) {
+		if (which)
+			problem(st, "key 'holidays_file': %s:%d: '%s' %s", path, err.line, err.text, err.why);
+		else
+			problem(st, "key 'holidays': value %d '%s' %s", err.item, err.text, err.why);
+	} else {
+		free(st->hol[which]);
+		st->hol[which] = dates;
+		st->nhol[which] = nd;
+		if (which) {
+			free(cfg->holidays_file);
+			cfg->holidays_file = path;
+			path = NULL;
+		}
+	}
+	free(path);
+	free(text);
+}
+
+/* cfg->holidays = the union of both lists; the calendar built from it. */
+static void build_calendar(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	size_t n = st->nhol[0] + st->nhol[1];
+	int32_t *all = malloc((n ? n : 1) * sizeof(*all));
+	if (!all)
+		abort();
+	size_t k = 0, i = 0, j = 0;
+	while (i < st->nhol[0] || j < st->nhol[1]) {
+		int32_t d;
+		if (j == st->nhol[1] || (i < st->nhol[0] && st->hol[0][i] <= st->hol[1][j]))
+			d = st->hol[0][i++];
+		else
+			d = st->hol[1][j++];
+		if (k == 0 || all[k - 1] != d)
+			all[k++] = d;
+	}
+	free(cfg->holidays);
+	cfg->holidays = all;
+	cfg->nholidays = k;
+	calendar_free(cfg->calendar);
+	cfg->calendar = calendar_new(cfg->weekend, all, k);
+	if (!cfg->calendar)
+		abort(); /* the parsers refused every input calendar_new refuses */
+}
+
 static void set_value(struct parse_state *st, const struct key *k, const char *v)
 {
 	char *base = (char *)st->cfg;
@@ -658,6 +788,15 @@ static void set_value(struct parse_state *st, const struct key *k, const char *v
 		*dst = xstrdup(v);
 		return;
 	}
+	case K_WEEKEND:
+		set_weekend(st, v);
+		return;
+	case K_HOLIDAYS:
+		set_holidays(st, v, 0);
+		return;
+	case K_HOLIDAYS_FILE:
+		set_holidays(st, v, 1);
+		return;
 	}
 }
 
@@ -762,6 +901,10 @@ int config_load(struct config *cfg, const char *path, int optional)
 					path, cfg->aliases[i].alias, cfg->aliases[i].name);
 				st.errors++;
 			}
+	if (!st.errors)
+		build_calendar(&st);
+	free(st.hol[0]);
+	free(st.hol[1]);
 	if (st.errors) {
 		config_release(cfg);
 		return -1;

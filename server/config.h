@@ -21,6 +21,7 @@ enum ev_col { EVC_CASE, EVC_ACTIVITY, EVC_TIMESTAMP, EVC_RESOURCE, EVC_LIFECYCLE
 #define CONFIG_TICKET_FIELDS 6
 /* [import] profile */
 enum imap_profile { IMAP_NONE, IMAP_JIRA, IMAP_ZENDESK };
+struct calendar;
 
 struct dept_cfg {
 	char *name;
@@ -99,6 +100,12 @@ struct config {
 	char *imap_date_format;   /* "" = ISO-8601 */
 	char *imap_timezone;
 	struct tz *imap_tz;
+	/* [calendar] (business days, calendar.h) */
+	unsigned weekend;      /* weekday bits; default Sat, Sun */
+	int32_t *holidays;     /* sorted, unique: `holidays` and `holidays_file` */
+	size_t nholidays;
+	char *holidays_file;   /* resolved against dir; "" = none */
+	struct calendar *calendar;  /* built from the above; owned */
 };
 
 /* Fill cfg with the built-in defaults (the values of the shipped config.ini). */

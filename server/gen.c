@@ -1,7 +1,7 @@
 /*
  * gen.c - synthetic data; see gen.h.
  *
- * Randomness is xoshiro256** seeded through splitmix64, so a seed gives the
+ * Randomness is xoshiro256** seeded through splitmix64 (rng.h), so a seed gives the
  * same stream everywhere.  The model, per department k of the pipeline:
  *   duration = clamp(skewed draw in [lo_k, hi_k]) x drift(t) x speed(employee)
  * where drift grows linearly from 1.0 at the start to 1.6 at as_of for
@@ -16,68 +16,12 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
+#include "rng.h"
 #include "store.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- random numbers ---- */
-
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform in [0, 1). */
-static double rng_unit(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* Uniform integer in [0, n). */
-static uint64_t rng_below(struct rng *r, uint64_t n)
-{
-	return (uint64_t)(rng_unit(r) * (double)n);
-}
-
-static double rng_normal(struct rng *r)
-{
-	double u = rng_unit(r), v = rng_unit(r);
-	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
-}
 
 /* ---- the model ---- */
 

@@ -319,7 +319,7 @@ static void body_headers(const struct http_req *r, struct MHD_Response *resp, co
 	}
 }
 
-/* The gzip response of a JSON body, or NULL (too small, or it would not
+/* The gzip response of a body, or NULL (too small, or it would not
  * shrink). */
 static struct MHD_Response *gzip_response(const struct http_req *r, const struct rcache_body *b,
 					  const char *key, size_t *gzlen)
@@ -336,7 +336,7 @@ static struct MHD_Response *gzip_response(const struct http_req *r, const struct
 		free(z);
 		return NULL;
 	}
-	body_headers(r, resp, "application/json", NULL, key, 1);
+	body_headers(r, resp, b->type, b->filename, key, 1);
 	return resp;
 }
 
@@ -380,7 +380,7 @@ int http_try_cached(struct http_req *r, const char *key, int *result)
 		rcache_body_put(body);
 		if (!plain)
 			return *result = MHD_NO, 1;
-		body_headers(r, plain, "application/json", NULL, key, 0);
+		body_headers(r, plain, body->type, body->filename, key, 0);
 		*result = queue(r, 200, plain, len);
 		return 1;
 	}
@@ -411,7 +411,7 @@ int http_reply_json(struct http_req *r, json_t *root, const char *key)
 static int reply_body(struct http_req *r, const char *type, const char *filename, char *data,
 		      size_t len, const char *key, int gzip)
 {
-	struct rcache_body *body = rcache_body_new(data, len);
+	struct rcache_body *body = rcache_body_new(data, len, type, filename);
 	struct MHD_Response *plain = rcache_body_response(body);
 	if (!plain) {
 		rcache_body_put(body);
@@ -438,6 +438,12 @@ static int reply_body(struct http_req *r, const char *type, const char *filename
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key)
 {
 	return reply_body(r, "application/json", NULL, text, len, key, 1);
+}
+
+int http_reply_body(struct http_req *r, char *text, size_t len, const char *type,
+		    const char *filename, const char *key)
+{
+	return reply_body(r, type, filename, text, len, key, 1);
 }
 
 int http_reply_file(struct http_req *r, const char *type, const char *filename, char *data,

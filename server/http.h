@@ -118,11 +118,17 @@ int http_try_cached(struct http_req *r, const char *key, int *result);
 int http_reply_json(struct http_req *r, json_t *root, const char *key);
 /* The same for JSON already serialised (text is malloc'd; consumed). */
 int http_reply_json_text(struct http_req *r, char *text, size_t len, const char *key);
-/* 200 with a body of any type (data is malloc'd; consumed), offered as
- * the download `filename` (Content-Disposition) when not NULL; ETag from
- * key and cached under it, as http_reply_json_text(). */
+/* 200 with a body that does not compress (data is malloc'd; consumed; an
+ * .xlsx is a zip), offered as the download `filename` (Content-Disposition)
+ * when not NULL; ETag from key and cached under it, as
+ * http_reply_json_text(). */
 int http_reply_file(struct http_req *r, const char *type, const char *filename, char *data,
 		    size_t len, const char *key);
+/* The same for any text content type (gzip-compressed like JSON), with
+ * `Content-Disposition: attachment; filename="…"` when filename is not NULL
+ * (a plain name: no quotes). */
+int http_reply_body(struct http_req *r, char *text, size_t len, const char *type,
+		    const char *filename, const char *key);
 /* A body copied from memory with its content type. */
 int http_reply_text(struct http_req *r, unsigned status, const char *type, const char *body,
 		    size_t len);

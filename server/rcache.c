@@ -14,7 +14,8 @@
 
 /* ---- bodies ---- */
 
-struct rcache_body *rcache_body_new(char *data, size_t len)
+struct rcache_body *rcache_body_new(char *data, size_t len, const char *type,
+				    const char *filename)
 {
 	struct rcache_body *b = malloc(sizeof(*b));
 	if (!b)
@@ -22,6 +23,10 @@ struct rcache_body *rcache_body_new(char *data, size_t len)
 	b->refs = 1;
 	b->data = data;
 	b->len = len;
+	b->type = type;
+	b->filename = filename ? strdup(filename) : NULL;
+	if (filename && !b->filename)
+		abort();
 	return b;
 }
 
@@ -35,6 +40,7 @@ void rcache_body_put(struct rcache_body *b)
 {
 	if (b && __atomic_fetch_sub(&b->refs, 1, __ATOMIC_ACQ_REL) == 1) {
 		free(b->data);
+		free(b->filename);
 		free(b);
 	}
 }

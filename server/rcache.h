@@ -24,10 +24,15 @@ struct rcache_body {
 	unsigned refs;           /* atomic */
 	char *data;              /* malloc'd */
 	size_t len;
+	const char *type;        /* Content-Type (a string that lives forever) */
+	char *filename;          /* for Content-Disposition, or NULL */
 };
 
-/* A body owning data (malloc'd, taken over); one reference. */
-struct rcache_body *rcache_body_new(char *data, size_t len);
+/* A body owning data (malloc'd, taken over) of content type `type` (not
+ * copied: a literal), offered as `filename` (copied) when not NULL; one
+ * reference. */
+struct rcache_body *rcache_body_new(char *data, size_t len, const char *type,
+				    const char *filename);
 struct rcache_body *rcache_body_ref(struct rcache_body *b);
 void rcache_body_put(struct rcache_body *b);
 /* A response sending b (it takes a reference of its own); NULL on OOM. */

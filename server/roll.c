@@ -279,11 +279,12 @@ static void change(struct roll **rp, uint32_t g, int32_t day, int dop, int dcl, 
 		drop_if_empty(r, g, i);
 }
 
-void roll_ticket(struct roll **rp, uint32_t g, int32_t opened, int32_t closed, int sign)
+void roll_ticket(struct roll **rp, uint32_t g, int32_t opened, int32_t closed, int32_t days,
+		 int sign)
 {
 	change(rp, g, opened, sign, 0, 0, 0);
 	if (closed != DATE_NONE)
-		change(rp, g, closed, 0, sign, 1, closed - opened);
+		change(rp, g, closed, 0, sign, 1, days);
 }
 
 void roll_value(struct roll **rp, uint32_t g, int32_t day, int32_t value, int sign)

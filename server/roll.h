@@ -85,8 +85,10 @@ static inline const struct roll_series *roll_group(const struct roll *r, uint32_
 void roll_reserve(struct roll **rp, uint32_t n);
 
 /* Add (sign = +1) or remove (-1) a ticket of group g opened on `opened`
- * and closed on `closed` (DATE_NONE when open). */
-void roll_ticket(struct roll **rp, uint32_t g, int32_t opened, int32_t closed, int sign);
+ * and closed on `closed` (DATE_NONE when open) after `days` days to close
+ * (in the rollup's day measure: closed − opened, or business days). */
+void roll_ticket(struct roll **rp, uint32_t g, int32_t opened, int32_t closed, int32_t days,
+		 int sign);
 /* Add or remove one value dated `day` in group g (value groups). */
 void roll_value(struct roll **rp, uint32_t g, int32_t day, int32_t value, int sign);
 

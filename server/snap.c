@@ -13,6 +13,7 @@
  */
 #include "snap.h"
 #include "arena.h"
+#include "calendar.h"
 #include "corder.h"
 #include "log.h"
 #include "strmap.h"
@@ -193,37 +194,41 @@ void snap_put(struct snap *s)
 	roll_put(s->by_emp);
 	roll_put(s->by_dept);
 	roll_put(s->cre);
+	snap_bz_put(atomic_load(&s->bz));
 	arena_put(s->strings);
 	free(s);
 }
 
 /* ---- creators: stages as of a day ---- */
 
-int snap_stage_value(const struct snap_cstage *cs, size_t k, int32_t *value, int32_t *date)
+int snap_stage_value(const struct snap_cstage *cs, size_t k, const struct calendar *cal,
+		     int32_t *value, int32_t *date)
 {
 	if (!cs[k].ntickets || !cs[k].complete)
 		return 0;
-	*value = cs[k].last_close - cs[k].first_open;
+	*value = calendar_days(cal, cs[k].first_open, cs[k].last_close);
 	*date = cs[k].last_close;
 	return 1;
 }
 
 /* dated the day it ended: the later of its two ends (they only differ the
  * other way round when rework in k - 1 overlaps k: a negative wait) */
-int snap_wait_value(const struct snap_cstage *cs, size_t k, int32_t *value, int32_t *date)
+int snap_wait_value(const struct snap_cstage *cs, size_t k, const struct calendar *cal,
+		    int32_t *value, int32_t *date)
 {
 	if (k == 0 || !cs[k].ntickets || !cs[k - 1].ntickets || !cs[k - 1].complete)
 		return 0;
-	*value = cs[k].first_open - cs[k - 1].last_close;
+	*value = calendar_days(cal, cs[k - 1].last_close, cs[k].first_open);
 	*date = cs[k].first_open > cs[k - 1].last_close ? cs[k].first_open : cs[k - 1].last_close;
 	return 1;
 }
 
-int snap_e2e_value(const struct snap_cstage *cs, size_t nd, int32_t *value, int32_t *date)
+int snap_e2e_value(const struct snap_cstage *cs, size_t nd, const struct calendar *cal,
+		   int32_t *value, int32_t *date)
 {
 	if (nd == 0 || !cs[0].ntickets || !cs[nd - 1].ntickets)
 		return 0;
-	*value = cs[nd - 1].first_open - cs[0].first_open;
+	*value = calendar_days(cal, cs[0].first_open, cs[nd - 1].first_open);
 	*date = cs[nd - 1].first_open;
 	return 1;
 }
@@ -250,22 +255,30 @@ struct cval {
 	int32_t day, value;
 };
 
-/* The values of creator c as of as_of (at most 1 + 2 ndepts), in a fixed
- * order.  Returns their number. */
+/* Groups of a creator-level rollup over nd departments. */
+static size_t creator_groups(size_t nd)
+{
+	return 2 + 2 * nd;
+}
+
+/* The values of creator c as of as_of in the day measure of cal (at most
+ * creator_groups()), in a fixed order.  Returns their number. */
 static size_t creator_values(const struct snap *s, uint32_t c, int32_t as_of,
-			     struct snap_cstage *cs, struct cval *out)
+			     const struct calendar *cal, struct snap_cstage *cs, struct cval *out)
 {
 	size_t nd = s->ndepts, n = 0;
 	int32_t v, d;
 	creator_scan(s, c, as_of, cs);
 	for (size_t k = 0; k < nd; k++) {
-		if (snap_stage_value(cs, k, &v, &d))
+		if (snap_stage_value(cs, k, cal, &v, &d))
 			out[n++] = (struct cval){ snap_stage_group(k), d, v };
-		if (snap_wait_value(cs, k, &v, &d))
+		if (snap_wait_value(cs, k, cal, &v, &d))
 			out[n++] = (struct cval){ snap_wait_group(nd, k), d, v };
 	}
-	if (snap_e2e_value(cs, nd, &v, &d))
+	if (snap_e2e_value(cs, nd, cal, &v, &d))
 		out[n++] = (struct cval){ SNAP_E2E, d, v };
+	if (nd && cs[nd - 1].ntickets)
+		out[n++] = (struct cval){ snap_campaign_group(nd), cs[nd - 1].first_open, 0 };
 	return n;
 }
 
@@ -283,15 +296,17 @@ static int32_t creator_first(const struct snap *s, uint32_t c)
 	return first;
 }
 
-/* The creator-level rollup of every creator of s as of as_of. */
-static struct roll *creator_roll_build(const struct snap *s, int32_t as_of)
+/* The creator-level rollup of every creator of s as of as_of, in the day
+ * measure of cal. */
+static struct roll *creator_roll_build(const struct snap *s, int32_t as_of,
+				       const struct calendar *cal)
 {
-	size_t ng = 1 + 2 * s->ndepts;
+	size_t ng = creator_groups(s->ndepts);
 	struct roll_builder *b = xcalloc(ng, sizeof(*b));
 	struct snap_cstage *cs = xmalloc((s->ndepts ? s->ndepts : 1) * sizeof(*cs));
 	struct cval *v = xmalloc(ng * sizeof(*v));
 	for (size_t c = 0; c < s->creators->n; c++) {
-		size_t n = creator_values(s, (uint32_t)c, as_of, cs, v);
+		size_t n = creator_values(s, (uint32_t)c, as_of, cal, cs, v);
 		for (size_t j = 0; j < n; j++)
 			roll_builder_value(&b[v[j].group], v[j].day, v[j].value);
 	}
@@ -307,18 +322,22 @@ static struct roll *creator_roll_build(const struct snap *s, int32_t as_of)
 	return r;
 }
 
-struct roll *snap_creator_roll(const struct snap *s, int32_t as_of)
+struct roll *snap_creator_roll(const struct snap *s, int32_t as_of, const struct calendar *cal)
 {
-	if (as_of == s->as_of)
+	if (as_of == s->as_of && !cal)
 		return roll_ref(s->cre);
-	return creator_roll_build(s, as_of);
+	struct snap_bz *bz = cal ? atomic_load(&((struct snap *)s)->bz) : NULL;
+	if (as_of == s->as_of && bz && calendar_same(bz->cal, cal))
+		return roll_ref(bz->cre);
+	return creator_roll_build(s, as_of, cal);
 }
 
 /* ---- ticket rollups from scratch ---- */
 
-/* by_dept when dept, else by_emp: one builder pass per group, the tickets
- * grouped first by a counting sort. */
-static struct roll *ticket_roll_build(const struct snap *s, int dept)
+/* by_dept when dept, else by_emp, days to close in the measure of cal:
+ * one builder pass per group, the tickets grouped first by a counting
+ * sort. */
+static struct roll *ticket_roll_build(const struct snap *s, int dept, const struct calendar *cal)
 {
 	uint32_t maxg = 0;
 	size_t n = snap_nslots(s);
@@ -353,7 +372,7 @@ static struct roll *ticket_roll_build(const struct snap *s, int dept)
 			const struct snap_tk *t = snap_ticket(s, slots[j]);
 			roll_builder_open(&b, t->opened);
 			if (t->closed != DATE_NONE)
-				roll_builder_value(&b, t->closed, t->closed - t->opened);
+				roll_builder_value(&b, t->closed, calendar_days(cal, t->opened, t->closed));
 		}
 		if (first[g + 1] > first[g])
 			roll_builder_finish(&b, &r, g);
@@ -362,6 +381,66 @@ static struct roll *ticket_roll_build(const struct snap *s, int dept)
 	free(slots);
 	free(first);
 	return r;
+}
+
+/* ---- business-day rollups ---- */
+
+static struct snap_bz *bz_ref(struct snap_bz *bz)
+{
+	if (bz)
+		atomic_fetch_add_explicit(&bz->refs, 1, memory_order_relaxed);
+	return bz;
+}
+
+void snap_bz_put(struct snap_bz *bz)
+{
+	if (!bz || atomic_fetch_sub_explicit(&bz->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	roll_put(bz->by_emp);
+	roll_put(bz->by_dept);
+	roll_put(bz->cre);
+	calendar_free(bz->cal);
+	free(bz);
+}
+
+static struct snap_bz *bz_build(const struct snap *s, const struct calendar *cal)
+{
+	struct snap_bz *bz = xcalloc(1, sizeof(*bz));
+	atomic_init(&bz->refs, 1);
+	bz->cal = calendar_copy(cal);
+	bz->by_emp = ticket_roll_build(s, 0, bz->cal);
+	bz->by_dept = ticket_roll_build(s, 1, bz->cal);
+	bz->cre = creator_roll_build(s, s->as_of, bz->cal);
+	return bz;
+}
+
+struct snap_bz *snap_measure(const struct snap *s, const struct calendar *cal,
+			     struct snap_measure *m)
+{
+	m->by_emp = s->by_emp;
+	m->by_dept = s->by_dept;
+	if (!cal)
+		return NULL;
+	/* the business-day rollups are a memo of data that never changes:
+	 * the first thread to finish attaches them, a thread that loses the
+	 * race drops its own */
+	struct snap *w = (struct snap *)s;
+	struct snap_bz *bz = atomic_load(&w->bz);
+	if (!bz) {
+		struct snap_bz *made = bz_build(s, cal), *none = NULL;
+		if (atomic_compare_exchange_strong(&w->bz, &none, made)) {
+			bz = made;
+		} else {
+			snap_bz_put(made);
+			bz = none;
+		}
+	}
+	/* another calendar than the view's (not made by snap_refresh()): a
+	 * one-off for this caller */
+	bz = calendar_same(bz->cal, cal) ? bz_ref(bz) : bz_build(s, cal);
+	m->by_emp = bz->by_emp;
+	m->by_dept = bz->by_dept;
+	return bz;
 }
 
 /* ---- building ---- */
@@ -507,9 +586,9 @@ struct snap *snap_builder_finish(struct snap_builder *b, int64_t data_version)
 			struct corder_ent e = { b->cr[i].name, b->cr[i].id, creator_first(s, b->cr[i].id) };
 			corder_append(&s->order, &e);
 		}
-		s->by_emp = ticket_roll_build(s, 0);
-		s->by_dept = ticket_roll_build(s, 1);
-		s->cre = creator_roll_build(s, s->as_of);
+		s->by_emp = ticket_roll_build(s, 0, NULL);
+		s->by_dept = ticket_roll_build(s, 1, NULL);
+		s->cre = creator_roll_build(s, s->as_of, NULL);
 		s->data_version = data_version;
 	}
 	free(b->cr);
@@ -554,6 +633,7 @@ struct snap_edit *snap_edit_begin(struct snap *old)
 	s->by_emp = roll_ref(old->by_emp);
 	s->by_dept = roll_ref(old->by_dept);
 	s->cre = roll_ref(old->cre);
+	atomic_init(&s->bz, bz_ref(atomic_load(&old->bz)));
 	s->strings = arena_ref(old->strings);
 	s->as_of = old->as_of;
 	s->data_version = old->data_version;
@@ -572,6 +652,39 @@ void snap_edit_dims(struct snap_edit *e, struct snap_dims *dims)
 void snap_edit_as_of(struct snap_edit *e, int32_t as_of)
 {
 	e->s->as_of = as_of;
+}
+
+/* Days to close of a ticket in the measure of cal; 0 while it is open. */
+static int32_t measure(const struct calendar *cal, int32_t opened, int32_t closed)
+{
+	return closed == DATE_NONE ? 0 : calendar_days(cal, opened, closed);
+}
+
+void snap_edit_calendar(struct snap_edit *e, const struct calendar *cal)
+{
+	struct snap_bz *bz = atomic_load(&e->s->bz);
+	if (bz && !calendar_same(bz->cal, cal)) {
+		snap_bz_put(bz);
+		atomic_store(&e->s->bz, NULL);
+	}
+}
+
+/* The business-day rollups of the version being made, private (copied
+ * when the previous version shares them), or NULL when it has none. */
+static struct snap_bz *own_bz(struct snap *s)
+{
+	struct snap_bz *bz = atomic_load(&s->bz);
+	if (!bz || atomic_load_explicit(&bz->refs, memory_order_acquire) == 1)
+		return bz;
+	struct snap_bz *c = xcalloc(1, sizeof(*c));
+	atomic_init(&c->refs, 1);
+	c->cal = calendar_copy(bz->cal);
+	c->by_emp = roll_ref(bz->by_emp);
+	c->by_dept = roll_ref(bz->by_dept);
+	c->cre = roll_ref(bz->cre);
+	snap_bz_put(bz);
+	atomic_store(&s->bz, c);
+	return c;
 }
 
 int snap_edit_has_creator(const struct snap_edit *e, uint32_t c)
@@ -602,10 +715,17 @@ void snap_edit_ticket(struct snap_edit *e, uint32_t slot, const struct snap_tk_i
 	    strlen(cur->tid) == t->tid_len && memcmp(cur->tid, t->tid, t->tid_len) == 0 &&
 	    snap_tk_usable(t->opened, t->closed))
 		return; /* no change */
+	struct snap_bz *bz = own_bz(s);
 	if (cur) {
 		struct snap_tk o = *cur;
-		roll_ticket(&s->by_emp, o.emp_id, o.opened, o.closed, -1);
-		roll_ticket(&s->by_dept, o.dept_id, o.opened, o.closed, -1);
+		int32_t days = measure(NULL, o.opened, o.closed);
+		roll_ticket(&s->by_emp, o.emp_id, o.opened, o.closed, days, -1);
+		roll_ticket(&s->by_dept, o.dept_id, o.opened, o.closed, days, -1);
+		if (bz) {
+			days = measure(bz->cal, o.opened, o.closed);
+			roll_ticket(&bz->by_emp, o.emp_id, o.opened, o.closed, days, -1);
+			roll_ticket(&bz->by_dept, o.dept_id, o.opened, o.closed, days, -1);
+		}
 		unlink_ticket(s, slot, o.creator);
 		touch(e, o.creator);
 		s->nticket--;
@@ -613,8 +733,14 @@ void snap_edit_ticket(struct snap_edit *e, uint32_t slot, const struct snap_tk_i
 			tid = o.tid;
 	}
 	if (set_ticket(s, slot, t, tid)) {
-		roll_ticket(&s->by_emp, t->emp_id, t->opened, t->closed, 1);
-		roll_ticket(&s->by_dept, t->dept_id, t->opened, t->closed, 1);
+		int32_t days = measure(NULL, t->opened, t->closed);
+		roll_ticket(&s->by_emp, t->emp_id, t->opened, t->closed, days, 1);
+		roll_ticket(&s->by_dept, t->dept_id, t->opened, t->closed, days, 1);
+		if (bz) {
+			days = measure(bz->cal, t->opened, t->closed);
+			roll_ticket(&bz->by_emp, t->emp_id, t->opened, t->closed, days, 1);
+			roll_ticket(&bz->by_dept, t->dept_id, t->opened, t->closed, days, 1);
+		}
 		touch(e, t->creator);
 	}
 }
@@ -661,12 +787,33 @@ static void refresh_first(struct snap *s, uint32_t c)
 		corder_mut(&s->order, cr->name)->first_opened = first;
 }
 
+/* Creator c's values removed as old had them and added as s has them, in
+ * the rollup *rp of day measure cal; ov, nv have creator_groups() room. */
+static void rederive(const struct snap *old, const struct snap *s, uint32_t c,
+		     const struct calendar *cal, struct roll **rp, struct snap_cstage *cs,
+		     struct cval *ov, struct cval *nv)
+{
+	size_t no = creator_values(old, c, old->as_of, cal, cs, ov);
+	size_t nn = creator_values(s, c, s->as_of, cal, cs, nv);
+	if (cval_same(ov, no, nv, nn))
+		return;
+	for (size_t j = 0; j < no; j++)
+		roll_value(rp, ov[j].group, ov[j].day, ov[j].value, -1);
+	for (size_t j = 0; j < nn; j++)
+		roll_value(rp, nv[j].group, nv[j].day, nv[j].value, 1);
+}
+
 struct snap *snap_edit_finish(struct snap_edit *e, int64_t data_version)
 {
 	struct snap *s = e->s, *old = e->old;
+	struct snap_bz *bz = own_bz(s);
 	if (e->repipe) {
 		roll_put(s->cre);
-		s->cre = creator_roll_build(s, s->as_of);
+		s->cre = creator_roll_build(s, s->as_of, NULL);
+		if (bz) {
+			roll_put(bz->cre);
+			bz->cre = creator_roll_build(s, s->as_of, bz->cal);
+		}
 		for (size_t c = 0; c < s->creators->n; c++)
 			refresh_first(s, (uint32_t)c);
 	} else {
@@ -677,21 +824,16 @@ struct snap *snap_edit_finish(struct snap_edit *e, int64_t data_version)
 		}
 		if (e->naff)
 			qsort(e->aff, e->naff, sizeof(*e->aff), u32_cmp);
-		size_t nv = 1 + 2 * s->ndepts;
+		size_t nv = creator_groups(s->ndepts);
 		struct cval *ov = xmalloc(nv * sizeof(*ov)), *nvv = xmalloc(nv * sizeof(*nvv));
 		struct snap_cstage *cs = xmalloc((s->ndepts ? s->ndepts : 1) * sizeof(*cs));
 		for (size_t i = 0; i < e->naff; i++) {
 			uint32_t c = e->aff[i];
 			if (i && c == e->aff[i - 1])
 				continue;
-			size_t no = creator_values(old, c, old->as_of, cs, ov);
-			size_t nn = creator_values(s, c, s->as_of, cs, nvv);
-			if (!cval_same(ov, no, nvv, nn)) {
-				for (size_t j = 0; j < no; j++)
-					roll_value(&s->cre, ov[j].group, ov[j].day, ov[j].value, -1);
-				for (size_t j = 0; j < nn; j++)
-					roll_value(&s->cre, nvv[j].group, nvv[j].day, nvv[j].value, 1);
-			}
+			rederive(old, s, c, NULL, &s->cre, cs, ov, nvv);
+			if (bz)
+				rederive(old, s, c, bz->cal, &bz->cre, cs, ov, nvv);
 			refresh_first(s, c);
 		}
 		free(ov);
@@ -855,6 +997,11 @@ int snap_equal(const struct snap *a, const struct snap *b)
 		const struct corder_ent *x = &a->order->c[ia]->e[ja++], *y = &b->order->c[ib]->e[jb++];
 		same = x->id == y->id && x->first_opened == y->first_opened && strcmp(x->name, y->name) == 0;
 	}
+	const struct snap_bz *za = atomic_load(&((struct snap *)a)->bz);
+	const struct snap_bz *zb = atomic_load(&((struct snap *)b)->bz);
+	if (same && za && zb)
+		same = calendar_same(za->cal, zb->cal) && rolls_equal(za->by_emp, zb->by_emp) &&
+		       rolls_equal(za->by_dept, zb->by_dept) && rolls_equal(za->cre, zb->cre);
 	return same && rolls_equal(a->by_emp, b->by_emp) && rolls_equal(a->by_dept, b->by_dept) &&
 	       rolls_equal(a->cre, b->cre);
 }

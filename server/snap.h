@@ -26,8 +26,9 @@
  *   SNAP_E2E the end-to-end lead times dated by the campaign start,
  *   snap_stage_group(k) the stage times of department k dated by the
  *   stage's end, snap_wait_group(k) the handoff waits into k (see agg.h for
- *   the dating rules).  Tickets of departments that are not configured
- *   take no part in them.
+ *   the dating rules), snap_campaign_group() the campaign starts.  Tickets
+ *   of departments that are not configured take no part in them.
+ * - bz: the same rollups in business days, when asked for (struct snap_bz).
  */
 #ifndef LEADTIME_SNAP_H
 #define LEADTIME_SNAP_H
@@ -91,6 +92,21 @@ struct snap_cr {
 
 #define SNAP_E2E 0u
 
+struct calendar;
+
+/*
+ * The rollups of a day measure other than calendar days: the business days
+ * of a calendar (`days=business`).  Made the first time a query asks for
+ * them (snap_measure()), then carried and kept up to date by every edit of
+ * the versions that follow, like the calendar-day ones; dropped when the
+ * calendar changes.
+ */
+struct snap_bz {
+	atomic_uint refs;
+	struct calendar *cal;           /* owned */
+	struct roll *by_emp, *by_dept, *cre;
+};
+
 struct snap {
 	atomic_uint refs;
 	/* the dimensions, for reading (they point into dims) */
@@ -105,6 +121,7 @@ struct snap {
 	struct pvec *creators;          /* struct snap_cr by creators.id */
 	struct corder *order;
 	struct roll *by_emp, *by_dept, *cre;
+	struct snap_bz *_Atomic bz;     /* business-day rollups, or NULL */
 	struct arena *strings;          /* ticket ids and creator names */
 
 	int32_t as_of;                  /* of the creator-level values */
@@ -151,15 +168,34 @@ static inline int snap_tk_emp(const struct snap *s, const struct snap_tk *t)
 	return t->emp_id < s->dims->nemp_ids ? s->dims->emp_of_id[t->emp_id] : -1;
 }
 
+/* The daily ticket rollups of one day measure. */
+struct snap_measure {
+	const struct roll *by_emp, *by_dept;
+};
+
+/*
+ * The ticket rollups counting days to close in calendar days (cal NULL)
+ * or in the business days of cal, which are made on first use (about as
+ * long as building the state; kept by later versions).  Returns the
+ * reference that keeps them alive (NULL for calendar days, which belong to
+ * the snapshot): release it with snap_bz_put() after the last use of m.
+ */
+struct snap_bz *snap_measure(const struct snap *s, const struct calendar *cal,
+			     struct snap_measure *m);
+/* Let go of what snap_measure() returned (NULL is fine). */
+void snap_bz_put(struct snap_bz *bz);
+
 /* The daily ticket rollups of department k and employee e (indexes). */
-static inline const struct roll_series *snap_dept_series(const struct snap *s, size_t k)
+static inline const struct roll_series *snap_dept_series(const struct snap_measure *m,
+							 const struct snap *s, size_t k)
 {
-	return roll_group(s->by_dept, (uint32_t)s->depts[k].store_id);
+	return roll_group(m->by_dept, (uint32_t)s->depts[k].store_id);
 }
 
-static inline const struct roll_series *snap_emp_series(const struct snap *s, size_t e)
+static inline const struct roll_series *snap_emp_series(const struct snap_measure *m,
+							const struct snap *s, size_t e)
 {
-	return roll_group(s->by_emp, (uint32_t)s->emps[e].store_id);
+	return roll_group(m->by_emp, (uint32_t)s->emps[e].store_id);
 }
 
 /* Groups of the creator-level rollup of a snapshot with nd departments. */
@@ -171,6 +207,13 @@ static inline uint32_t snap_stage_group(size_t k)
 static inline uint32_t snap_wait_group(size_t nd, size_t k)
 {
 	return 1 + (uint32_t)(nd + k);
+}
+
+/* Campaign starts: each creator's earliest ticket in the last department
+ * (value 0, dated that day), whether or not it has a first contact. */
+static inline uint32_t snap_campaign_group(size_t nd)
+{
+	return 1 + 2 * (uint32_t)nd;
 }
 
 /*
@@ -196,19 +239,24 @@ static inline void snap_cstage_add(struct snap_cstage *x, int32_t opened, int32_
 		x->last_close = closed;
 }
 
-/* Stage time of department k: 1 with *value and *date when it exists. */
-int snap_stage_value(const struct snap_cstage *cs, size_t k, int32_t *value, int32_t *date);
+/* Stage time of department k: 1 with *value and *date when it exists.
+ * Values count calendar days (cal NULL) or the business days of cal. */
+int snap_stage_value(const struct snap_cstage *cs, size_t k, const struct calendar *cal,
+		     int32_t *value, int32_t *date);
 /* Handoff wait into department k > 0 from k − 1. */
-int snap_wait_value(const struct snap_cstage *cs, size_t k, int32_t *value, int32_t *date);
+int snap_wait_value(const struct snap_cstage *cs, size_t k, const struct calendar *cal,
+		    int32_t *value, int32_t *date);
 /* End-to-end lead time over nd departments, dated by the campaign start. */
-int snap_e2e_value(const struct snap_cstage *cs, size_t nd, int32_t *value, int32_t *date);
+int snap_e2e_value(const struct snap_cstage *cs, size_t nd, const struct calendar *cal,
+		   int32_t *value, int32_t *date);
 
 /*
- * The creator-level rollup as of as_of: s->cre (another reference) when
- * as_of is the snapshot's, else one computed now over every creator
- * (time travel).  Release with roll_put().
+ * The creator-level rollup as of as_of in calendar days (cal NULL) or the
+ * business days of cal: the snapshot's own (another reference) when it has
+ * it, else one computed now over every creator (time travel).  Release
+ * with roll_put().
  */
-struct roll *snap_creator_roll(const struct snap *s, int32_t as_of);
+struct roll *snap_creator_roll(const struct snap *s, int32_t as_of, const struct calendar *cal);
 
 /* Department index of name (exact), or -1. */
 int snap_dept_find(const struct snap *s, const char *name);
@@ -294,6 +342,9 @@ struct snap_edit;
 struct snap_edit *snap_edit_begin(struct snap *old);
 void snap_edit_dims(struct snap_edit *e, struct snap_dims *dims);   /* takes dims */
 void snap_edit_as_of(struct snap_edit *e, int32_t as_of);
+/* The calendar of business days now configured: business-day rollups of
+ * another calendar are dropped (made again on first use). */
+void snap_edit_calendar(struct snap_edit *e, const struct calendar *cal);
 /* 1 when creator id c is already known to the version being edited. */
 int snap_edit_has_creator(const struct snap_edit *e, uint32_t c);
 void snap_edit_creator(struct snap_edit *e, uint32_t id, const char *name, size_t len);

@@ -3,9 +3,12 @@
  * from scratch, and the catch-up of a version to what the store holds now
  * (its logged changes, the configured pipeline, the day's as_of).  Each
  * runs inside one read transaction, so a version holds exactly the data
- * of the data version it is labelled with.  See snap.h.
+ * of the data version it is labelled with.  A new calendar counts as a
+ * change too (the business-day rollups of the old one are dropped).  See
+ * snap.h.
  */
 #include "snap.h"
+#include "calendar.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
@@ -171,7 +174,9 @@ struct snap *snap_refresh(struct snap *old, struct store *st, const struct confi
 	    !(dims = dims_load(st, cfg)))
 		goto out;
 	int same_dims = dims_identical(old->dims, dims);
-	if (dv == old->data_version && same_dims && as_of == old->as_of) {
+	const struct snap_bz *bz = atomic_load(&old->bz);
+	int same_cal = !bz || calendar_same(bz->cal, cfg->calendar);
+	if (dv == old->data_version && same_dims && as_of == old->as_of && same_cal) {
 		s = snap_ref(old);
 		goto out;
 	}
@@ -193,6 +198,7 @@ struct snap *snap_refresh(struct snap *old, struct store *st, const struct confi
 		dims = NULL;
 	}
 	snap_edit_as_of(e, as_of);
+	snap_edit_calendar(e, cfg->calendar);
 	struct apply_ctx a = { st, e, 0 };
 	int rc = store_each_changed(st, old->data_version, apply_change, &a);
 	s = snap_edit_finish(e, dv);

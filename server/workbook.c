@@ -304,13 +304,13 @@ static const struct agg_group *find_emp(const struct agg_table *t, int emp)
 static int gather(struct book *b)
 {
 	const struct snap *s = b->s;
-	struct agg_range rw = { b->monday, b->end, b->as_of, AGG_WEEK };
+	struct agg_range rw = { b->monday, b->end, b->as_of, AGG_WEEK, NULL };
 	int32_t from = b->monday, first, last;
 	if (snap_bounds(s, b->as_of, &first, &last) > 0 && date_week_start(first) < from)
 		from = date_week_start(first);
 	if (from < b->monday - 7 * (WORKBOOK_HISTORY_WEEKS - 1))
 		from = b->monday - 7 * (WORKBOOK_HISTORY_WEEKS - 1);
-	struct agg_range rh = { from, b->end, b->as_of, AGG_WEEK };
+	struct agg_range rh = { from, b->end, b->as_of, AGG_WEEK, NULL };
 	b->week = zalloc(s->ndepts + 1, sizeof(*b->week));
 	b->hist = zalloc(s->ndepts + 1, sizeof(*b->hist));
 	b->scales = zalloc(s->ndepts + 1, sizeof(*b->scales));

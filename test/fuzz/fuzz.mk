@@ -19,7 +19,7 @@ FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/date.c \
 	server/buf.c server/strmap.c server/log.c server/urlcodec.c \
 	server/ts.c server/tz.c server/events.c server/import_map.c server/sha256.c \
-	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c
+	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c server/calendar.c
 FUZZ_HDRS    := $(wildcard server/*.h)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 

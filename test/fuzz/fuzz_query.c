@@ -10,7 +10,8 @@
  * route shares (api_parse_range(), api_parse_long() in api_common.c) as a
  * request would: http_param() and http_problem() are replaced here by
  * versions over the parsed pairs (http.c needs a live libmicrohttpd
- * connection).  A parameter `_as_of=YYYY-MM-DD` sets the as_of in force.
+ * connection).  A parameter `_as_of=YYYY-MM-DD` sets the configured as_of;
+ * `as_of` and `days` are the routes' own parameters (issue 11).
  *
  * Checked properties: the unescaper never grows a string nor leaves an
  * embedded NUL, its reported length is the string's, scrubbing yields
@@ -119,12 +120,24 @@ static void check_range(struct http_req *r, const char *prefix, int with_bucket)
 	struct api_range rg;
 	r->err_status = 0;
 	if (api_parse_range(r, prefix, with_bucket, &rg)) {
-		const char *const params[] = { fname, tname, "bucket", NULL };
+		const char *const params[] = { fname, tname, "bucket", "as_of", "days", NULL };
 		check_refusal(r, params);
 		return;
 	}
-	if (r->err_status || rg.from > rg.to || rg.to > rg.as_of ||
-	    rg.as_of != config_as_of(r->cfg))
+	/* as_of: the parameter when given (a date from 1900 on, not after the
+	 * configured one: else refused above), else the configured one */
+	int32_t want_as_of = config_as_of(r->cfg), a;
+	const char *av = http_param(r, "as_of");
+	if (av && (date_parse(av, strlen(av), &a) || a > want_as_of || a < date_from_ymd(1900, 1, 1)))
+		abort();
+	if (av)
+		want_as_of = a;
+	const char *dv = http_param(r, "days");
+	if (dv && strcmp(dv, "calendar") && strcmp(dv, "business"))
+		abort();
+	if (rg.days != (dv && !strcmp(dv, "business") ? API_BUSINESS_DAYS : API_CALENDAR_DAYS))
+		abort();
+	if (r->err_status || rg.from > rg.to || rg.to > rg.as_of || rg.as_of != want_as_of)
 		abort();
 	if (rg.bucket != API_DAY && rg.bucket != API_WEEK && rg.bucket != API_MONTH)
 		abort();

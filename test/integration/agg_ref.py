@@ -12,8 +12,15 @@ import math
 DAY = dt.timedelta(days=1)
 
 
-def pit_rows(tickets, as_of, frm, to):
-    """SPEC §2 rows with frm <= d <= min(to, as_of), as dicts."""
+def calendar_days(a, b):
+    """The day count from a to b in calendar days (SPEC §1)."""
+    return (b - a).days
+
+
+def pit_rows(tickets, as_of, frm, to, measure=calendar_days):
+    """SPEC §2 rows with frm <= d <= min(to, as_of), as dicts.  measure(a, b)
+    counts days_to_close (calendar days by default; the business-day
+    measure of docs/ANALYTICS.md for days=business)."""
     to = min(to, as_of)
     out = []
     for t in tickets:
@@ -28,7 +35,7 @@ def pit_rows(tickets, as_of, frm, to):
                 "open": 1 if (c is None or d < c) else 0,
                 "age": (d - o).days,
                 "closed": 1 if closed_today else 0,
-                "dtc": (c - o).days if closed_today else None,
+                "dtc": measure(o, c) if closed_today else None,
             })
             d += DAY
     return out
@@ -102,7 +109,7 @@ def creator_firsts(tickets, depts):
     return by
 
 
-def end_to_end(tickets, depts):
+def end_to_end(tickets, depts, measure=calendar_days):
     """[(campaign start date, days)] per creator with both first and last department."""
     first, last = depts[0], depts[-1]
     out = []
@@ -110,7 +117,7 @@ def end_to_end(tickets, depts):
         if first in per and last in per:
             a = min(t["opened"] for t in per[first])
             b = min(t["opened"] for t in per[last])
-            out.append((b, (b - a).days))
+            out.append((b, measure(a, b)))
     return out
 
 
@@ -324,13 +331,14 @@ class Ref:
     tickets: dicts (ticket_id, creator, employee, employee_id, department,
     opened, closed); depts: [(name, sla_days)] in pipeline order."""
 
-    def __init__(self, tickets, depts, as_of, thresholds, lb_size, lb_min):
+    def __init__(self, tickets, depts, as_of, thresholds, lb_size, lb_min, measure=calendar_days):
         self.all = tickets
         self.depts = depts
         self.sla = dict(depts)
         self.pos = {name: i for i, (name, _) in enumerate(depts)}
         self.as_of = as_of
         self.th = thresholds
+        self.measure = measure
         self.lb_size, self.lb_min = lb_size, lb_min
         self.vis = visible(tickets, as_of)
         self.sla_of = lambda r: self.sla[r["t"]["department"]]
@@ -347,7 +355,7 @@ class Ref:
     def rows(self, frm, to):
         key = (frm, to)
         if key not in self._rows:
-            self._rows[key] = pit_rows(self.all, self.as_of, frm, to)
+            self._rows[key] = pit_rows(self.all, self.as_of, frm, to, self.measure)
         return self._rows[key]
 
     def group_index(self, frm, to, key):
@@ -420,7 +428,7 @@ class Ref:
 
     def e2e_values(self):
         if self._e2e is None:
-            self._e2e = end_to_end(self.vis, [n for n, _ in self.depts])
+            self._e2e = end_to_end(self.vis, [n for n, _ in self.depts], self.measure)
         return self._e2e
 
     def end_to_end(self, frm, to, bucket):
@@ -438,17 +446,28 @@ class Ref:
     def kpis_of(self, frm, to):
         rows = [r for r in self.rows(frm, to)]
         closes = [r for r in rows if r["closed"]]
-        dtc = sorted(r["dtc"] for r in closes)
         days = (to - frm).days + 1
         e2e = sorted(v for d, v in self.e2e_values() if frm <= d <= to)
+        starts = sum(1 for d in self.campaign_starts() if frm <= d <= to)
         return {
             "backlog": sum(r["open"] for r in rows if r["d"] == to),
-            "lead_time_p50": pct(dtc, 0.5),
             "sla_hit_rate": (sum(1 for r in closes if r["dtc"] <= self.sla_of(r)) / len(closes)
                              if closes else None),
-            "closes_per_week": len(closes) / (days / 7),
+            "throughput_per_week": starts / (days / 7),
+            "campaign_starts": starts,
             "end_to_end_p50": pct(e2e, 0.5),
         }
+
+    def campaign_starts(self):
+        """Each creator's campaign start (earliest opened_on in the last
+        department, as of as_of), once per creator (issue 11 point 9)."""
+        last = self.depts[-1][0]
+        first = {}
+        for t in self.vis:
+            if t["department"] == last:
+                c = t["creator"]
+                first[c] = min(first.get(c, t["opened"]), t["opened"])
+        return list(first.values())
 
     def kpis(self, frm, to):
         frm, to = self.eff(frm, to)
@@ -557,12 +576,12 @@ class Ref:
                 if all(t["closed"] is not None for t in ts):
                     end = max(t["closed"] for t in ts)
                     done[n] = end
-                    stage[n].append((end, (end - start).days))
+                    stage[n].append((end, self.measure(start, end)))
             for k in range(1, len(names)):
                 prev, cur = names[k - 1], names[k]
                 if prev in done and bydept.get(cur):
                     start = min(t["opened"] for t in bydept[cur])
-                    wait[cur].append((max(start, done[prev]), (start - done[prev]).days))
+                    wait[cur].append((max(start, done[prev]), self.measure(done[prev], start)))
         self._stage_events = (stage, wait)
         return self._stage_events
 
@@ -646,14 +665,14 @@ class Ref:
                 ends[n] = end
             wait = None
             if k > 0 and ends.get(names[k - 1]) is not None:
-                wait = (start - ends[names[k - 1]]).days
+                wait = self.measure(ends[names[k - 1]], start)
             stages.append({"department": n, "start": iso(start), "end": iso(end),
-                           "days": None if end is None else (end - start).days,
+                           "days": None if end is None else self.measure(start, end),
                            "wait_before": wait})
         first = [t["opened"] for t in ts if t["department"] == names[0]]
         last = [t["opened"] for t in ts if t["department"] == names[-1]]
         camp = min(last) if last else None
-        days = (camp - min(first)).days if (first and last) else None
+        days = self.measure(min(first), camp) if (first and last) else None
         return {"creator": name, "tickets": tickets, "stages": stages,
                 "end_to_end": {"days": days, "campaign_start": iso(camp)}}
 
@@ -684,7 +703,7 @@ class Ref:
             for t in self.vis:
                 c = t["closed"]
                 if t["department"] == dname and c is not None and start <= c <= end:
-                    per.setdefault(t["employee_id"], []).append((c - t["opened"]).days)
+                    per.setdefault(t["employee_id"], []).append(self.measure(t["opened"], c))
             def entry(i, value):
                 return {"id": i, "name": names[i], "value": value, "closed": len(per[i])}
             nb = lambda i: names[i].encode("utf-8")

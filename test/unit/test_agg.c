@@ -1079,17 +1079,17 @@ static void test_random_world(void **state)
 		}
 		for (int bk = AGG_DAY; bk <= AGG_MONTH; bk++) {
 			struct agg_range r = { cases[i].from, cases[i].to, cases[i].as_of,
-					       (enum agg_bucket)bk };
+					       (enum agg_bucket)bk, NULL };
 			char label[64];
 			snprintf(label, sizeof(label), "case %zu bucket %d", i, bk);
 			check_tables(&r, label);
 			check_e2e(&r);
 			check_stages(&r);
 		}
-		struct agg_range r = { cases[i].from, cases[i].to, cases[i].as_of, AGG_WEEK };
+		struct agg_range r = { cases[i].from, cases[i].to, cases[i].as_of, AGG_WEEK, NULL };
 		check_weekday(&r);
 		check_trend_hist(&r);
-		struct agg_range a = { cases[i].from - 30, cases[i].from - 1, cases[i].as_of, AGG_WEEK };
+		struct agg_range a = { cases[i].from - 30, cases[i].from - 1, cases[i].as_of, AGG_WEEK, NULL };
 		check_compare(&a, &r);
 		check_compare(&r, &r);
 	}
@@ -1146,7 +1146,7 @@ static void test_percentile_example(void **state)
 	};
 	struct snap *s = snap_from_arrays(d, 1, e, 1, t, 6, b + 10);
 	assert_non_null(s);
-	struct agg_range r = { b, b + 4, b + 10, AGG_WEEK };
+	struct agg_range r = { b, b + 4, b + 10, AGG_WEEK, NULL };
 	struct agg_table *tb = agg_table_departments(s, &r);
 	const struct agg_metrics *m = &tb->groups[0].totals;
 	int_eq(m->closed, 4, "closed");
@@ -1159,7 +1159,7 @@ static void test_percentile_example(void **state)
 	real_eq(m->closes_per_week, 4 / (5 / 7.0), "closes_per_week");
 	agg_table_free(tb);
 	/* the same-day close: one row, initiated and closed, not open */
-	r = (struct agg_range){ b + 5, b + 5, b + 10, AGG_DAY };
+	r = (struct agg_range){ b + 5, b + 5, b + 10, AGG_DAY, NULL };
 	tb = agg_table_departments(s, &r);
 	m = &tb->groups[0].totals;
 	int_eq(m->opened, 1, "same day opened");
@@ -1200,7 +1200,7 @@ static void test_buckets(void **state)
 {
 	(void)state;
 	int32_t from = date_from_ymd(2025, 1, 30), to = date_from_ymd(2025, 3, 4); /* Thu .. Tue */
-	struct agg_range r = { from, to, to, AGG_MONTH };
+	struct agg_range r = { from, to, to, AGG_MONTH, NULL };
 	struct agg_span *sp;
 	size_t n = agg_buckets(&r, &sp);
 	int_eq((int64_t)n, 3, "months");
@@ -1269,7 +1269,7 @@ static void test_snap_lookups(void **state)
 	assert_null(snap_from_arrays(d, 1, e, 1, far, 1, 100));
 	struct snap *empty = snap_from_arrays(d, 1, e, 1, NULL, 0, 140);
 	assert_non_null(empty);
-	struct agg_range r = { 100, 130, 140, AGG_WEEK };
+	struct agg_range r = { 100, 130, 140, AGG_WEEK, NULL };
 	struct agg_table *t = agg_table_departments(empty, &r);
 	real_eq(t->groups[0].totals.lead_time.p50, NAN, "empty p50");
 	real_eq(t->groups[0].totals.sla_hit_rate, NAN, "empty sla");
@@ -1301,14 +1301,14 @@ static void test_rolling_by_hand(void **state)
 	};
 	struct snap *s = snap_from_arrays(d, 2, e, 2, t, 5, d0 + 60);
 	assert_non_null(s);
-	struct agg_range r = { d0 + 37, d0 + 40, d0 + 60, AGG_WEEK };
+	struct agg_range r = { d0 + 37, d0 + 40, d0 + 60, AGG_WEEK, NULL };
 	struct agg_e2e *x = agg_end_to_end(s, &r);
 	real_eq(x->rolling[0], 23.5, "window with both");
 	real_eq(x->rolling[1], 37, "window after the first left");
 	int_eq(x->totals.n, 1, "only C2 starts in range");
 	real_eq(x->totals.p50, 37, "C2");
 	agg_e2e_free(x);
-	r = (struct agg_range){ d0, d0 + 9, d0 + 60, AGG_DAY };
+	r = (struct agg_range){ d0, d0 + 9, d0 + 60, AGG_DAY, NULL };
 	x = agg_end_to_end(s, &r);
 	for (int i = 0; i < 10; i++)
 		real_eq(x->rolling[i], NAN, "no value yet");
@@ -1334,7 +1334,7 @@ static void test_rolling_by_hand(void **state)
 	real_eq(tl->end_to_end, NAN, "no e2e yet");
 	agg_timeline_free(tl);
 
-	r = (struct agg_range){ d0, d0 + 40, d0 + 60, AGG_MONTH };
+	r = (struct agg_range){ d0, d0 + 40, d0 + 60, AGG_MONTH, NULL };
 	struct agg_stages *st = agg_stages(s, &r);
 	int_eq(st->depts[0].stage.n, 3, "A stages of C1, C2, C3");
 	int_eq(st->depts[1].wait.n, 2, "waits of C1 (1) and C2 (7)");
@@ -1427,7 +1427,7 @@ static void test_snap_load_matches_arrays(void **state)
 	for (size_t i = W.n + 1; i <= W.n + 3; i++)
 		int_eq(snap_tk_dept(s, snap_ticket(s, i)), -1, "Legacy not configured");
 	/* and every aggregate the same */
-	struct agg_range r = { W.base - 100, W.base + 150, W.base + 150, AGG_WEEK };
+	struct agg_range r = { W.base - 100, W.base + 150, W.base + 150, AGG_WEEK, NULL };
 	struct agg_table *ts = agg_table_departments(s, &r), *ta = agg_table_departments(a, &r);
 	for (size_t k = 0; k < ND; k++)
 		assert_memory_equal(&ts->groups[k].totals, &ta->groups[k].totals, sizeof(struct agg_metrics));

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "date.h"
 
@@ -125,6 +126,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.lb_min_closed, 3);
 	assert_int_equal(cfg.naliases, 0);
 	assert_string_equal(cfg.write_token, "");
+	assert_int_equal(cfg.weekend, CALENDAR_SAT_SUN);
+	assert_int_equal(cfg.nholidays, 0);
+	assert_non_null(cfg.calendar);
+	assert_int_equal(calendar_weekend(cfg.calendar), CALENDAR_SAT_SUN);
 	config_release(&cfg);
 }
 
@@ -276,6 +281,8 @@ static void test_shipped_config(void **state)
 	assert_int_equal(cfg.lb_min_closed, def.lb_min_closed);
 	assert_string_equal(cfg.write_token, def.write_token);
 	assert_int_equal(cfg.log_level, def.log_level);
+	assert_int_equal(cfg.weekend, def.weekend);
+	assert_int_equal(cfg.nholidays, def.nholidays);
 	config_release(&cfg);
 	config_release(&def);
 }
@@ -439,6 +446,81 @@ static void test_syntax_error(void **state)
 	config_release(&cfg);
 }
 
+
+/* ---- [calendar] ---- */
+
+static void write_named(struct fixture *fx, const char *name, const char *text)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void unlink_named(struct fixture *fx, const char *name)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	unlink(path);
+}
+
+static void test_calendar_keys(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg;
+	write_named(fx, "hol.txt", "# public holidays\n2025-12-26\n\n2026-01-01, 2025-12-25\n");
+	int rc = load_text(fx, &cfg, "[calendar]\nweekend = Fri, Sat\nholidays = 2025-12-25, 2026-04-03\n"
+			   "holidays_file = hol.txt\n");
+	if (rc)
+		fail_msg("refused: %s", fx->err);
+	assert_int_equal(cfg.weekend, (1u << 4) | (1u << 5));
+	/* the union, sorted, each once */
+	assert_int_equal(cfg.nholidays, 4);
+	assert_int_equal(cfg.holidays[0], date_from_ymd(2025, 12, 25));
+	assert_int_equal(cfg.holidays[1], date_from_ymd(2025, 12, 26));
+	assert_int_equal(cfg.holidays[2], date_from_ymd(2026, 1, 1));
+	assert_int_equal(cfg.holidays[3], date_from_ymd(2026, 4, 3));
+	assert_non_null(strstr(cfg.holidays_file, "hol.txt"));
+	/* Thu 2025-12-25 and Fri 26 (a weekend day here) are off; Sun 28 works */
+	int32_t wed = date_from_ymd(2025, 12, 24);
+	assert_int_equal(calendar_days(cfg.calendar, wed, wed + 4), 1);
+	config_release(&cfg);
+	/* no weekend at all */
+	rc = load_text(fx, &cfg, "[calendar]\nweekend =\nholidays =\nholidays_file =\n");
+	if (rc)
+		fail_msg("refused: %s", fx->err);
+	assert_int_equal(cfg.weekend, 0);
+	assert_int_equal(calendar_days(cfg.calendar, wed, wed + 7), 7);
+	config_release(&cfg);
+	unlink_named(fx, "hol.txt");
+}
+
+static void test_calendar_errors(void **state)
+{
+	struct fixture *fx = *state;
+	expect_refused(fx, "[calendar]\nweekend = Sat, Sunday, Funday\n", 2,
+		       "key 'weekend': 'Funday' is not a day of the week");
+	expect_refused(fx, "[calendar]\n\nweekend = Mon, Tue, Wed, Thu, Fri, Sat, Sun\n", 3,
+		       "key 'weekend': every day of the week is off");
+	expect_refused(fx, "[calendar]\nweekend = Sat, Sat\n", 2, "key 'weekend': 'Sat' is listed twice");
+	expect_refused(fx, "[calendar]\nholidays = 2025-12-25, 2025-02-30\n", 2,
+		       "key 'holidays': value 2 '2025-02-30' is not a date");
+	expect_refused(fx, "[calendar]\nholidays = 1899-12-31\n", 2,
+		       "key 'holidays': value 1 '1899-12-31' is outside 1900-01-01 .. 2199-12-31");
+	expect_refused(fx, "[calendar]\nholidays_file = absent.txt\n", 2,
+		       "key 'holidays_file': cannot open");
+	write_named(fx, "bad.txt", "2025-12-25\n# fine\n2026-01-01, Easter\n");
+	char want[600];
+	snprintf(want, sizeof(want), "key 'holidays_file': %s/bad.txt:3: 'Easter' is not a date", fx->dir);
+	expect_refused(fx, "[calendar]\nholidays_file = bad.txt\n", 2, want);
+	unlink_named(fx, "bad.txt");
+	expect_refused(fx, "[calendar]\nholidays = 2025-12-25\nholidays = 2025-12-26\n", 3,
+		       "key 'holidays': set twice");
+	expect_refused(fx, "[calendar]\nweekdays = Mon\n", 2, "key 'weekdays': unknown key in [calendar]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +539,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alias_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_problem_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calendar_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calendar_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

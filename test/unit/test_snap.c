@@ -16,6 +16,7 @@
  * ASan in `make test`.
  */
 #include "agg.h"
+#include "calendar.h"
 #include "snap.h"
 
 #include <setjmp.h>
@@ -194,12 +195,13 @@ static void same_tables(const struct agg_table *a, const struct agg_table *b)
 	}
 }
 
-static void same_aggregates(const struct snap *a, const struct snap *b, int32_t as_of)
+static void same_aggregates(const struct snap *a, const struct snap *b, int32_t as_of,
+			    const struct calendar *cal)
 {
 	struct agg_range ranges[] = {
-		{ BASE - 40, as_of, as_of, AGG_WEEK },
-		{ BASE + 10, BASE + 70 < as_of ? BASE + 70 : as_of, as_of, AGG_DAY },
-		{ BASE + 3, as_of - 5, as_of, AGG_MONTH },
+		{ BASE - 40, as_of, as_of, AGG_WEEK, cal },
+		{ BASE + 10, BASE + 70 < as_of ? BASE + 70 : as_of, as_of, AGG_DAY, cal },
+		{ BASE + 3, as_of - 5, as_of, AGG_MONTH, cal },
 	};
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		const struct agg_range *r = &ranges[i];
@@ -255,9 +257,23 @@ struct kept {
 	struct model *m;
 };
 
+/* The business days of the test: Saturdays and Sundays off, and two
+ * holidays; then another calendar (Fridays off too). */
+static struct calendar *CAL[2];
+
+/* A snapshot's business-day rollups for cal, made now when it has none. */
+static void attach(const struct snap *s, const struct calendar *cal)
+{
+	struct snap_measure m;
+	snap_bz_put(snap_measure(s, cal, &m));
+}
+
 static void check_and_release(struct kept *k)
 {
 	struct snap *again = build(k->m, k->s->data_version);
+	struct snap_bz *bz = atomic_load(&k->s->bz);
+	if (bz)
+		attach(again, bz->cal);
 	assert_true(snap_equal(k->s, again));
 	snap_put(again);
 	snap_put(k->s);
@@ -339,6 +355,11 @@ static void test_edits_equal_rebuild(void **state)
 {
 	(void)state;
 	rng_state = 20261202;
+	const int32_t holidays[] = { BASE + 11, BASE + 40 };
+	CAL[0] = calendar_new(CALENDAR_SAT_SUN, holidays, 2);
+	CAL[1] = calendar_new(CALENDAR_SAT_SUN | (1u << 4), holidays, 1);
+	int cal = -1; /* the calendar whose business-day rollups are kept */
+	int with_bz = 0;
 	struct model *m = calloc(1, sizeof(*m));
 	model_init(m);
 	for (int i = 0; i < 250; i++) {
@@ -357,17 +378,35 @@ static void test_edits_equal_rebuild(void **state)
 	for (int batch = 0; batch < 300; batch++) {
 		struct model *prev = malloc(sizeof(*prev));
 		memcpy(prev, m, sizeof(*m));
+		/* from batch 30 on, business-day rollups are attached to the
+		 * version edited (first use), carried and maintained by the
+		 * edits; now and then the calendar changes (dropped, then made
+		 * again) */
+		if (batch == 30 || (batch > 30 && batch % 40 == 0)) {
+			cal = batch == 30 ? 0 : 1 - cal;
+			attach(cur, CAL[cal]);
+		}
 		struct snap_edit *e = snap_edit_begin(cur);
 		int dims_changed = 0, n = rnd(1, batch % 10 == 0 ? 40 : 4);
 		for (int i = 0; i < n; i++)
 			random_change(m, e, &dims_changed);
 		if (dims_changed || rnd(0, 9) == 0)
 			snap_edit_dims(e, dims_of(m));
+		if (cal >= 0 && batch % 40 == 39)
+			snap_edit_calendar(e, CAL[1 - cal]); /* drops them */
 		struct snap *next = snap_edit_finish(e, ++version);
 		struct snap *fresh = build(m, version);
+		struct snap_bz *bz = atomic_load(&next->bz);
+		if (bz) {
+			attach(fresh, bz->cal);
+			with_bz++;
+		}
 		assert_true(snap_equal(next, fresh));
-		if (batch % 5 == 0)
-			same_aggregates(next, fresh, m->as_of);
+		if (batch % 5 == 0) {
+			same_aggregates(next, fresh, m->as_of, NULL);
+			if (bz)
+				same_aggregates(next, fresh, m->as_of, bz->cal);
+		}
 		snap_put(fresh);
 		equal++;
 		/* keep the previous version a while (readers still holding it) */
@@ -383,8 +422,11 @@ static void test_edits_equal_rebuild(void **state)
 			check_and_release(&kept[i]);
 	assert_int_equal(equal, 300);
 	assert_true(m->nslot > 400);
+	assert_true(with_bz > 200); /* business-day rollups were edited most of the run */
 	snap_put(cur);
 	free(m);
+	calendar_free(CAL[0]);
+	calendar_free(CAL[1]);
 }
 
 /* An edit that changes nothing gives equal data; an empty store works. */
@@ -398,7 +440,7 @@ static void test_small_cases(void **state)
 	struct snap_edit *e = snap_edit_begin(a);
 	struct snap *b = snap_edit_finish(e, 3);
 	assert_true(snap_equal(a, b));
-	struct agg_range r = { BASE, BASE + 10, m->as_of, AGG_WEEK };
+	struct agg_range r = { BASE, BASE + 10, m->as_of, AGG_WEEK, NULL };
 	struct agg_table *t = agg_table_departments(b, &r);
 	assert_int_equal(t->all->totals.opened, 0);
 	agg_table_free(t);
