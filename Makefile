@@ -128,7 +128,7 @@ run: all
 # benchmarks (not part of `make test`): bench/run.sh writes docs/BENCHMARKS.md
 bench: all
 	scripts/install-deps.sh --bench
-	bench/run.sh
+	bench/run.sh --json build/bench-results.json
 
 clean:
 	rm -rf build

@@ -503,49 +503,47 @@ def present(d, routes):
     return have, [r[0] for r in missing]
 
 
+TICKET_ROWS = ("SELECT t.ticket_id, c.name, e.name, d.name, t.opened_on, t.closed_on "
+               "FROM tickets t JOIN creators c ON c.id = t.creator_id "
+               "JOIN employees e ON e.id = t.employee_id JOIN departments d ON d.id = t.department_id ")
+
+
+def ticket_pair(r):
+    """(base, moved) of a TICKET_ROWS row: the ticket as stored, and with its
+    close a day later."""
+    day = lambda n: iso(EPOCH + dt.timedelta(days=n))
+    base = {"ticket_id": r[0], "creator": r[1], "employee": r[2], "department": r[3],
+            "opened_on": day(r[4]), "closed_on": day(r[5])}
+    return base, dict(base, closed_on=day(r[5] + 1))
+
+
 def pick_ticket(db, as_of):
     """A Design ticket closed in the last year whose close can move a day."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
         r = con.execute(
-            "SELECT t.ticket_id, c.name, e.name, d.name, t.opened_on, t.closed_on "
-            "FROM tickets t JOIN creators c ON c.id = t.creator_id "
-            "JOIN employees e ON e.id = t.employee_id JOIN departments d ON d.id = t.department_id "
-            "WHERE d.name = 'Design' AND t.closed_on BETWEEN ? AND ? "
+            TICKET_ROWS + "WHERE d.name = 'Design' AND t.closed_on BETWEEN ? AND ? "
             "ORDER BY t.closed_on DESC, t.ticket_id LIMIT 1",
             (daynum(as_of) - 200, daynum(as_of) - 30)).fetchone()
     finally:
         con.close()
-    day = lambda n: iso(EPOCH + dt.timedelta(days=n))
-    base = {"ticket_id": r[0], "creator": r[1], "employee": r[2], "department": r[3],
-            "opened_on": day(r[4]), "closed_on": day(r[5])}
-    moved = dict(base, closed_on=day(r[5] + 1))
-    return base, moved
+    return ticket_pair(r)
 
 
 def pick_tickets(db, as_of, n):
     """n (base, moved) pairs of tickets of every department, closed 30 to
     300 days before as_of, spread over the store (every k-th in ticket_id
-    order); moved = the close a day later."""
+    order)."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
         rows = con.execute(
-            "SELECT t.ticket_id, c.name, e.name, d.name, t.opened_on, t.closed_on "
-            "FROM tickets t JOIN creators c ON c.id = t.creator_id "
-            "JOIN employees e ON e.id = t.employee_id JOIN departments d ON d.id = t.department_id "
-            "WHERE d.position IS NOT NULL AND t.closed_on BETWEEN ? AND ? ORDER BY t.ticket_id",
-            (daynum(as_of) - 300, daynum(as_of) - 30)).fetchall()
+            TICKET_ROWS + "WHERE d.position IS NOT NULL AND t.closed_on BETWEEN ? AND ? "
+            "ORDER BY t.ticket_id", (daynum(as_of) - 300, daynum(as_of) - 30)).fetchall()
     finally:
         con.close()
     if len(rows) < n:
         raise RuntimeError("only %d tickets closed in the last 300 days; %d needed" % (len(rows), n))
-    day = lambda k: iso(EPOCH + dt.timedelta(days=k))
-    out = []
-    for r in rows[::len(rows) // n][:n]:
-        base = {"ticket_id": r[0], "creator": r[1], "employee": r[2], "department": r[3],
-                "opened_on": day(r[4]), "closed_on": day(r[5])}
-        out.append((base, dict(base, closed_on=day(r[5] + 1))))
-    return out
+    return [ticket_pair(r) for r in rows[::len(rows) // n][:n]]
 
 
 def csv_field(s):
@@ -1357,10 +1355,11 @@ def machine():
     commit = out(["git", "rev-parse", "HEAD"])
     subject = out(["git", "log", "-1", "--format=%s"])
     dirty = out(["git", "status", "--porcelain", "--", "server", "sql", "Makefile"])
+    code = out(["git", "log", "-1", "--format=%H", "--", "server", "sql", "web", "Makefile"])
     return {"cores": cores, "mem": mem, "cpu": model, "kernel": platform.release(),
             "sqlite": out(["sqlite3", "--version"]).split(" ")[0],
             "cc": out(["cc", "--version"]).split("\n")[0],
-            "commit": commit, "subject": subject, "dirty": bool(dirty),
+            "commit": commit, "subject": subject, "dirty": bool(dirty), "code_commit": code,
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
@@ -1397,8 +1396,11 @@ def render(b, R, M):
     w("**Machine**: %d cores (%s), %s RAM, Linux %s; SQLite %s; %s%s."
       % (M["cores"], M["cpu"], M["mem"], M["kernel"], M["sqlite"], M["cc"],
          "; %s" % R["nginx_version"] if R.get("nginx_version") else ""))
-    w("**Commit**: `%s` (%s)%s." % (M["commit"][:12], M["subject"],
-                                    ", with uncommitted changes in server/ or sql/" if M["dirty"] else ""))
+    w("**Commit**: `%s` (%s)%s%s." % (
+        M["commit"][:12], M["subject"],
+        "; the daemon's code (server/, sql/, web/, Makefile) last changed in `%s`" % M["code_commit"][:12]
+        if M.get("code_commit") and M["code_commit"] != M["commit"] else "",
+        ", with uncommitted changes in server/ or sql/" if M["dirty"] else ""))
     if os.path.realpath(b.a.bin_orig) != os.path.realpath(os.path.join(ROOT, "build", "leadtimed")):
         w("**Binary**: `%s` (not this tree's build: the commit above may not be what ran)." % b.a.bin_orig)
     else:
