@@ -1355,7 +1355,7 @@ def machine():
     commit = out(["git", "rev-parse", "HEAD"])
     subject = out(["git", "log", "-1", "--format=%s"])
     dirty = out(["git", "status", "--porcelain", "--", "server", "sql", "Makefile"])
-    code = out(["git", "log", "-1", "--format=%H", "--", "server", "sql", "web", "Makefile"])
+    code = out(["git", "log", "-1", "--format=%H", "--", "server", "sql", "web"])
     return {"cores": cores, "mem": mem, "cpu": model, "kernel": platform.release(),
             "sqlite": out(["sqlite3", "--version"]).split(" ")[0],
             "cc": out(["cc", "--version"]).split("\n")[0],
@@ -1398,7 +1398,7 @@ def render(b, R, M):
          "; %s" % R["nginx_version"] if R.get("nginx_version") else ""))
     w("**Commit**: `%s` (%s)%s%s." % (
         M["commit"][:12], M["subject"],
-        "; the daemon's code (server/, sql/, web/, Makefile) last changed in `%s`" % M["code_commit"][:12]
+        "; the daemon's code (server/, sql/, web/) last changed in `%s`" % M["code_commit"][:12]
         if M.get("code_commit") and M["code_commit"] != M["commit"] else "",
         ", with uncommitted changes in server/ or sql/" if M["dirty"] else ""))
     if os.path.realpath(b.a.bin_orig) != os.path.realpath(os.path.join(ROOT, "build", "leadtimed")):
