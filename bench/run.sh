@@ -9,10 +9,11 @@
 # (scripts/install-deps.sh --bench).  Scratch data goes to a fresh folder
 # under ${TMPDIR:-/tmp}, removed at exit (the 10M part needs about 5 GB
 # there; it checks first and is skipped, saying so, when they are not
-# free); every process started is stopped by its own pid.  About 25
-# minutes on 2 cores with today's engine (about 8 without the 10M part);
-# --quick runs every part on small sizes in about 1.5 minutes and only
-# prints its report.
+# free); every process started is stopped by its own pid.  With the
+# engine of 5b886b2 a full run took 50 minutes on a crowded 2-core machine
+# (the three 10M imports most of it; --no-10m leaves them out); --quick
+# runs every part on small sizes in about 1.5 minutes and only prints its
+# report.
 set -eu
 cd "$(dirname "$0")/.."
 exec python3 bench/bench.py "$@"
