@@ -5,7 +5,7 @@
 #   make test       build, then run every test (unit + integration, under ASan/UBSan)
 #   make asan       build the sanitized binary and unit tests into build/asan/
 #   make fuzz       libFuzzer targets, 10 minutes each (a 15 s smoke run is part of make test)
-#   make bench      benchmarks on a 1M-ticket store; writes docs/BENCHMARKS.md
+#   make bench      benchmarks on 1M- and 10M-ticket stores; writes docs/BENCHMARKS.md
 #   make clean | format
 #
 # Dependencies come from Debian packages: when pkg-config cannot find one,
@@ -129,7 +129,7 @@ run: all
 # benchmarks (not part of `make test`): bench/run.sh writes docs/BENCHMARKS.md
 bench: all
 	scripts/install-deps.sh --bench
-	bench/run.sh
+	bench/run.sh --json build/bench-results.json
 
 clean:
 	rm -rf build

@@ -2,6 +2,7 @@
 # Installs what building and testing Leadtime needs on Debian (bookworm).
 # Called by `make` when pkg-config or a tool is missing; safe to run again.
 # Usage: scripts/install-deps.sh [--browser]   (--browser adds chromium + node deps)
+#        scripts/install-deps.sh --bench       (wrk, time, nginx for make bench)
 set -eu
 
 SUDO=
@@ -22,6 +23,10 @@ if [ "${1:-}" = "--browser" ] || [ "${LEADTIME_BROWSER:-}" = 1 ]; then
 fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS wrk time"
+	# the bench runs its own private nginx (bench/nginx.py) as the warm
+	# reference; on a machine whose policy allows it Debian's package also
+	# starts the system service on port 80, which the bench never uses
+	PKGS="$PKGS nginx"
 fi
 
 missing=
