@@ -683,7 +683,7 @@ static int prepare_store(const struct config *cfg)
 		store_close(st);
 		return -1;
 	}
-	int64_t n = store_ticket_count(st);
+	int64_t n = store_has_tickets(st);
 	if (n < 0) {
 		ret = -1;
 	} else if (n == 0 && cfg->seed_demo) {

@@ -36,8 +36,10 @@ int store_sync_pipeline(struct store *st, const struct config *cfg);
 
 /* The data version (counts committed changes), or -1. */
 int64_t store_data_version(struct store *st);
-/* Number of tickets, or -1. */
+/* Number of tickets (reads them all: O(tickets)), or -1. */
 int64_t store_ticket_count(struct store *st);
+/* 1 when the store holds a ticket, 0 when none, -1 on error (O(1)). */
+int64_t store_has_tickets(struct store *st);
 /* As of as_of: the smallest opened_on and the largest opened_on/closed_on
  * not after as_of; 0 when no ticket opened by then (both left untouched),
  * 1 when set, -1 on error. */
