@@ -201,10 +201,24 @@ static const struct api_csv_col em_daily[] = {
 	END_COLS
 };
 static const struct api_csv_col em_hist[] = { { "days", "days" }, { "count", "count" }, END_COLS };
+/* one row: the employee's totals next to the department's (the page's "against the department") */
+#define METRIC_COLS_AS(n, p)                                                                \
+	{ n "opened", p "opened" }, { n "closed", p "closed" },                               \
+	{ n "backlog_end", p "backlog_end" }, { n "avg_open", p "avg_open" },                 \
+	{ n "lead_time_n", p "lead_time.n" }, { n "lead_time_mean", p "lead_time.mean" },     \
+	{ n "lead_time_p50", p "lead_time.p50" }, { n "lead_time_p90", p "lead_time.p90" },   \
+	{ n "lead_time_min", p "lead_time.min" }, { n "lead_time_max", p "lead_time.max" },   \
+	{ n "sla_hit_rate", p "sla_hit_rate" }, { n "closes_per_week", p "closes_per_week" }
+static const struct api_csv_col em_totals[] = {
+	{ "id", "employee.id" }, { "name", "employee.name" }, { "department", "employee.department" },
+	METRIC_COLS("totals."), { "workload_share", "totals.workload_share" },
+	METRIC_COLS_AS("department_", "department.totals."), END_COLS
+};
 static const struct api_csv_table employee_tables[] = {
 	{ "series", "series[]", em_series },
 	{ "daily", "daily[]", em_daily },
 	{ "histogram", "histogram[]", em_hist },
+	{ "totals", "", em_totals },
 	{ NULL, NULL, NULL },
 };
 
