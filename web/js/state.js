@@ -150,10 +150,10 @@ export function toQuery(state, keys = []) {
 	return q.toString();
 }
 
-/** The link to another page keeping the range, bucket, as_of, day unit, department and employee. */
+/** The link to another page keeping the range, bucket, as_of, day unit, department and employee, plus `extra`'s keys. */
 export function hrefFor(path, state, extra = {}) {
 	const s = { ...state, ...extra };
-	return `${path}?${toQuery(s, STICKY)}`;
+	return `${path}?${toQuery(s, [...STICKY, ...Object.keys(extra)])}`;
 }
 
 /* ---- history ---- */

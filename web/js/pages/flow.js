@@ -50,7 +50,8 @@ function forecastForm() {
 	const form = h('form', { class: 'card-form', id: 'forecast-form', 'aria-label': 'Forecast inputs' },
 		field('History, days', num('history', { min: '7', max: '3650', required: true })),
 		field('How many by', inputs.by),
-		field('When will N be done', num('items', { min: '0', max: String(MAX_ITEMS), placeholder: 'open now' })));
+		field('When will N be done', num('items', { min: '0', max: String(MAX_ITEMS), placeholder: 'open now' })),
+		h('button', { type: 'submit', class: 'btn' }, 'Update'));
 	const apply = () => {
 		const history = intIn(inputs.history.value, 7, 3650);
 		const by = validDate(inputs.by.value);
