@@ -529,7 +529,7 @@ describe('polish', () => {
 	test('a range before the data shows empty states and says why', async () => {
 		const { context, page, problems } = await openPage();
 		try {
-			for (const url of ['/?from=2020-01-01&to=2020-03-31', '/department?dept=Design&from=2020-01-01&to=2020-03-31', '/stages?from=2020-01-01&to=2020-03-31']) {
+			for (const url of ['/?from=2020-01-01&to=2020-03-31', '/department?dept=Design&from=2020-01-01&to=2020-03-31', '/stages?from=2020-01-01&to=2020-03-31', '/flow?dept=Design&from=2020-01-01&to=2020-03-31']) {
 				await visit(page, url);
 				assert.match(await text(page, '#banner'), /before the first ticket/, url);
 				assert.ok((await page.$$('.state.empty')).length >= 3, `${url}: empty states`);

@@ -324,6 +324,8 @@ function drawForecast(fc, state) {
 	const last = fc.campaign_starts;
 	if (!rows.length) return c.empty('No departments configured');
 	const m = fc.method || {};
+	if (![...rows, last].some((r) => r && r.history && r.history.total > 0))
+		return c.empty(`Nothing was closed in the ${fmt.plural(m.history_days, 'day')} of history (${fmt.range(m.history_from, m.history_to)})`, 'The forecast replays the closes of the days before the range’s end: choose a later range or a longer history.');
 	const byDate = fmt.date(m.by);
 	const fixed = state.items !== undefined && state.items !== null && state.items !== '';
 	const nWord = fixed ? fmt.int(Number(state.items)) : 'the open ones';
