@@ -138,18 +138,6 @@ static double hist_percentile(const struct agg_hist_bin *b, long nb, int64_t n, 
 	return x + (h - (double)lo) * (hist_at(b, nb, lo + 1) - x);
 }
 
-/* percentile_cont of sorted ints. */
-static double ints_percentile(const int32_t *x, size_t n, double p)
-{
-	if (!n)
-		return NAN;
-	double h = (double)(n - 1) * p;
-	size_t lo = (size_t)floor(h);
-	if (lo + 1 >= n)
-		return x[lo];
-	return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
-}
-
 /* ======================================================================
  * ---- aging work in progress
  * ====================================================================== */
@@ -334,9 +322,9 @@ static int point_cmp(const void *pa, const void *pb)
 	return strcmp(a->tid, b->tid);
 }
 
-static int int_cmp(const void *a, const void *b)
+static int double_cmp(const void *a, const void *b)
 {
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
 
@@ -367,18 +355,18 @@ static void scatter_dept(const struct snap *s, const struct agg_range *r, int k,
 	d->dept = k;
 	d->npoints = n - first;
 	d->points = xcalloc(d->npoints, sizeof(*d->points));
-	int32_t *sorted = xcalloc(d->npoints, sizeof(*sorted));
+	double *sorted = xcalloc(d->npoints, sizeof(*sorted));
 	for (size_t j = 0; j < d->npoints; j++) {
 		d->points[j] = ps[first + j].p;
 		sorted[j] = d->points[j].days;
 	}
-	qsort(sorted, d->npoints, sizeof(*sorted), int_cmp);
+	qsort(sorted, d->npoints, sizeof(*sorted), double_cmp);
 	d->n = (int64_t)d->npoints;
-	d->p50 = ints_percentile(sorted, d->npoints, 0.5);
-	d->p85 = ints_percentile(sorted, d->npoints, 0.85);
-	d->p95 = ints_percentile(sorted, d->npoints, 0.95);
-	d->q1 = ints_percentile(sorted, d->npoints, 0.25);
-	d->q3 = ints_percentile(sorted, d->npoints, 0.75);
+	d->p50 = agg_percentile(sorted, d->npoints, 0.5);
+	d->p85 = agg_percentile(sorted, d->npoints, 0.85);
+	d->p95 = agg_percentile(sorted, d->npoints, 0.95);
+	d->q1 = agg_percentile(sorted, d->npoints, 0.25);
+	d->q3 = agg_percentile(sorted, d->npoints, 0.75);
 	d->iqr = d->q3 - d->q1;
 	d->fence_low = d->q1 - 1.5 * d->iqr;
 	d->fence_high = d->q3 + 1.5 * d->iqr;

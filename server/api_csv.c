@@ -29,7 +29,8 @@ struct walk {
 	const json_t *root;
 	const struct api_csv_table *t;
 	struct level lv[MAX_LEVELS];
-	int failed;
+	int failed;               /* a malformed path (logged once) */
+	int bad_rows;             /* ... and it was the row path */
 };
 
 const struct api_csv_table *api_csv_find(const struct api_csv_table *tables, const char *name)
@@ -168,7 +169,7 @@ static void walk_rows(struct walk *w, const json_t *node, const char *p, const c
 	const char *next = seg_end < end ? seg_end + 1 : end;
 	size_t len = (size_t)(seg_end - p);
 	if (depth == MAX_LEVELS || len == 0 || len >= MAX_SEG) {
-		w->failed = 1;
+		w->failed = w->bad_rows = 1;
 		return;
 	}
 	char seg[MAX_SEG];
@@ -179,7 +180,7 @@ static void walk_rows(struct walk *w, const json_t *node, const char *p, const c
 		seg[len -= 2] = '\0';
 	if (seg[0] == '(') {
 		if (len < 2 || seg[len - 1] != ')') {
-			w->failed = 1;
+			w->failed = w->bad_rows = 1;
 			return;
 		}
 		if (!json_is_object(node))
@@ -224,7 +225,7 @@ static void walk_rows(struct walk *w, const json_t *node, const char *p, const c
 
 int api_csv_write(struct buf *out, const json_t *root, const struct api_csv_table *t)
 {
-	struct walk w = { out, root, t, { { 0 } }, 0 };
+	struct walk w = { out, root, t, { { 0 } }, 0, 0 };
 	for (const struct api_csv_col *c = t->cols; c->name; c++) {
 		if (c != t->cols)
 			buf_addch(out, ',');
@@ -248,9 +249,7 @@ int api_csv_write(struct buf *out, const json_t *root, const struct api_csv_tabl
 			break;
 		p = q + 1;
 	}
-	if (w.failed) {
+	if (w.bad_rows)
 		log_err("csv table '%s': malformed row path '%s'", t->name, t->rows);
-		return -1;
-	}
-	return 0;
+	return w.failed ? -1 : 0;
 }

@@ -140,19 +140,26 @@ static void key_department(struct api_ctx *c, const char *dept)
 		buf_addstr(&c->key, "|dept:all");
 }
 
-/* The department index of the parameter (-1 = all), or -2 with the
- * problem recorded. */
-static int find_department(struct http_req *r, const struct snap *s, const char *dept)
+/*
+ * The `department` parameter into the key, then the cache or the
+ * snapshot (api_ctx_load()), then the department's index into *dept (-1 =
+ * all).  1 when a reply was queued (*res: from the cache, or the 400 of an
+ * unknown department), 0 when the caller computes.
+ */
+static int flow_load(struct http_req *r, struct api_ctx *c, int *res, int *dept)
 {
-	if (!dept)
-		return -1;
-	int k = snap_dept_find(s, dept);
-	if (k < 0) {
+	const char *name = http_param(r, "department");
+	key_department(c, name);
+	if (api_ctx_load(r, c, res))
+		return 1;
+	*dept = name ? snap_dept_find(c->s, name) : -1;
+	if (name && *dept < 0) {
 		http_problem(r, 400, "bad_param", "department",
-			     "department: no department '%.60s' in the pipeline", dept);
-		return -2;
+			     "department: no department '%.60s' in the pipeline", name);
+		*res = api_ctx_fail(r, c);
+		return 1;
 	}
-	return k;
+	return 0;
 }
 
 /* Ticket fields every list shares: ticket_id, creator, employee_id,
@@ -207,15 +214,11 @@ int api_wip(struct http_req *r)
 	if (api_ctx_parse(r, &c, "wip", allowed, 0, wip_tables) ||
 	    api_parse_long(r, "limit", 10, 1, WIP_MAX_LIMIT, &limit))
 		return api_ctx_fail(r, &c);
-	const char *dname = http_param(r, "department");
-	key_department(&c, dname);
 	buf_addf(&c.key, "|%ld", limit);
-	if (api_ctx_load(r, &c, &res))
+	int dept;
+	if (flow_load(r, &c, &res, &dept))
 		return res;
 	const struct snap *s = c.s;
-	int dept = find_department(r, s, dname);
-	if (dept < -1)
-		return api_ctx_fail(r, &c);
 	struct agg_wip *w = agg_wip(s, &c.ar, dept, (size_t)limit);
 	if (!w)
 		abort();
@@ -282,14 +285,10 @@ int api_scatter(struct http_req *r)
 	int res;
 	if (api_ctx_parse(r, &c, "scatter", allowed, 0, scatter_tables))
 		return api_ctx_fail(r, &c);
-	const char *dname = http_param(r, "department");
-	key_department(&c, dname);
-	if (api_ctx_load(r, &c, &res))
+	int dept;
+	if (flow_load(r, &c, &res, &dept))
 		return res;
 	const struct snap *s = c.s;
-	int dept = find_department(r, s, dname);
-	if (dept < -1)
-		return api_ctx_fail(r, &c);
 	struct agg_scatter *sc = agg_scatter(s, &c.ar, dept);
 	if (!sc)
 		abort();
@@ -344,14 +343,10 @@ int api_flow(struct http_req *r)
 	int res;
 	if (api_ctx_parse(r, &c, "flow", allowed, 1, flow_tables))
 		return api_ctx_fail(r, &c);
-	const char *dname = http_param(r, "department");
-	key_department(&c, dname);
-	if (api_ctx_load(r, &c, &res))
+	int dept;
+	if (flow_load(r, &c, &res, &dept))
 		return res;
 	const struct snap *s = c.s;
-	int dept = find_department(r, s, dname);
-	if (dept < -1)
-		return api_ctx_fail(r, &c);
 	struct agg_flow *f = agg_flow(s, &c.ar, dept);
 	if (!f)
 		abort();
@@ -478,11 +473,10 @@ int api_forecast(struct http_req *r)
 			     date_str(p.to, d), FORECAST_MAX_AHEAD);
 		return api_ctx_fail(r, &c);
 	}
-	const char *dname = http_param(r, "department");
-	key_department(&c, dname);
 	buf_addf(&c.key, "|%ld|%ld|", p.history, p.items);
 	buf_add_date(&c.key, p.by);
-	if (api_ctx_load(r, &c, &res))
+	int dept;
+	if (flow_load(r, &c, &res, &dept))
 		return res;
 	struct buf seed = BUF_INIT;
 	buf_addf(&seed, "forecast|%ld|%ld|", p.history, p.items);
@@ -493,11 +487,6 @@ int api_forecast(struct http_req *r)
 	buf_add_date(&seed, p.by);
 	p.key = seed.data;
 	const struct snap *s = c.s;
-	int dept = find_department(r, s, dname);
-	if (dept < -1) {
-		buf_release(&seed);
-		return api_ctx_fail(r, &c);
-	}
 	struct agg_range hr = { p.hist_from, p.to, c.ar.as_of, AGG_DAY, c.ar.cal };
 	struct agg_table *t = agg_table_departments(s, &hr);
 	int64_t *hist = calloc((size_t)p.history, sizeof(*hist));

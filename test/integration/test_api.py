@@ -677,6 +677,17 @@ ON-1,Open Long,Al Bo,Sales,2023-12-01,
 """
 
 
+EDGE_ALIASES = "[aliases]\nEva Ng = Eve Ng\n"
+
+
+def prepare_edge(case):
+    """The Edge store (data/edge.csv, then EXTRA_CSV) in case's folder
+    (also used by test_flow.py)."""
+    cfg = case.write("config.ini", case.config_text("", EDGE_ALIASES))
+    case.must(["import", "--config", cfg, os.path.join(HERE, "data", "edge.csv")])
+    case.must(["import", "--config", cfg, case.write("extra.csv", EXTRA_CSV)])
+
+
 @add_range_tests
 class Edge(Routes, ApiCase):
     """data/edge.csv + EXTRA_CSV, as_of 2024-03-10 (a Sunday)."""
@@ -706,13 +717,11 @@ class Edge(Routes, ApiCase):
 
     @classmethod
     def prepare(cls):
-        cfg = cls.write("config.ini", cls.config_text("", "[aliases]\nEva Ng = Eve Ng\n"))
-        cls.must(["import", "--config", cfg, os.path.join(HERE, "data", "edge.csv")])
-        cls.must(["import", "--config", cfg, cls.write("extra.csv", EXTRA_CSV)])
+        prepare_edge(cls)
 
     @classmethod
     def extra_config(cls):
-        return "[aliases]\nEva Ng = Eve Ng\n"
+        return EDGE_ALIASES
 
     def test_data_set_has_its_cases(self):
         names = {n for n, _ in self.emps.values()}

@@ -40,8 +40,8 @@ import zlib
 import agg_ref
 import flow_ref
 from daemon import Daemon
-from test_api import (ApiCase, EXTRA_CSV, HERE, Routes, load_tickets, no_nan, q, sanitizer_report,
-                      seg)
+from test_api import (EDGE_ALIASES, ApiCase, Routes, load_tickets, no_nan, prepare_edge, q,
+                      sanitizer_report, seg)
 
 D = dt.date.fromisoformat
 DAY = dt.timedelta(days=1)
@@ -177,10 +177,11 @@ TABLES = {
 }
 
 
-def split_alternatives(path):
+def split_top(path, sep):
+    """path split at sep outside parentheses."""
     out, depth, cur = [], 0, ""
     for ch in path:
-        if ch == "|" and depth == 0:
+        if ch == sep and depth == 0:
             out.append(cur)
             cur = ""
             continue
@@ -192,18 +193,7 @@ def split_alternatives(path):
 
 
 def segments(path):
-    out, cur, depth = [], "", 0
-    for ch in path:
-        if ch == "." and depth == 0:
-            out.append(cur)
-            cur = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        cur += ch
-    if cur:
-        out.append(cur)
-    return out
+    return [p for p in split_top(path, ".") if p]
 
 
 def walk(node, segs, levels):
@@ -259,7 +249,7 @@ def value_at(root, row, levels, path):
 
 def expected_rows(root, rows_path, cols):
     out = []
-    for alt in split_alternatives(rows_path):
+    for alt in split_top(rows_path, "|"):
         for row, levels in walk(root, segments(alt), []):
             out.append([value_at(root, row, levels, p) for _, p in cols])
     return out
@@ -809,7 +799,7 @@ class FlowGen(FlowCase):
 
 
 class FlowEdge(FlowCase):
-    """data/edge.csv + test_api's hand-made tickets, as_of 2024-03-10 (a
+    """data/edge.csv + test_api's hand-made tickets (prepare_edge), as_of 2024-03-10 (a
     Sunday), a Fri/Sat weekend, holidays on a leap day, a Monday and the
     as_of; travel to a Saturday."""
 
@@ -829,13 +819,11 @@ class FlowEdge(FlowCase):
 
     @classmethod
     def prepare(cls):
-        cfg = cls.write("config.ini", cls.config_text("", "[aliases]\nEva Ng = Eve Ng\n"))
-        cls.must(["import", "--config", cfg, os.path.join(HERE, "data", "edge.csv")])
-        cls.must(["import", "--config", cfg, cls.write("extra.csv", EXTRA_CSV)])
+        prepare_edge(cls)
 
     @classmethod
     def extra_config(cls):
-        return super().extra_config() + "[aliases]\nEva Ng = Eve Ng\n"
+        return super().extra_config() + EDGE_ALIASES
 
 
 del FlowCase  # a base, not a data set
