@@ -107,7 +107,12 @@ export async function openPage({ width = 1366, height = 768, theme = 'light' } =
 		if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
 	});
 	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-	page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+	page.on('requestfailed', (r) => {
+		const why = r.failure() && r.failure().errorText;
+		/* a reload or a navigation while the browser still fetches the icon aborts that fetch: not the page's fault */
+		if (why === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/favicon.svg') return;
+		problems.push(`request failed: ${r.url()} ${why}`);
+	});
 	page.on('response', (r) => {
 		if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
 	});

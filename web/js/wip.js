@@ -191,6 +191,7 @@ export function drawWipEmployees(c, wip, state, showDept) {
 				h('td', { class: 'n' }, fmt.int(e.open)),
 				h('td', { class: 'n' }, fmt.days(e.oldest_age, { digits: 0 })),
 				ZONES.map((z) => h('td', { class: `n${wide(z)}` }, fmt.int((e.zones || {})[z.id])))))))),
-	h('p', { class: 'legend-note' }, `Open tickets on ${fmt.date(wip.range.to)} per employee, and how many of them are in each zone of their department’s days to close.`));
+	h('p', { class: 'legend-note' }, `Open tickets on ${fmt.date(wip.range.to)} per employee, and how many of them are in each zone of their department’s days to close.`),
+	h('p', { class: 'legend-note show-sm' }, 'On a wider screen the table shows every zone.'));
 	return null;
 }
