@@ -70,6 +70,15 @@ function wrap(ctx, text, width) {
 	return lines;
 }
 
+/* a note's words; a legend made of items (spans) reads "a · b · c" */
+function noteText(n) {
+	const items = [...n.childNodes].every((c) => c.nodeType === Node.ELEMENT_NODE || !c.textContent.trim());
+	const text = items && n.children.length > 1
+		? [...n.children].map((c) => c.textContent.trim()).filter(Boolean).reduce((acc, t) => (acc ? `${acc}${acc.endsWith(':') ? ' ' : ' · '}${t}` : t), '')
+		: n.textContent;
+	return text.replace(/\s+/g, ' ').trim();
+}
+
 /**
  * The card's charts as one image: each canvas at its place in the card, the
  * small-multiple titles above theirs, the card's title and the view (the
@@ -94,7 +103,7 @@ export function cardImage(cardEl) {
 	const pad = 16, headH = 46;
 	const note = document.getElementById('range-note');
 	const view = note ? note.textContent : '';
-	const notes = [...cardEl.querySelectorAll('.card-body .insight, .card-body .legend-note')].map((n) => n.textContent.trim()).filter(Boolean);
+	const notes = [...cardEl.querySelectorAll('.card-body .insight, .card-body .legend-note')].map(noteText).filter(Boolean);
 	const measure = document.createElement('canvas').getContext('2d');
 	measure.font = `12px ${font}`;
 	const noteLines = notes.flatMap((n) => wrap(measure, n, width));
