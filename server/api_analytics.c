@@ -120,13 +120,14 @@ static json_t *emp_id(const struct snap *s, int e)
 
 /* ---- CSV tables (format=csv; api_csv.h, docs/API.md) ---- */
 
-#define METRIC_COLS(p)                                                                      \
-	{ "opened", p "opened" }, { "closed", p "closed" }, { "backlog_end", p "backlog_end" }, \
-	{ "avg_open", p "avg_open" }, { "lead_time_n", p "lead_time.n" },                        \
-	{ "lead_time_mean", p "lead_time.mean" }, { "lead_time_p50", p "lead_time.p50" },        \
-	{ "lead_time_p90", p "lead_time.p90" }, { "lead_time_min", p "lead_time.min" },          \
-	{ "lead_time_max", p "lead_time.max" }, { "sla_hit_rate", p "sla_hit_rate" },            \
-	{ "closes_per_week", p "closes_per_week" }
+#define METRIC_COLS_AS(n, p)                                                                \
+	{ n "opened", p "opened" }, { n "closed", p "closed" },                               \
+	{ n "backlog_end", p "backlog_end" }, { n "avg_open", p "avg_open" },                 \
+	{ n "lead_time_n", p "lead_time.n" }, { n "lead_time_mean", p "lead_time.mean" },     \
+	{ n "lead_time_p50", p "lead_time.p50" }, { n "lead_time_p90", p "lead_time.p90" },   \
+	{ n "lead_time_min", p "lead_time.min" }, { n "lead_time_max", p "lead_time.max" },   \
+	{ n "sla_hit_rate", p "sla_hit_rate" }, { n "closes_per_week", p "closes_per_week" }
+#define METRIC_COLS(p) METRIC_COLS_AS("", p)
 #define DIST_COLS(n, p)                                                                      \
 	{ n "_n", p "n" }, { n "_mean", p "mean" }, { n "_p50", p "p50" }, { n "_p90", p "p90" }
 #define LEAD_COLS(n, p) DIST_COLS(n, p), { n "_min", p "min" }, { n "_max", p "max" }
@@ -201,10 +202,17 @@ static const struct api_csv_col em_daily[] = {
 	END_COLS
 };
 static const struct api_csv_col em_hist[] = { { "days", "days" }, { "count", "count" }, END_COLS };
+/* one row: the employee's totals next to the department's (the page's "against the department") */
+static const struct api_csv_col em_totals[] = {
+	{ "id", "employee.id" }, { "name", "employee.name" }, { "department", "employee.department" },
+	METRIC_COLS("totals."), { "workload_share", "totals.workload_share" },
+	METRIC_COLS_AS("department_", "department.totals."), END_COLS
+};
 static const struct api_csv_table employee_tables[] = {
 	{ "series", "series[]", em_series },
 	{ "daily", "daily[]", em_daily },
 	{ "histogram", "histogram[]", em_hist },
+	{ "totals", "", em_totals },
 	{ NULL, NULL, NULL },
 };
 

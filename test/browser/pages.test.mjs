@@ -3,209 +3,26 @@
 //
 //   node --test test/browser/
 //
-// Environment: LEADTIME_BIN (default build/leadtimed), CHROMIUM (default
-// /usr/bin/chromium); LEADTIME_URL=http://host:port tests a daemon that is
-// already running instead (its as_of must be 2026-11-22).  The test generates a temporary store, starts
-// `leadtimed serve --port 0` with a config whose thresholds are strict (so
-// the department page has flagged cells), reads the bound port from its log
-// line, and stops it (its own PID) at the end.  Screenshots of every page at
-// 1366×768 and 390×844, light and dark, go to test/artifacts/.
+// harness.mjs starts the daemon and the browser (environment: LEADTIME_BIN,
+// CHROMIUM, LEADTIME_URL).  Screenshots of every page at 1280×800 and
+// 390×844, light and dark, go to test/artifacts/.  The flow analytics, the
+// downloads, time travel and business days are in flow.test.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+	ARTIFACTS, AS_OF, ROOT, SIZES, THEMES, api, assertDrawn, canvasInk, controlValue, env, follow, openPage, pageErrors,
+	query, settle, start, stop, text, visit,
+} from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.resolve(ROOT, process.env.LEADTIME_BIN || 'build/leadtimed');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'test/artifacts');
-const AS_OF = '2026-11-22';
-const SIZES = [
-	{ width: 1366, height: 768 },
-	{ width: 390, height: 844 },
-];
-const THEMES = ['light', 'dark'];
-
-let tmp;
-let daemon;
-let daemonLog = '';
 let base;
-let browser;
 let creatorName;
 let meta;
 
-/* ---- the daemon ---- */
-
-function writeConfig(dir) {
-	let ini = fs.readFileSync(path.join(ROOT, 'config.ini'), 'utf8');
-	const set = (key, value) => {
-		const re = new RegExp(`^(${key}\\s*=).*$`, 'm');
-		assert.match(ini, re, `config.ini has no key ${key}`);
-		ini = ini.replace(re, `$1 ${value}`);
-	};
-	set('p50_ratio', '1.1');
-	set('min_sla_hit_rate', '0.9');
-	set('max_avg_open', '3');
-	set('seed_demo', 'false');
-	set('db', 'lt.db');
-	set('as_of', AS_OF);
-	const file = path.join(dir, 'config.ini');
-	fs.writeFileSync(file, ini);
-	return file;
-}
-
-async function startDaemon(cfg, db) {
-	daemon = spawn(BIN, ['serve', '--config', cfg, '--db', db, '--port', '0', '--as-of', AS_OF], {
-		stdio: ['ignore', 'ignore', 'pipe'],
-	});
-	const url = await new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`leadtimed did not start:\n${daemonLog}`)), 15000);
-		daemon.stderr.setEncoding('utf8');
-		daemon.stderr.on('data', (chunk) => {
-			daemonLog += chunk;
-			const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(daemonLog);
-			if (m) {
-				clearTimeout(timer);
-				resolve(m[1]);
-			}
-		});
-		daemon.on('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`leadtimed exited (${code}):\n${daemonLog}`));
-		});
-	});
-	for (let i = 0; i < 100; i++) {
-		try {
-			const r = await fetch(`${url}/healthz`);
-			if (r.ok) return url;
-		} catch (e) { /* not yet */ }
-		await new Promise((r) => setTimeout(r, 100));
-	}
-	throw new Error(`/healthz never answered:\n${daemonLog}`);
-}
-
-async function stopDaemon() {
-	if (!daemon || daemon.exitCode !== null) return;
-	const done = new Promise((r) => daemon.once('exit', r));
-	daemon.kill('SIGTERM');
-	const t = setTimeout(() => daemon.kill('SIGKILL'), 5000);
-	await done;
-	clearTimeout(t);
-}
-
-/* ---- pages ---- */
-
-/**
- * A page in a fresh context that records every console error, page error,
- * failed request and request to another origin.
- */
-async function openPage({ width = 1366, height = 768, theme = 'light' } = {}) {
-	const context = await browser.newContext({ viewport: { width, height }, colorScheme: theme, deviceScaleFactor: 1 });
-	const page = await context.newPage();
-	const problems = [];
-	page.on('console', (m) => {
-		if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-	});
-	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-	page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
-	page.on('response', (r) => {
-		if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-	});
-	page.on('request', (r) => {
-		const u = r.url();
-		if (!u.startsWith(`${base}/`) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request to another origin: ${u}`);
-	});
-	return { context, page, problems };
-}
-
-/** Wait until the page finished loading its data: nothing busy, no spinner. */
-async function settle(page) {
-	await page.waitForFunction(() => {
-		const m = document.getElementById('main');
-		return m && m.getAttribute('aria-busy') === 'false' && !document.querySelector('[aria-busy="true"]') && !document.querySelector('.spinner');
-	}, null, { timeout: 20000 });
-}
-
-async function visit(page, url) {
-	await page.goto(`${base}${url}`, { waitUntil: 'load' });
-	await settle(page);
-}
-
-/**
- * Every canvas of the page: how many of its pixels were drawn, and how many
- * finite data values its Chart.js chart holds (axes and grid alone do not
- * make a chart: an API shape the page misreads gives all-null data).
- */
-function canvasInk(page) {
-	return page.$$eval('canvas', (cs) => cs.map((c) => {
-		const label = c.getAttribute('aria-label') || '(no label)';
-		const chart = window.Chart && window.Chart.getChart(c);
-		let values = 0;
-		for (const ds of (chart && chart.data.datasets) || []) {
-			for (const v of ds.data || []) {
-				const y = v !== null && typeof v === 'object' ? (Array.isArray(v.x) ? v.x[1] : v.median ?? v.y ?? v.x) : v;
-				if (typeof y === 'number' && Number.isFinite(y)) values++;
-			}
-		}
-		if (!c.width || !c.height) return { label, inked: 0, values, width: c.width, height: c.height };
-		const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-		let inked = 0;
-		for (let i = 3; i < d.length; i += 4) if (d[i] > 0) inked++;
-		return { label, inked, values, width: c.width, height: c.height };
-	}));
-}
-
-function assertDrawn(inks) {
-	for (const c of inks) {
-		assert.ok(c.inked > 100, `chart "${c.label}" is blank (${c.inked} pixels drawn on ${c.width}×${c.height})`);
-		assert.ok(c.values > 0, `chart "${c.label}" has no data values`);
-	}
-}
-
-function pageErrors(page) {
-	return page.$$eval('.state.error, .banner.error:not([hidden])', (els) => els.map((e) => e.textContent.trim()));
-}
-
-/** Click a link that loads another page, and wait for that page's data. */
-async function follow(page, sel) {
-	await Promise.all([page.waitForEvent('load'), page.click(sel)]);
-	await settle(page);
-}
-
-async function controlValue(page, sel) {
-	return page.$eval(sel, (e) => e.value);
-}
-
-function query(page) {
-	return new URL(page.url()).searchParams;
-}
-
-/* ---- setup ---- */
-
 before(async () => {
-	assert.ok(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
-	fs.mkdirSync(ARTIFACTS, { recursive: true });
-	if (process.env.LEADTIME_URL) {
-		/* development: a daemon that is already running (as_of must be AS_OF) */
-		base = process.env.LEADTIME_URL.replace(/\/$/, '');
-	} else {
-		assert.ok(fs.existsSync(BIN), `no daemon at ${BIN}: run make first`);
-		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-browser-'));
-		const db = path.join(tmp, 'lt.db');
-		const cfg = writeConfig(tmp);
-		execFileSync(BIN, ['generate', '--config', cfg, '--db', db, '--creators', '1500', '--seed', '7', '--as-of', AS_OF], { stdio: 'pipe' });
-		base = await startDaemon(cfg, db);
-	}
-	meta = await (await fetch(`${base}/api/v1/meta`)).json();
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-			'--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions'],
-	});
+	await start();
+	({ base, meta } = env);
 	const r = await fetch(`${base}/api/v1/creators?limit=50&from=2025-11-23&to=${AS_OF}`);
 	assert.equal(r.status, 200, 'GET /api/v1/creators');
 	const list = (await r.json()).creators || [];
@@ -213,18 +30,14 @@ before(async () => {
 	creatorName = (list.find((c) => c.tickets >= 4) || list[0]).name;
 });
 
-after(async () => {
-	if (browser) await browser.close();
-	await stopDaemon();
-	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
+after(stop);
 
 /* ---- assets ---- */
 
 describe('assets', () => {
 	test('pages revalidate, versioned vendor bundles are cached for a year, gzip when accepted, nothing from outside', async () => {
 		const html = fs.readdirSync(path.join(ROOT, 'web')).filter((f) => f.endsWith('.html'));
-		assert.ok(html.length >= 7, 'seven pages');
+		assert.ok(html.length >= 8, 'eight pages');
 		const vendor = new Set();
 		for (const f of html) {
 			const page = f === 'index.html' ? '/' : `/${f.replace(/\.html$/, '')}`;
@@ -258,13 +71,14 @@ describe('assets', () => {
 /* ---- every page, both sizes, both themes ---- */
 
 const PAGES = [
-	{ name: 'overview', url: () => '/?range=365d&bucket=month', canvases: 7 },
-	{ name: 'department', url: () => '/department?dept=Design&range=90d&bucket=week', canvases: 2 },
+	{ name: 'overview', url: () => '/?range=365d&bucket=month', canvases: 8 },
+	{ name: 'department', url: () => '/department?dept=Design&range=90d&bucket=week', canvases: 3 },
 	{ name: 'employee', url: () => `/employee?emp=${meta.employees.find((e) => e.department === 'Design').id}&range=90d&bucket=week`, canvases: 4 },
 	{ name: 'stages', url: () => '/stages?range=365d&bucket=month', canvases: 2 },
 	{ name: 'creator', url: () => `/creator?q=${encodeURIComponent(creatorName.split(' ')[1] || creatorName)}&creator=${encodeURIComponent(creatorName)}&range=365d`, canvases: 1 },
 	{ name: 'compare', url: () => '/compare?a_from=2025-06-01&a_to=2025-11-22&b_from=2026-06-01&b_to=2026-11-22', canvases: 1 },
 	{ name: 'leaderboard', url: () => '/leaderboard?period=week', canvases: 0 },
+	{ name: 'flow', url: () => '/flow?dept=Design&range=90d&bucket=week', canvases: 4 },
 ];
 
 describe('every page loads cleanly and draws its charts', () => {
@@ -593,14 +407,6 @@ describe('the URL round-trips each page’s state', () => {
 
 /* ---- the pages show the API's numbers ---- */
 
-async function api(pathAndQuery) {
-	const r = await fetch(`${base}${pathAndQuery}`);
-	assert.equal(r.status, 200, pathAndQuery);
-	return r.json();
-}
-
-const text = (page, sel) => page.$eval(sel, (e) => e.textContent.replace(/\s+/g, ' ').trim());
-
 describe('the pages show what the API answers', () => {
 	test('overview KPIs and the department table', async () => {
 		const { context, page, problems } = await openPage();
@@ -723,7 +529,7 @@ describe('polish', () => {
 	test('a range before the data shows empty states and says why', async () => {
 		const { context, page, problems } = await openPage();
 		try {
-			for (const url of ['/?from=2020-01-01&to=2020-03-31', '/department?dept=Design&from=2020-01-01&to=2020-03-31', '/stages?from=2020-01-01&to=2020-03-31']) {
+			for (const url of ['/?from=2020-01-01&to=2020-03-31', '/department?dept=Design&from=2020-01-01&to=2020-03-31', '/stages?from=2020-01-01&to=2020-03-31', '/flow?dept=Design&from=2020-01-01&to=2020-03-31']) {
 				await visit(page, url);
 				assert.match(await text(page, '#banner'), /before the first ticket/, url);
 				assert.ok((await page.$$('.state.empty')).length >= 3, `${url}: empty states`);

@@ -105,6 +105,9 @@ TABLES = {
          [("workload_share", "workload_share")]),
         ("daily", "daily[]", [(k, k) for k in ("date", "open", "initiated", "closed")]),
         ("histogram", "histogram[]", [("days", "days"), ("count", "count")]),
+        ("totals", "", [("id", "employee.id"), ("name", "employee.name"), ("department", "employee.department")] +
+         metric_cols("totals.") + [("workload_share", "totals.workload_share")] +
+         [("department_" + n, p) for n, p in metric_cols("department.totals.")]),
     ],
     "stages": [
         ("departments", "departments[]", [("department", "name"), ("position", "position")] +

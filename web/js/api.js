@@ -14,12 +14,36 @@ export class ApiError extends Error {
 	}
 }
 
-/** GET path?params (null, undefined and '' params are left out). */
-export async function getJSON(path, params = {}) {
+/*
+ * The view every request carries: as_of (time travel) and days=business,
+ * set by ui.js from the URL before each load.  /api/v1/meta is the one call
+ * without them: it is fetched once, plain, for the configured as_of (the
+ * limit of the time-travel control) and the store's departments and
+ * employees, which as_of does not change.
+ */
+let view = { as_of: null, days: null };
+
+export function setView(v) {
+	view = { as_of: v.as_of || null, days: v.days === 'business' ? 'business' : null };
+}
+
+/** The URL of path?params with the view's as_of and days added (null, undefined and '' left out). */
+export function apiURL(path, params = {}) {
 	const q = new URLSearchParams();
-	for (const [k, v] of Object.entries(params))
+	const all = path === '/api/v1/meta' ? params : { ...params, as_of: view.as_of, days: view.days };
+	for (const [k, v] of Object.entries(all))
 		if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
-	const url = q.toString() ? `${path}?${q}` : path;
+	return q.toString() ? `${path}?${q}` : path;
+}
+
+/** The CSV of `table` of the same request (format=csv on the analytics routes). */
+export function csvURL(path, params, table) {
+	return apiURL(path, { ...params, format: 'csv', table });
+}
+
+/** GET path?params plus the view (null, undefined and '' params are left out). */
+export async function getJSON(path, params = {}) {
+	const url = apiURL(path, params);
 	let res;
 	try {
 		res = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });

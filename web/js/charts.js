@@ -60,6 +60,8 @@ export function theme() {
 		accent: v('--accent'),
 		good: v('--good'),
 		bad: v('--bad'),
+		/* aging zones: below the 50th percentile, past the 50th, 70th, 85th, 95th */
+		zones: ['--z0', '--z1', '--z2', '--z3', '--z4'].map(v),
 	};
 }
 

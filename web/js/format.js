@@ -9,6 +9,18 @@ export { WEEKDAYS };
 
 export const DASH = '–';
 
+/* the day unit of the view (days=business in the URL): set by ui.js before each load */
+let business = false;
+
+export function setDayUnit(days) {
+	business = days === 'business';
+}
+
+/** "days" or "business days": for axis titles and sentences about day counts. */
+export function dayWord() {
+	return business ? 'business days' : 'days';
+}
+
 export function isNum(x) {
 	return typeof x === 'number' && Number.isFinite(x);
 }
@@ -82,6 +94,13 @@ export function bucketLabel(item, bucket) {
 		return full ? label : `${label} (${range(item.start, item.end)})`;
 	}
 	return `Week of ${range(item.start, item.end)}`;
+}
+
+/** Short labels for a category axis of buckets; with the year when the series spans more than one. */
+export function axisLabels(series, bucket) {
+	const years = new Set(series.map((s) => s.start.slice(0, 4)));
+	const yy = (s) => (years.size > 1 ? ` ’${s.start.slice(2, 4)}` : '');
+	return series.map((s) => (bucket === 'month' ? `${monthLabel(s.start).slice(0, 3)}${yy(s)}` : `${shortDate(s.start)}${yy(s)}`));
 }
 
 function isMonthEnd(iso) {

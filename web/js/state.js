@@ -11,6 +11,9 @@
  *
  * Range in the URL:  range=30d | 90d | 365d | quarter   (relative to as_of)
  *                    from=YYYY-MM-DD&to=YYYY-MM-DD      (custom, exact)
+ * Time travel:       as_of=YYYY-MM-DD  (absent: the configured as_of; the
+ *                    page drops it when it is not before that day)
+ * Day unit:          days=business     (absent: calendar days)
  */
 
 export const PRESETS = [
@@ -28,8 +31,13 @@ export const BUCKETS = [
 export const DEFAULT_RANGE = '90d';
 export const DEFAULT_BUCKET = 'week';
 
+export const DAY_UNITS = [
+	{ id: 'calendar', label: 'Calendar' },
+	{ id: 'business', label: 'Business' },
+];
+
 /* keys every page keeps, and the ones carried along by the navigation */
-const COMMON = ['range', 'from', 'to', 'bucket'];
+const COMMON = ['range', 'from', 'to', 'bucket', 'as_of', 'days'];
 const STICKY = ['dept', 'emp'];
 
 /* ---- calendar days (UTC, as the API) ---- */
@@ -112,6 +120,9 @@ export function readState(keys = [], search = location.search) {
 	}
 	const bucket = p.get('bucket');
 	s.bucket = BUCKETS.some((b) => b.id === bucket) ? bucket : DEFAULT_BUCKET;
+	const asOf = validDate(p.get('as_of'));
+	if (asOf) s.as_of = asOf;
+	if (p.get('days') === 'business') s.days = 'business';
 	for (const k of new Set([...keys, ...STICKY])) {
 		const v = p.get(k);
 		if (v !== null && v !== '') s[k] = v;
@@ -129,6 +140,8 @@ export function toQuery(state, keys = []) {
 		q.set('range', state.range || DEFAULT_RANGE);
 	}
 	q.set('bucket', state.bucket || DEFAULT_BUCKET);
+	if (validDate(state.as_of)) q.set('as_of', state.as_of);
+	if (state.days === 'business') q.set('days', 'business');
 	for (const k of keys) {
 		if (COMMON.includes(k)) continue;
 		const v = state[k];
@@ -137,10 +150,10 @@ export function toQuery(state, keys = []) {
 	return q.toString();
 }
 
-/** The link to another page keeping the range, bucket, department and employee. */
+/** The link to another page keeping the range, bucket, as_of, day unit, department and employee, plus `extra`'s keys. */
 export function hrefFor(path, state, extra = {}) {
 	const s = { ...state, ...extra };
-	return `${path}?${toQuery(s, STICKY)}`;
+	return `${path}?${toQuery(s, [...STICKY, ...Object.keys(extra)])}`;
 }
 
 /* ---- history ---- */

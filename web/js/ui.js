@@ -7,7 +7,8 @@
  * A page module calls startPage({...}) with:
  *   path, title      its URL path and name
  *   keys             the query keys it owns besides the range and bucket
- *   toolbar          {range: bool, bucket: bool}
+ *   toolbar          {range: bool, bucket: bool}; every page also gets the
+ *                    as_of (time travel) date and the calendar/business toggle
  *   normalize(s, m)  optional: a patch that completes a state (defaults)
  *   controls(ctx)    optional: extra toolbar fields (nodes)
  *   sync(s, ctx)     optional: show state s in the page's own controls
@@ -15,12 +16,12 @@
  *   redraw(ctx)      optional: draw again from cached data (theme switch)
  *   linkState(s,ctx) optional: keys the navigation links should carry along
  */
-import { getMeta } from './api.js';
+import { getMeta, setView } from './api.js';
 import { applyChartTheme, chartsAvailable, setDepartments } from './charts.js';
 import { $, fill, h, icon } from './dom.js';
 import * as fmt from './format.js';
 import {
-	BUCKETS, PRESETS, daysBetween, getState, hrefFor, initState, navigate, onStateChange, resolveRange,
+	BUCKETS, DAY_UNITS, PRESETS, daysBetween, getState, hrefFor, initState, navigate, onStateChange, resolveRange, validDate,
 } from './state.js';
 
 export const NAV = [
@@ -28,6 +29,7 @@ export const NAV = [
 	{ path: '/department', label: 'Departments' },
 	{ path: '/employee', label: 'Employees' },
 	{ path: '/stages', label: 'Stages' },
+	{ path: '/flow', label: 'Flow' },
 	{ path: '/creator', label: 'Creators' },
 	{ path: '/compare', label: 'Compare' },
 	{ path: '/leaderboard', label: 'Leaderboard' },
@@ -116,6 +118,14 @@ function updateNavLinks(state) {
 	for (const a of document.querySelectorAll('a[data-path]')) a.href = hrefFor(a.dataset.path, state);
 }
 
+/* the header's as-of line: the data's last day, or the day being looked at */
+function showAsOf(state, meta) {
+	const el = $('#asof');
+	if (!el) return;
+	el.classList.toggle('travel', !!state.as_of);
+	el.textContent = state.as_of ? `Viewing ${fmt.date(state.as_of)} · data to ${fmt.date(meta.as_of)}` : `Data as of ${fmt.date(meta.as_of)}`;
+}
+
 /* ---- toolbar ---- */
 
 export function field(label, control, { id, wide = false } = {}) {
@@ -165,29 +175,60 @@ function buildToolbar(page, ctx) {
 	}
 	if (page.toolbar && page.toolbar.bucket)
 		parts.bucket = select(BUCKETS.map((b) => ({ value: b.id, label: b.label })), { id: 'bucket', onChange: (v) => navigate({ bucket: v }) });
+	/* time travel: a day before the configured as_of, or nothing (the latest data) */
+	parts.asof = h('input', { type: 'date', id: 'as_of', required: true, 'aria-describedby': 'as_of-hint' });
+	parts.asof.addEventListener('change', () => {
+		const v = validDate(parts.asof.value);
+		if (!v) return;
+		navigate({ as_of: v < ctx.meta.as_of ? v : null });
+	});
+	parts.latest = h('button', {
+		type: 'button', class: 'btn', id: 'as_of-latest', onclick: () => navigate({ as_of: null }),
+	}, 'Latest');
+	parts.days = h('div', { class: 'segmented', role: 'group', 'aria-labelledby': 'days-label', id: 'days' },
+		DAY_UNITS.map((u) => h('button', {
+			type: 'button', dataset: { days: u.id }, 'aria-pressed': 'false',
+			onclick: () => navigate({ days: u.id === 'business' ? 'business' : null }),
+		}, u.label)));
 	parts.note = h('p', { class: 'range-note', id: 'range-note', 'aria-live': 'polite' });
 	const fields = [...extra];
 	if (parts.preset) fields.push(field('Date range', parts.preset), field('From', parts.from), field('To', parts.to));
 	if (parts.bucket) fields.push(field('Group by', parts.bucket));
+	fields.push(h('div', { class: 'field as-of' }, h('label', { for: 'as_of' }, 'As of'),
+		h('div', { class: 'field-row' }, parts.asof, parts.latest),
+		h('span', { class: 'visually-hidden', id: 'as_of-hint' }, `The figures as they were known on this day; at most ${fmt.date(ctx.meta.as_of)}, the data's last day.`)));
+	fields.push(h('div', { class: 'field' }, h('span', { id: 'days-label', title: 'Count days to close, ages, SLA and stage times in calendar days or in business days (weekends and holidays off)' }, 'Days'), parts.days));
 	fill(bar, fields, parts.note);
-	bar.hidden = fields.length === 0;
 	return parts;
 }
 
 function syncToolbar(parts, state, ctx) {
 	const r = ctx.range;
+	const first = ctx.meta.data_bounds && ctx.meta.data_bounds.first ? ctx.meta.data_bounds.first : '';
 	if (parts.preset) {
 		parts.preset.value = state.range;
 		parts.from.value = r.from;
 		parts.to.value = r.to;
-		parts.from.min = parts.to.min = ctx.meta.data_bounds && ctx.meta.data_bounds.first ? ctx.meta.data_bounds.first : '';
-		parts.from.max = parts.to.max = ctx.meta.as_of;
+		parts.from.min = parts.to.min = first;
+		parts.from.max = parts.to.max = ctx.asOf;
 	}
 	if (parts.bucket) parts.bucket.value = state.bucket;
-	if (parts.note && (parts.preset || parts.bucket)) {
+	if (parts.asof) {
+		parts.asof.value = ctx.asOf;
+		parts.asof.min = first;
+		parts.asof.max = ctx.meta.as_of;
+		parts.latest.hidden = !state.as_of;
+		for (const b of parts.days.querySelectorAll('button'))
+			b.setAttribute('aria-pressed', String(b.dataset.days === (state.days === 'business' ? 'business' : 'calendar')));
+	}
+	if (parts.note) {
+		const bits = [];
+		if (parts.preset || parts.bucket) bits.push(fmt.range(r.from, r.to), fmt.plural(daysBetween(r.from, r.to) + 1, 'day'));
+		if (state.as_of) bits.push(`as known on ${fmt.date(state.as_of)}`);
+		if (state.days === 'business') bits.push('days to close, ages and SLA in business days');
 		const n = daysBetween(r.from, r.to) + 1;
-		const tip = parts.bucket && state.bucket === 'day' && n > 120 ? ' · day by day is noisy over a long range: try Week or Month' : '';
-		parts.note.textContent = `${fmt.range(r.from, r.to)} · ${fmt.plural(n, 'day')}${tip}`;
+		if (parts.bucket && state.bucket === 'day' && n > 120) bits.push('day by day is noisy over a long range: try Week or Month');
+		parts.note.textContent = bits.join(' · ');
 	}
 }
 
@@ -255,6 +296,63 @@ export function deptSwatch(index) {
 	return h('span', { class: `swatch dept-${index}`, 'aria-hidden': 'true' });
 }
 
+/* ---- floating explanations ---- */
+
+/**
+ * A floating explanation with element id `id`: position: fixed, placed from
+ * the box of the element it explains (under it, or above it near the
+ * window's bottom), so no scrolling box ever clips it.
+ */
+export function floatTip(id) {
+	let el = null;
+	const tip = {
+		ensure() {
+			if (!el) {
+				el = h('div', { class: 'flag-float', id, role: 'tooltip', hidden: true });
+				document.body.append(el);
+			}
+			return el;
+		},
+		show(anchor, text) {
+			const f = tip.ensure();
+			f.textContent = text;
+			f.hidden = false;
+			const r = anchor.getBoundingClientRect();
+			const w = f.offsetWidth, ht = f.offsetHeight;
+			const left = Math.max(8, Math.min(window.innerWidth - w - 8, r.right - w));
+			const below = r.bottom + 6;
+			const top = below + ht <= window.innerHeight - 8 ? below : Math.max(8, r.top - ht - 6);
+			f.style.left = `${Math.round(left)}px`;
+			f.style.top = `${Math.round(top)}px`;
+		},
+		hide() {
+			if (el) el.hidden = true;
+		},
+	};
+	return tip;
+}
+
+const infoFloat = floatTip('info-float');
+let infoN = 0;
+
+/**
+ * An "i" marker that explains what a figure counts: the text shows on hover
+ * and on keyboard focus (Escape hides it) and is the marker's accessible
+ * description.
+ */
+export function infoTip(text) {
+	const id = `info-${++infoN}`;
+	const btn = h('button', { type: 'button', class: 'info-tip', 'aria-label': 'What this counts', 'aria-describedby': id }, 'i');
+	const show = () => infoFloat.show(btn, text);
+	btn.addEventListener('mouseenter', show);
+	btn.addEventListener('focus', show);
+	btn.addEventListener('click', show);
+	btn.addEventListener('mouseleave', () => { if (document.activeElement !== btn) infoFloat.hide(); });
+	btn.addEventListener('blur', () => infoFloat.hide());
+	btn.addEventListener('keydown', (e) => { if (e.key === 'Escape') infoFloat.hide(); });
+	return [btn, h('span', { class: 'visually-hidden', id }, text)];
+}
+
 /* ---- the load loop ---- */
 
 export async function startPage(page) {
@@ -272,24 +370,28 @@ export async function startPage(page) {
 	}
 	setDepartments(meta.departments);
 	applyChartTheme();
-	$('#asof').textContent = `Data as of ${fmt.date(meta.as_of)}`;
 	const foot = $('#foot');
 	if (foot) foot.textContent = `Leadtime ${meta.version || ''} · ${fmt.int(meta.tickets)} tickets · data ${fmt.range(meta.data_bounds.first, meta.data_bounds.last)} · as of ${fmt.date(meta.as_of)}`;
 
 	let generation = 0;
 	const ctx = {
 		meta,
+		asOf: meta.as_of, /* the view's as_of: the URL's, or the configured one */
 		range: null,
 		state: null,
 		isCurrent: null,
 		reload: () => run(getState()),
 	};
 	let state = initState(page.keys || []);
+	const asOfOf = (s) => (s.as_of && s.as_of < meta.as_of ? s.as_of : meta.as_of);
 	const complete = (s) => {
-		ctx.range = resolveRange(s, meta.as_of);
-		const patch = page.normalize ? page.normalize(s, ctx) : null;
+		ctx.asOf = asOfOf(s);
+		ctx.range = resolveRange(s, ctx.asOf);
+		const patch = { ...(page.normalize ? page.normalize(s, ctx) : null) };
+		/* as_of on or after the configured one is the latest data: not in the URL */
+		if (s.as_of && s.as_of >= meta.as_of) patch.as_of = null;
 		/* canonical URL (and filled-in defaults) without a new history entry */
-		return navigate(patch || {}, { replace: true, silent: true });
+		return navigate(patch, { replace: true, silent: true });
 	};
 	state = complete(state);
 	const parts = buildToolbar(page, ctx);
@@ -297,8 +399,12 @@ export async function startPage(page) {
 	function run(s) {
 		const my = ++generation;
 		ctx.state = s;
-		ctx.range = resolveRange(s, meta.as_of);
+		ctx.asOf = asOfOf(s);
+		ctx.range = resolveRange(s, ctx.asOf);
 		ctx.isCurrent = () => my === generation;
+		setView({ as_of: s.as_of, days: s.days });
+		fmt.setDayUnit(s.days);
+		showAsOf(s, meta);
 		updateNavLinks(page.linkState ? { ...s, ...page.linkState(s, ctx) } : s);
 		syncToolbar(parts, s, ctx);
 		if (page.sync) page.sync(s, ctx);
@@ -317,10 +423,8 @@ export async function startPage(page) {
 			});
 	}
 
-	onStateChange((s, info) => {
-		if (info.source === 'popstate') s = complete(s);
-		run(s);
-	});
+	/* every new state is completed (defaults, clamps) before it is drawn */
+	onStateChange((s) => run(complete(s)));
 	window.addEventListener('leadtime:theme', () => {
 		applyChartTheme();
 		if (page.redraw) page.redraw(ctx);

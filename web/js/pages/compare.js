@@ -10,6 +10,7 @@ import { getJSON } from '../api.js';
 import { categoryAxis, deptColor, deptIndex, destroyCharts, makeChart, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { setExports } from '../exports.js';
 import { addDays, daysBetween, navigate, validDate } from '../state.js';
 import { card, chartBox, deptSwatch, startPage } from '../ui.js';
 
@@ -98,7 +99,7 @@ function drawChart(data) {
 		},
 		options: {
 			datasets: { bar: { categoryPercentage: 0.7, barPercentage: 0.9 } },
-			scales: { x: categoryAxis({ ticks: { color: t.text, autoSkip: false } }), y: valueAxis('median days to close') },
+			scales: { x: categoryAxis({ ticks: { color: t.text, autoSkip: false } }), y: valueAxis(`median ${fmt.dayWord()} to close`) },
 			plugins: {
 				legend: { display: false },
 				tooltip: { callbacks: { label: (i) => {
@@ -166,7 +167,7 @@ startPage({
 	keys: ['a_from', 'a_to', 'b_from', 'b_to'],
 	toolbar: { range: false, bucket: false },
 	normalize(state, ctx) {
-		const asOf = ctx.meta.as_of;
+		const asOf = ctx.asOf;
 		const v = {};
 		for (const k of ['a_from', 'a_to', 'b_from', 'b_to']) v[k] = validDate(state[k]);
 		if (!v.b_from || !v.b_to) {
@@ -189,14 +190,17 @@ startPage({
 	sync(state, ctx) {
 		for (const k of ['a_from', 'a_to', 'b_from', 'b_to']) {
 			inputs[k].value = state[k] || '';
-			inputs[k].max = ctx.meta.as_of;
+			inputs[k].max = ctx.asOf;
 		}
 	},
 	async load(state, ctx) {
 		for (const id of ['cmpchart', 'cmptable']) card(id).loading();
+		const req = { path: '/api/v1/compare', params: { a_from: state.a_from, a_to: state.a_to, b_from: state.b_from, b_to: state.b_to } };
+		setExports('cmptable', req, [{ table: 'departments' }], { png: false });
+		setExports('cmpchart', req, [{ table: 'departments' }]);
 		let data;
 		try {
-			data = await getJSON('/api/v1/compare', { a_from: state.a_from, a_to: state.a_to, b_from: state.b_from, b_to: state.b_to });
+			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
 			cache = null;

@@ -10,10 +10,11 @@
  * the other pages open on it again.
  * Data: /api/v1/creators?q= and /api/v1/creators/{name}.
  */
-import { getJSON } from '../api.js';
+import { apiURL, getJSON } from '../api.js';
 import { deptColor, deptIndex, destroyCharts, makeChart, refLine, theme, timeAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, startPage } from '../ui.js';
 
@@ -113,7 +114,9 @@ function drawResults(state, res, err, ctx) {
 
 function search(state, ctx) {
 	drawResults(state, null, null, ctx);
-	return getJSON('/api/v1/creators', { q: state.q, limit: expanded ? MORE : PAGE })
+	const req = { path: '/api/v1/creators', params: { q: state.q, limit: expanded ? MORE : PAGE } };
+	setExports('search', req, [{ table: 'creators' }], { png: false });
+	return getJSON(req.path, req.params)
 		.then((r) => ctx.isCurrent() && drawResults(state, r, null, ctx))
 		.catch((e) => ctx.isCurrent() && drawResults(state, null, e, ctx));
 }
@@ -143,7 +146,8 @@ function drawTimeline(d, meta) {
 	const waitColor = t.dark ? '#7b8591' : '#9aa3ad';
 	const lanes = [...meta.departments].sort((a, b) => a.position - b.position).map((x) => x.name);
 	for (const tk of tickets) if (!lanes.includes(tk.department)) lanes.push(tk.department);
-	const asOf = fmt.ms(meta.as_of);
+	/* the view's as_of (time travel), where open tickets end */
+	const asOf = fmt.ms((d.range && d.range.as_of) || meta.as_of);
 	/* a ticket runs from the day it opened to the day it closed (its days to close); open ones to as_of */
 	const end = (tk) => (tk.closed_on ? fmt.ms(tk.closed_on) : asOf);
 	const minX = Math.min(...tickets.map((tk) => fmt.ms(tk.opened_on)));
@@ -214,8 +218,10 @@ function drawTimeline(d, meta) {
 							if (!r.tk) return fmt.days(r.days, { long: true, digits: 0 });
 							const tk = r.tk;
 							const days = tk.closed_on ? Math.round((fmt.ms(tk.closed_on) - fmt.ms(tk.opened_on)) / DAY) : null;
+							/* counted from the dates: calendar days, whatever the view's unit */
+							const cal = fmt.dayWord() === 'days' ? '' : ' (calendar)';
 							return [tk.employee, `${fmt.date(tk.opened_on)} → ${tk.closed_on ? fmt.date(tk.closed_on) : 'still open'}`,
-								days !== null ? fmt.days(days, { long: true, digits: 0 }) : `open for ${fmt.days(Math.round((asOf - fmt.ms(tk.opened_on)) / DAY), { long: true, digits: 0 })}`];
+								days !== null ? `${fmt.days(days, { long: true, digits: 0 })}${cal}` : `open for ${fmt.days(Math.round((asOf - fmt.ms(tk.opened_on)) / DAY), { long: true, digits: 0 })}${cal}`];
 						},
 					},
 				},
@@ -298,13 +304,18 @@ startPage({
 			tb.empty('No creator chosen');
 			return searchP;
 		}
-		if (!cache.detail || cache.detail.creator !== state.creator) {
+		const req = { path: `/api/v1/creators/${encodeURIComponent(state.creator)}`, params: {} };
+		setExports('timeline', req, [{ table: 'tickets' }]);
+		setExports('tickets', req, [{ table: 'stages' }], { png: false });
+		const key = apiURL(req.path, req.params);
+		if (!cache.detail || cache.detailKey !== key) {
 			tl.loading();
 			tb.loading();
 			try {
-				const d = await getJSON(`/api/v1/creators/${encodeURIComponent(state.creator)}`);
+				const d = await getJSON(req.path, req.params);
 				if (!ctx.isCurrent()) return searchP;
 				cache.detail = d;
+				cache.detailKey = key;
 			} catch (e) {
 				if (!ctx.isCurrent()) return searchP;
 				destroyCharts();

@@ -4,17 +4,20 @@
  * shaded against the team (SPEC §3 relative shading: `scores`) and the cells
  * that break a threshold flagged, with the rule explained on hover and focus;
  * workload per employee; days-to-close boxplot per employee (from `box`);
- * closes per week per employee over time (a heatmap table).
- * Data: /api/v1/departments/{name}.
+ * closes per week per employee over time (a heatmap table); aging work in
+ * progress per employee, the oldest open tickets, open tickets per employee.
+ * Data: /api/v1/departments/{name}, /api/v1/wip?department=.
  */
-import { getJSON } from '../api.js';
+import { apiURL, getJSON } from '../api.js';
 import { deptColor, destroyCharts, makeChart, refLine, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { setExports } from '../exports.js';
 import { daysBetween, hrefFor, navigate } from '../state.js';
-import { card, chartBox, field, select, startPage } from '../ui.js';
+import { card, chartBox, field, floatTip, select, startPage } from '../ui.js';
+import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 
-let cache = null; /* {key, data, state} */
+let cache = null; /* {key, data, wip, state} */
 let deptSelect;
 
 /* the team table's columns; `score` names the key in employee.scores */
@@ -184,8 +187,9 @@ function drawTable(data, state) {
  * the table's scrolling box never clips it; the cell's own hidden copy is
  * the marker's accessible description.
  */
-let floatEl = null;
+const flagFloat = floatTip('flag-float');
 let tipCell = null; /* the cell whose explanation is shown */
+let following = false;
 
 /* scrolling (the page, or the table sideways) moves the cell: follow it */
 function followTip() {
@@ -193,39 +197,25 @@ function followTip() {
 	else hideTip();
 }
 
-function floatingTip() {
-	if (!floatEl) {
-		floatEl = h('div', { class: 'flag-float', id: 'flag-float', role: 'tooltip', hidden: true });
-		document.body.append(floatEl);
-		window.addEventListener('scroll', followTip, { passive: true, capture: true });
-		window.addEventListener('resize', followTip);
-	}
-	return floatEl;
-}
-
 function showTip(td) {
 	const text = td && td.querySelector('.flag-tip');
 	if (!text) return;
 	tipCell = td;
-	const f = floatingTip();
-	f.textContent = text.textContent;
-	f.hidden = false;
-	const r = td.getBoundingClientRect();
-	const w = f.offsetWidth, ht = f.offsetHeight;
-	const left = Math.max(8, Math.min(window.innerWidth - w - 8, r.right - w));
-	const below = r.bottom + 6;
-	const top = below + ht <= window.innerHeight - 8 ? below : Math.max(8, r.top - ht - 6);
-	f.style.left = `${Math.round(left)}px`;
-	f.style.top = `${Math.round(top)}px`;
+	flagFloat.show(td, text.textContent);
 }
 
 function hideTip() {
 	tipCell = null;
-	if (floatEl) floatEl.hidden = true;
+	flagFloat.hide();
 }
 
 function wireTips(table) {
-	floatingTip();
+	flagFloat.ensure();
+	if (!following) {
+		following = true;
+		window.addEventListener('scroll', followTip, { passive: true, capture: true });
+		window.addEventListener('resize', followTip);
+	}
 	table.addEventListener('mouseover', (e) => {
 		const td = e.target.closest('td.flagged');
 		if (td) showTip(td);
@@ -260,7 +250,7 @@ function drawKpis(data) {
 		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`],
 		['Opened', fmt.int(t.opened), 'tickets', 'new tickets in the range'],
 		['Open backlog', fmt.int(t.backlog_end), 'tickets', `at ${fmt.date(data.range.to)}`],
-		['Median days to close', fmt.num(l.p50, 1), 'days', `90th percentile ${fmt.days(l.p90)}`],
+		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `90th percentile ${fmt.days(l.p90)}`],
 		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `SLA: ${sla} days`],
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day'],
 	];
@@ -352,7 +342,7 @@ function drawBox(data) {
 		options: {
 			indexAxis: 'y',
 			scales: {
-				x: valueAxis('days to close', { ticks: { precision: 0 } }),
+				x: valueAxis(`${fmt.dayWord()} to close`, { ticks: { precision: 0 } }),
 				y: { grid: { display: false }, ticks: { autoSkip: false } },
 			},
 			plugins: {
@@ -436,9 +426,18 @@ function drawAll() {
 	drawWorkload(data);
 	drawBox(data);
 	drawHeat(data, state);
+	if (cache.wip) drawWip(cache.wip, state);
+}
+
+function drawWip(wip, state) {
+	destroyCharts(card('wip').el);
+	drawWipChart(card('wip'), wip, state, 'employee');
+	drawOldest(card('oldest'), wip, state, false);
+	drawWipEmployees(card('wipemp'), wip, state, false);
 }
 
 const CARDS = ['team', 'workload', 'box', 'closes'];
+const WIP_CARDS = ['wip', 'oldest', 'wipemp'];
 
 startPage({
 	path: '/department',
@@ -468,26 +467,46 @@ startPage({
 	},
 	async load(state, ctx) {
 		const { from, to } = ctx.range;
-		const key = [state.dept, from, to, state.bucket].join('|');
-		if (cache && cache.key === key) {
+		const req = { path: `/api/v1/departments/${encodeURIComponent(state.dept)}`, params: { from, to, bucket: state.bucket } };
+		const wipReq = { path: '/api/v1/wip', params: { from, to, department: state.dept, limit: 10 } };
+		const key = apiURL(req.path, req.params);
+		if (cache && cache.key === key && cache.wip) {
 			cache.state = state;
 			drawTable(cache.data, state);
 			return;
 		}
-		for (const id of CARDS) card(id).loading();
+		setExports('team', req, [{ table: 'employees' }], { png: false });
+		setExports('workload', req, [{ table: 'employees' }]);
+		setExports('box', req, [{ table: 'employees' }]);
+		setExports('closes', req, [{ table: 'series' }], { png: false });
+		setExports('wip', wipReq, [{ table: 'items', label: 'tickets' }, { table: 'departments', label: 'percentiles' }]);
+		setExports('oldest', wipReq, [{ table: 'oldest' }], { png: false });
+		setExports('wipemp', wipReq, [{ table: 'employees' }], { png: false });
+		for (const id of [...CARDS, ...WIP_CARDS]) card(id).loading();
+		const wipP = getJSON(wipReq.path, wipReq.params);
 		let data;
 		try {
-			data = await getJSON(`/api/v1/departments/${encodeURIComponent(state.dept)}`, { from, to, bucket: state.bucket });
+			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
 			cache = null;
 			document.getElementById('kpis').replaceChildren();
 			for (const id of CARDS) card(id).error(e, ctx.reload);
-			return;
+			data = null;
 		}
 		if (!ctx.isCurrent()) return;
-		cache = { key, data, state };
-		drawAll();
+		if (data) {
+			cache = { key, data, wip: null, state };
+			drawAll();
+		}
+		try {
+			const wip = await wipP;
+			if (!ctx.isCurrent()) return;
+			if (cache) cache.wip = wip;
+			drawWip(wip, state);
+		} catch (e) {
+			if (ctx.isCurrent()) for (const id of WIP_CARDS) card(id).error(e, ctx.reload);
+		}
 	},
 	redraw() {
 		drawAll();

@@ -11,6 +11,7 @@ import {
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { setExports } from '../exports.js';
 import { daysBetween, navigate } from '../state.js';
 import { card, chartBox, field, select, startPage } from '../ui.js';
 
@@ -44,7 +45,7 @@ function drawKpis(d) {
 	const dl = dt.lead_time || {};
 	const tiles = [
 		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`],
-		['Median days to close', fmt.num(l.p50, 1), 'days', `department ${fmt.days(dl.p50)}`],
+		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `department ${fmt.days(dl.p50)}`],
 		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `department ${fmt.pct(dt.sla_hit_rate)}`],
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', `${fmt.pct(t.workload_share, 1)} of the department’s workload`],
 		['Opened', fmt.int(t.opened), 'tickets', `backlog ${fmt.int(t.backlog_end)} at ${fmt.shortDate(d.range.to)}`],
@@ -164,7 +165,7 @@ function drawHist(d) {
 				x: {
 					type: 'linear', min: -0.5, max: maxDay + 0.5, offset: false,
 					grid: { display: false },
-					title: { display: true, text: 'days to close', color: t.muted, font: { size: 11.5 } },
+					title: { display: true, text: `${fmt.dayWord()} to close`, color: t.muted, font: { size: 11.5 } },
 					ticks: { precision: 0, maxRotation: 0, autoSkipPadding: 10, callback: (v) => (Number.isInteger(v) ? v : '') },
 				},
 				y: valueAxis('tickets'),
@@ -217,7 +218,7 @@ function drawTrend(d, state) {
 		data: { datasets },
 		options: {
 			...fastLine(),
-			scales: { x: timeAxis(from, to), y: valueAxis('days to close') },
+			scales: { x: timeAxis(from, to), y: valueAxis(`${fmt.dayWord()} to close`) },
 			plugins: {
 				legend: { labels: { usePointStyle: true } },
 				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
@@ -301,9 +302,14 @@ startPage({
 			return;
 		}
 		for (const id of CARDS) card(id).loading();
+		const req = { path: `/api/v1/employees/${encodeURIComponent(state.emp)}`, params: { from, to, bucket: state.bucket } };
+		setExports('daily', req, [{ table: 'daily' }]);
+		setExports('vsdept', req, [{ table: 'totals' }], { png: false });
+		setExports('hist', req, [{ table: 'histogram' }]);
+		setExports('trend', req, [{ table: 'series' }]);
 		let data;
 		try {
-			data = await getJSON(`/api/v1/employees/${encodeURIComponent(state.emp)}`, { from, to, bucket: state.bucket });
+			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
 			document.getElementById('kpis').replaceChildren();

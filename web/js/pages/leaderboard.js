@@ -4,10 +4,11 @@
  * for the last full day or the last full ISO week before as_of.
  * Data: /api/v1/leaderboard.
  */
-import { getJSON } from '../api.js';
+import { apiURL, getJSON } from '../api.js';
 import { deptIndex } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, deptSwatch, startPage } from '../ui.js';
 
@@ -21,7 +22,7 @@ const BOARDS = [
 	{ key: 'best_sla', title: 'Best within SLA', value: (e) => fmt.pct(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
 ];
 let seg;
-let cache = null;
+let cache = null; /* {key, data} */
 
 function periodOf(state) {
 	return PERIODS.find((p) => p.id === state.period) || PERIODS[1];
@@ -77,17 +78,23 @@ startPage({
 		for (const b of seg.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.period === p.id));
 	},
 	async load(state, ctx) {
-		if (cache) return draw(cache, state);
+		const req = { path: '/api/v1/leaderboard', params: {} };
+		const key = apiURL(req.path, req.params);
+		setExports('boards', req, [{ table: 'entries' }], { png: false });
+		if (cache && cache.key === key) return draw(cache.data, state);
 		card('boards').loading();
+		let data;
 		try {
-			cache = await getJSON('/api/v1/leaderboard');
+			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (ctx.isCurrent()) card('boards').error(e, ctx.reload);
 			return;
 		}
-		if (ctx.isCurrent()) draw(cache, state);
+		if (!ctx.isCurrent()) return;
+		cache = { key, data };
+		draw(data, state);
 	},
 	redraw(ctx) {
-		if (cache) draw(cache, ctx.state);
+		if (cache) draw(cache.data, ctx.state);
 	},
 });

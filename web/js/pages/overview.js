@@ -1,10 +1,13 @@
 /*
- * Overview (/): KPI cards with the change against the previous period, the
- * end-to-end lead time trend with its rolling 28-day mean, where the time
+ * Overview (/): KPI cards with the change against the previous period (the
+ * pipeline's figures: each creator once), the end-to-end lead time trend
+ * with its rolling 28-day mean, aging work in progress per department with
+ * the oldest open tickets and the open tickets per employee, where the time
  * goes (stage decomposition by month) and which stage grew, opened vs closed
  * and backlog per department, median days to close per department, and the
  * weekday profile.
- * Data: /api/v1/overview (range, bucket) and /api/v1/stages (bucket=month).
+ * Data: /api/v1/overview (range, bucket), /api/v1/wip and /api/v1/stages
+ * (bucket=month).
  */
 import { getJSON } from '../api.js';
 import {
@@ -13,16 +16,24 @@ import {
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { daysBetween, hrefFor } from '../state.js';
-import { card, chartBox, deptSwatch, startPage } from '../ui.js';
+import { setExports } from '../exports.js';
+import { card, chartBox, deptSwatch, infoTip, startPage } from '../ui.js';
+import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 
-let last = null; /* {ov, st, state, ctx} for redraw */
+let last = null; /* {ov, st, wip, state, ctx} for redraw */
 
+/* the pipeline's figures (issue 11): each creator counts once; per-department ones are on the department rows */
 const KPIS = [
-	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: 'tickets', digits: 0 },
-	{ key: 'lead_time_p50', label: 'Median days to close', better: false, fmt: (v) => fmt.num(v, 1), small: 'days', unit: ' d' },
-	{ key: 'sla_hit_rate', label: 'Closed within SLA', better: true, fmt: (v) => fmt.pct(v), pct: true },
-	{ key: 'closes_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: 'closed / wk', unit: '' },
-	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: 'days', unit: ' d' },
+	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: () => 'tickets', digits: 0,
+		tip: 'Tickets open at the end of the range, in every department.' },
+	{ key: 'sla_hit_rate', label: 'Closed within SLA', better: true, fmt: (v) => fmt.pct(v), pct: true,
+		tip: 'Share of the tickets closed in this period that closed within their own department’s SLA.' },
+	{ key: 'throughput_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: () => 'creators / wk', unit: '',
+		tip: 'Creators whose campaign started (their first ticket in the last department opened) per week in this period; each creator counts once, whatever the departments they passed.' },
+	{ key: 'campaign_starts', label: 'Campaigns started', better: true, fmt: (v) => fmt.int(v), small: () => 'creators', unit: '', digits: 0,
+		tip: 'Creators whose campaign started in this period (their first ticket in the last department opened), each counted once.' },
+	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: () => fmt.dayWord(), unit: ' d',
+		tip: 'Median days from a creator’s first contact to their campaign start, over the campaigns that started in this period.' },
 ];
 
 function drawKpis(ov, ctx) {
@@ -40,8 +51,8 @@ function drawKpis(ov, ctx) {
 			: fmt.change(cur, prev[d.key], { higherIsBetter: d.better, unit: d.unit || '', asPct: d.pct, digits: d.digits ?? 1 });
 		const prevText = d.pct ? fmt.pct(prev[d.key]) : d.fmt(prev[d.key]);
 		return h('div', { class: 'kpi', dataset: { kpi: d.key } },
-			h('div', { class: 'label' }, d.label),
-			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? [' ', h('small', {}, d.small)] : null),
+			h('div', { class: 'label' }, d.label, ' ', infoTip(d.tip)),
+			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? [' ', h('small', {}, d.small())] : null),
 			h('div', { class: 'delta', title: noPrev ? `No data before ${fmt.date(first)}` : `${prevRange}: ${prevText}` },
 				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
 				noPrev ? null : ` vs previous ${n} days`));
@@ -112,7 +123,7 @@ function drawTrend(ov, state) {
 		options: {
 			...fastLine(),
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
-			scales: { x: timeAxis(minX, maxX), y: valueAxis('days') },
+			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
 			plugins: {
 				...fastLine().plugins,
 				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
@@ -224,7 +235,7 @@ function drawWhere(st, ov) {
 		options: {
 			scales: {
 				x: categoryAxis({ stacked: true }),
-				y: valueAxis('days per creator', { stacked: true }),
+				y: valueAxis(`${fmt.dayWord()} per creator`, { stacked: true }),
 			},
 			plugins: {
 				tooltip: {
@@ -275,13 +286,6 @@ function grewSentence(datasets, labels, buckets) {
 
 /* ---- opened vs closed ---- */
 
-/** Short labels for a category axis; with the year when the series spans more than one. */
-function axisLabels(series, bucket) {
-	const years = new Set(series.map((s) => s.start.slice(0, 4)));
-	const yy = (s) => (years.size > 1 ? ` ’${s.start.slice(2, 4)}` : '');
-	return series.map((s) => (bucket === 'month' ? `${fmt.monthLabel(s.start).slice(0, 3)}${yy(s)}` : `${fmt.shortDate(s.start)}${yy(s)}`));
-}
-
 /* more periods than this: opened and closed as thin lines, bars would be slivers */
 const MAX_BARS = 90;
 
@@ -312,7 +316,7 @@ function drawFlow(ov, state) {
 		makeChart(box, {
 			type: 'bar',
 			data: {
-				labels: axisLabels(series, state.bucket),
+				labels: fmt.axisLabels(series, state.bucket),
 				datasets: [
 					flowSet('Opened', series.map((s) => s.opened), deptColor(d.name, 0.4)),
 					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name)),
@@ -363,7 +367,7 @@ function drawDeptLeadTime(ov, state) {
 			...fastLine(),
 			spanGaps: true,
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
-			scales: { x: timeAxis(minX, maxX), y: valueAxis('days') },
+			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
 			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
 		},
 	}, 'Median days to close per department over time');
@@ -389,9 +393,16 @@ function drawWeekday(ov) {
 	}, 'Tickets opened per weekday, per department');
 }
 
+function drawWip(wip, state) {
+	destroyCharts(card('wip').el);
+	drawWipChart(card('wip'), wip, state, 'department');
+	drawOldest(card('oldest'), wip, state, true);
+	drawWipEmployees(card('wipemp'), wip, state, true);
+}
+
 function drawAll() {
 	if (!last) return;
-	const { ov, st, state, ctx } = last;
+	const { ov, st, wip, state, ctx } = last;
 	destroyCharts();
 	drawKpis(ov, ctx);
 	drawTrend(ov, state);
@@ -400,9 +411,21 @@ function drawAll() {
 	drawDeptLeadTime(ov, state);
 	drawWeekday(ov);
 	if (st) drawWhere(st, ov);
+	if (wip) drawWip(wip, state);
 }
 
 const CARDS = ['trend', 'glance', 'where', 'flow', 'deptlt', 'weekday'];
+const WIP_CARDS = ['wip', 'oldest', 'wipemp'];
+
+/* a request that fails after the overview drew: its own cards show the error */
+async function settleOn(promise, ids, ctx, draw) {
+	try {
+		const data = await promise;
+		if (ctx.isCurrent()) draw(data);
+	} catch (e) {
+		if (ctx.isCurrent()) for (const id of ids) card(id).error(e, ctx.reload);
+	}
+}
 
 startPage({
 	path: '/',
@@ -411,9 +434,22 @@ startPage({
 	toolbar: { range: true, bucket: true },
 	async load(state, ctx) {
 		const { from, to } = ctx.range;
-		for (const id of CARDS) card(id).loading();
-		const ovP = getJSON('/api/v1/overview', { from, to, bucket: state.bucket });
-		const stP = getJSON('/api/v1/stages', { from, to, bucket: 'month' });
+		for (const id of [...CARDS, ...WIP_CARDS]) card(id).loading();
+		const ovReq = { path: '/api/v1/overview', params: { from, to, bucket: state.bucket } };
+		const stReq = { path: '/api/v1/stages', params: { from, to, bucket: 'month' } };
+		const wipReq = { path: '/api/v1/wip', params: { from, to, limit: 10 } };
+		setExports('trend', ovReq, [{ table: 'end_to_end', label: 'per period' }, { table: 'rolling_28d', label: 'rolling mean' }]);
+		setExports('glance', ovReq, [{ table: 'departments' }]);
+		setExports('where', stReq, [{ table: 'series' }]);
+		setExports('flow', ovReq, [{ table: 'series' }]);
+		setExports('deptlt', ovReq, [{ table: 'series' }]);
+		setExports('weekday', ovReq, [{ table: 'weekday_profile' }]);
+		setExports('wip', wipReq, [{ table: 'items', label: 'tickets' }, { table: 'departments', label: 'percentiles' }]);
+		setExports('oldest', wipReq, [{ table: 'oldest' }], { png: false });
+		setExports('wipemp', wipReq, [{ table: 'employees' }], { png: false });
+		const ovP = getJSON(ovReq.path, ovReq.params);
+		const stP = getJSON(stReq.path, stReq.params);
+		const wipP = getJSON(wipReq.path, wipReq.params);
 		let ov;
 		try {
 			ov = await ovP;
@@ -422,20 +458,17 @@ startPage({
 			document.getElementById('kpis').replaceChildren();
 			for (const id of CARDS) card(id).error(e, ctx.reload);
 			stP.catch(() => {});
+			await settleOn(wipP, WIP_CARDS, ctx, (wip) => drawWip(wip, state));
 			return;
 		}
 		if (!ctx.isCurrent()) return;
-		last = { ov, st: null, state, ctx };
+		last = { ov, st: null, wip: null, state, ctx };
 		drawAll();
 		card('where').loading();
-		try {
-			const st = await stP;
-			if (!ctx.isCurrent()) return;
-			last.st = st;
-			drawWhere(st, ov);
-		} catch (e) {
-			if (ctx.isCurrent()) card('where').error(e, ctx.reload);
-		}
+		await Promise.all([
+			settleOn(stP, ['where'], ctx, (st) => { last.st = st; drawWhere(st, ov); }),
+			settleOn(wipP, WIP_CARDS, ctx, (wip) => { last.wip = wip; drawWip(wip, state); }),
+		]);
 	},
 	redraw() {
 		drawAll();

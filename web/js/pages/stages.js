@@ -5,10 +5,11 @@
  * statistics, and stage time per period.
  * Data: /api/v1/stages.
  */
-import { getJSON } from '../api.js';
+import { apiURL, getJSON } from '../api.js';
 import { deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
 
@@ -48,9 +49,9 @@ function drawTiles(data) {
 	const longestWait = [...waits].sort((a, b) => b.wait.p50 - a.wait.p50 || a.position - b.position)[0];
 	const tiles = [
 		['Bottleneck', bn.department || fmt.DASH, '', bn.department ? `${fmt.pct(bn.share)} of the median way to campaign start` : 'no stage finished in this range', 'bottleneck'],
-		[`Median days in ${bn.department || 'the bottleneck'}`, fmt.num(bn.p50, 1), 'days', 'per creator, first ticket opened to last closed'],
-		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, 'days', longestWait ? `median, ${previousName(depts, longestWait)} → ${longestWait.name}` : 'no handoff in this range', 'wait'],
-		['Median way to campaign', anyPath ? fmt.num(pathSum, 1) : fmt.DASH, 'days', 'the stage and wait medians before the campaign, added up'],
+		[`Median days in ${bn.department || 'the bottleneck'}`, fmt.num(bn.p50, 1), fmt.dayWord(), 'per creator, first ticket opened to last closed'],
+		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, fmt.dayWord(), longestWait ? `median, ${previousName(depts, longestWait)} → ${longestWait.name}` : 'no handoff in this range', 'wait'],
+		['Median way to campaign', anyPath ? fmt.num(pathSum, 1) : fmt.DASH, fmt.dayWord(), 'the stage and wait medians before the campaign, added up'],
 	];
 	el.replaceChildren(...tiles.map(([label, value, small, note, id]) =>
 		h('div', { class: 'kpi', id: id ? `kpi-${id}` : null },
@@ -83,7 +84,7 @@ function drawJourney(data, state) {
 		},
 		options: {
 			indexAxis: 'y',
-			scales: { x: valueAxis(`${st.word} days per creator`, { stacked: true }), y: { stacked: true, grid: { display: false } } },
+			scales: { x: valueAxis(`${st.word} ${fmt.dayWord()} per creator`, { stacked: true }), y: { stacked: true, grid: { display: false } } },
 			plugins: {
 				legend: { labels: { generateLabels: () => [
 					{ text: 'Handoff wait before the stage', fillStyle: waitColor, strokeStyle: 'transparent', lineWidth: 0, fontColor: t.text },
@@ -152,7 +153,7 @@ function drawTrend(data, state) {
 			...fastLine(),
 			spanGaps: true,
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
-			scales: { x: timeAxis(fmt.ms(data.range.from), fmt.ms(data.range.to)), y: valueAxis(`${st.word} days in the stage`) },
+			scales: { x: timeAxis(fmt.ms(data.range.from), fmt.ms(data.range.to)), y: valueAxis(`${st.word} ${fmt.dayWord()} in the stage`) },
 			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
 		},
 	}, `${st.label} days in each stage per period`);
@@ -186,16 +187,20 @@ startPage({
 	},
 	async load(state, ctx) {
 		const { from, to } = ctx.range;
-		const key = [from, to, state.bucket].join('|');
+		const req = { path: '/api/v1/stages', params: { from, to, bucket: state.bucket } };
+		const key = apiURL(req.path, req.params);
 		if (cache && cache.key === key) {
 			cache.state = state;
 			drawAll();
 			return;
 		}
+		setExports('journey', req, [{ table: 'departments' }]);
+		setExports('stagetable', req, [{ table: 'departments' }], { png: false });
+		setExports('stagetrend', req, [{ table: 'series' }]);
 		for (const id of CARDS) card(id).loading();
 		let data;
 		try {
-			data = await getJSON('/api/v1/stages', { from, to, bucket: state.bucket });
+			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
 			cache = null;

@@ -1,0 +1,228 @@
+// The browser tests' harness (shared by every *.test.mjs here): a real
+// leadtimed on generated data, Debian's chromium driven by playwright-core,
+// and the helpers that open, settle and inspect a page.
+//
+// Environment: LEADTIME_BIN (default build/leadtimed), CHROMIUM (default
+// /usr/bin/chromium); LEADTIME_URL=http://host:port tests a daemon that is
+// already running instead (its as_of must be 2026-11-22).  start()
+// generates a temporary store, starts `leadtimed serve --port 0` with a
+// config whose thresholds are strict (so the department page has flagged
+// cells), reads the bound port from its log line; stop() stops it (its own
+// PID) and removes the store.
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.resolve(ROOT, process.env.LEADTIME_BIN || 'build/leadtimed');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+export const AS_OF = '2026-11-22';
+export const SIZES = [
+	{ width: 1280, height: 800 },
+	{ width: 390, height: 844 },
+];
+export const THEMES = ['light', 'dark'];
+
+let tmp;
+let daemon;
+let daemonLog = '';
+/* what the tests share once start() ran: the daemon's URL, its /api/v1/meta, the browser */
+export const env = { base: null, meta: null, browser: null };
+
+/* ---- the daemon ---- */
+
+function writeConfig(dir) {
+	let ini = fs.readFileSync(path.join(ROOT, 'config.ini'), 'utf8');
+	const set = (key, value) => {
+		const re = new RegExp(`^(${key}\\s*=).*$`, 'm');
+		assert.match(ini, re, `config.ini has no key ${key}`);
+		ini = ini.replace(re, `$1 ${value}`);
+	};
+	set('p50_ratio', '1.1');
+	set('min_sla_hit_rate', '0.9');
+	set('max_avg_open', '3');
+	set('seed_demo', 'false');
+	set('db', 'lt.db');
+	set('as_of', AS_OF);
+	const file = path.join(dir, 'config.ini');
+	fs.writeFileSync(file, ini);
+	return file;
+}
+
+async function startDaemon(cfg, db) {
+	daemon = spawn(BIN, ['serve', '--config', cfg, '--db', db, '--port', '0', '--as-of', AS_OF], {
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
+	const url = await new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`leadtimed did not start:\n${daemonLog}`)), 15000);
+		daemon.stderr.setEncoding('utf8');
+		daemon.stderr.on('data', (chunk) => {
+			daemonLog += chunk;
+			const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(daemonLog);
+			if (m) {
+				clearTimeout(timer);
+				resolve(m[1]);
+			}
+		});
+		daemon.on('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`leadtimed exited (${code}):\n${daemonLog}`));
+		});
+	});
+	for (let i = 0; i < 100; i++) {
+		try {
+			const r = await fetch(`${url}/healthz`);
+			if (r.ok) return url;
+		} catch (e) { /* not yet */ }
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	throw new Error(`/healthz never answered:\n${daemonLog}`);
+}
+
+async function stopDaemon() {
+	if (!daemon || daemon.exitCode !== null) return;
+	const done = new Promise((r) => daemon.once('exit', r));
+	daemon.kill('SIGTERM');
+	const t = setTimeout(() => daemon.kill('SIGKILL'), 5000);
+	await done;
+	clearTimeout(t);
+}
+
+/* ---- pages ---- */
+
+/**
+ * A page in a fresh context that records every console error, page error,
+ * failed request and request to another origin.
+ */
+export async function openPage({ width = 1366, height = 768, theme = 'light' } = {}) {
+	const context = await env.browser.newContext({ viewport: { width, height }, colorScheme: theme, deviceScaleFactor: 1 });
+	const page = await context.newPage();
+	const problems = [];
+	page.on('console', (m) => {
+		if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+	});
+	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+	page.on('requestfailed', (r) => {
+		const why = r.failure() && r.failure().errorText;
+		/* a reload or a navigation while the browser still fetches the icon aborts that fetch: not the page's fault */
+		if (why === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/favicon.svg') return;
+		problems.push(`request failed: ${r.url()} ${why}`);
+	});
+	page.on('response', (r) => {
+		if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+	});
+	page.on('request', (r) => {
+		const u = r.url();
+		if (!u.startsWith(`${env.base}/`) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request to another origin: ${u}`);
+	});
+	return { context, page, problems };
+}
+
+/** Wait until the page finished loading its data: nothing busy, no spinner. */
+export async function settle(page) {
+	await page.waitForFunction(() => {
+		const m = document.getElementById('main');
+		return m && m.getAttribute('aria-busy') === 'false' && !document.querySelector('[aria-busy="true"]') && !document.querySelector('.spinner');
+	}, null, { timeout: 20000 });
+}
+
+export async function visit(page, url) {
+	await page.goto(`${env.base}${url}`, { waitUntil: 'load' });
+	await settle(page);
+}
+
+/**
+ * Every canvas of the page: how many of its pixels were drawn, and how many
+ * finite data values its Chart.js chart holds (axes and grid alone do not
+ * make a chart: an API shape the page misreads gives all-null data).
+ */
+export function canvasInk(page) {
+	return page.$$eval('canvas', (cs) => cs.map((c) => {
+		const label = c.getAttribute('aria-label') || '(no label)';
+		const chart = window.Chart && window.Chart.getChart(c);
+		let values = 0;
+		for (const ds of (chart && chart.data.datasets) || []) {
+			for (const v of ds.data || []) {
+				const y = v !== null && typeof v === 'object' ? (Array.isArray(v.x) ? v.x[1] : v.median ?? v.y ?? v.x) : v;
+				if (typeof y === 'number' && Number.isFinite(y)) values++;
+			}
+		}
+		if (!c.width || !c.height) return { label, inked: 0, values, width: c.width, height: c.height };
+		const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let inked = 0;
+		for (let i = 3; i < d.length; i += 4) if (d[i] > 0) inked++;
+		return { label, inked, values, width: c.width, height: c.height };
+	}));
+}
+
+export function assertDrawn(inks) {
+	for (const c of inks) {
+		assert.ok(c.inked > 100, `chart "${c.label}" is blank (${c.inked} pixels drawn on ${c.width}×${c.height})`);
+		assert.ok(c.values > 0, `chart "${c.label}" has no data values`);
+	}
+}
+
+export function pageErrors(page) {
+	return page.$$eval('.state.error, .banner.error:not([hidden])', (els) => els.map((e) => e.textContent.trim()));
+}
+
+/** Click a link that loads another page, and wait for that page's data. */
+export async function follow(page, sel) {
+	await Promise.all([page.waitForEvent('load'), page.click(sel)]);
+	await settle(page);
+}
+
+export async function controlValue(page, sel) {
+	return page.$eval(sel, (e) => e.value);
+}
+
+export function query(page) {
+	return new URL(page.url()).searchParams;
+}
+
+/* ---- setup ---- */
+
+/** Generate the store, start the daemon and the browser; fills env. */
+export async function start() {
+	assert.ok(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	if (process.env.LEADTIME_URL) {
+		/* development: a daemon that is already running (as_of must be AS_OF) */
+		env.base = process.env.LEADTIME_URL.replace(/\/$/, '');
+	} else {
+		assert.ok(fs.existsSync(BIN), `no daemon at ${BIN}: run make first`);
+		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-browser-'));
+		const db = path.join(tmp, 'lt.db');
+		const cfg = writeConfig(tmp);
+		execFileSync(BIN, ['generate', '--config', cfg, '--db', db, '--creators', '1500', '--seed', '7', '--as-of', AS_OF], { stdio: 'pipe' });
+		env.base = await startDaemon(cfg, db);
+	}
+	env.meta = await (await fetch(`${env.base}/api/v1/meta`)).json();
+	env.browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+			'--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions'],
+	});
+	return env;
+}
+
+export async function stop() {
+	if (env.browser) await env.browser.close();
+	await stopDaemon();
+	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/* ---- the API ---- */
+
+export async function api(pathAndQuery) {
+	const r = await fetch(`${env.base}${pathAndQuery}`);
+	assert.equal(r.status, 200, pathAndQuery);
+	return r.json();
+}
+
+export const text = (page, sel) => page.$eval(sel, (e) => e.textContent.replace(/\s+/g, ' ').trim());
