@@ -22,6 +22,7 @@
  * its bounds.
  */
 #include "api.h"
+#include "app.h"
 #include "buf.h"
 #include "config.h"
 #include "date.h"
@@ -223,6 +224,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int32_t d;
 	if (as_of && date_parse(as_of, strlen(as_of), &d) == 0)
 		cfg.as_of = d;
+	/* the pinned view the routes read as_of from (app.h) */
+	struct view view;
+	memset(&view, 0, sizeof(view));
+	view.cfg = &cfg;
+	view.as_of = config_as_of(&cfg);
+	r.view = &view;
 
 	check_range(&r, "", 1);
 	check_range(&r, "", 0);
