@@ -859,7 +859,11 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		/* no MHD_OPTION_LISTENING_ADDRESS_REUSE: on Linux it sets
+		 * SO_REUSEPORT, and a second daemon started by mistake on the
+		 * same port would silently take half the connections (to another
+		 * store, perhaps) instead of failing; MHD's default SO_REUSEADDR
+		 * still allows a restart while old connections linger */
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		log_err("cannot listen on %s port %d (in use, or not allowed)", cfg->listen, cfg->port);

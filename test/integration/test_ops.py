@@ -172,6 +172,21 @@ class Ops(unittest.TestCase):
                       "the store holds neither the old nor the new data")
         return (n, digest) == new[1:]
 
+    def test_second_daemon_on_the_same_port_fails(self):
+        """A second daemon on a port in use exits 1 naming it, instead of
+        sharing the port (SO_REUSEPORT would split the connections between
+        two stores); the first one keeps serving."""
+        db, ini = self.fresh("port")
+        d = Daemon(ini)
+        try:
+            r = subprocess.run([daemon.BIN, "serve", "--config", ini, "--port", str(d.port)],
+                               capture_output=True, env=daemon.clean_env(), timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(b"cannot listen on 127.0.0.1 port %d" % d.port, r.stderr)
+            self.assertEqual(d.request("GET", "/healthz")[0], 200)
+        finally:
+            self.assert_clean(d, d.stop())
+
     # ---- systemd ----
 
     def test_notify_socket_sequence(self):
