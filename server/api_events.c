@@ -66,19 +66,6 @@ static int body_format(struct http_req *r, enum ev_format *fmt)
 			    "(or application/x-xes) or application/gzip");
 }
 
-static json_t *problems_json(const struct buf *errors)
-{
-	json_t *list = json_array();
-	const char *p = errors->data;
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		json_array_append_new(list, json_stringn(p, n));
-		p += n + (nl != NULL);
-	}
-	return list;
-}
-
 static int reply(struct http_req *r, int rc, const struct ev_result *res, int64_t version)
 {
 	const struct import_result *t = &res->tickets;
@@ -110,7 +97,7 @@ static int reply(struct http_req *r, int rc, const struct ev_result *res, int64_
 			 t->nerrors == 1 ? "" : "s", res->events);
 		root = json_pack("{s:{s:i,s:s,s:s,s:I,s:o}}", "error", "status", 422, "code", "bad_rows",
 				 "message", msg, "count", (json_int_t)t->nerrors, "problems",
-				 problems_json(&t->errors));
+				 api_problems_json(&t->errors));
 	}
 	char *s = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);

@@ -18,12 +18,35 @@
 #include "import.h"
 #include "log.h"
 #include "store.h"
+#include "urlcodec.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+json_t *api_problems_json(const struct buf *errors)
+{
+	json_t *list = json_array();
+	const char *p = errors->data;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		json_t *v = json_stringn(p, n);
+		if (!v) { /* not UTF-8 after all: shown with '?' (never dropped) */
+			char *copy = strndup(p, n);
+			if (!copy)
+				abort();
+			url_utf8_scrub(copy);
+			v = json_string(copy);
+			free(copy);
+		}
+		json_array_append_new(list, v);
+		p += n + (nl != NULL);
+	}
+	return list;
+}
 
 static int content_type_is(struct http_req *r, const char *const *types)
 {
@@ -59,14 +82,7 @@ static int import_reply(struct http_req *r, int rc, struct import_result *res, i
 				 (json_int_t)version);
 	} else {
 		status = 422;
-		json_t *problems = json_array();
-		const char *p = res->errors.data;
-		while (p && *p) {
-			const char *nl = strchr(p, '\n');
-			size_t n = nl ? (size_t)(nl - p) : strlen(p);
-			json_array_append_new(problems, json_stringn(p, n));
-			p += n + (nl != NULL);
-		}
+		json_t *problems = api_problems_json(&res->errors);
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%ld problem%s in %ld rows; nothing was imported",
 			 res->nerrors, res->nerrors == 1 ? "" : "s", res->rows);

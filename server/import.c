@@ -16,6 +16,7 @@
 #include "log.h"
 #include "store.h"
 #include "strmap.h"
+#include "urlcodec.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -173,6 +174,7 @@ static void vproblem(struct importer *im, long line, const char *fmt, va_list ap
 	buf_addf(&im->res.errors, "%s %ld: ", im->unit, line);
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	url_utf8_scrub(msg); /* a cut or a quoted name may be bad UTF-8 */
 	buf_addstr(&im->res.errors, msg);
 	buf_addch(&im->res.errors, '\n');
 }
@@ -682,6 +684,7 @@ void importer_problem_plain(struct importer *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	url_utf8_scrub(msg);
 	buf_addstr(&im->res.errors, msg);
 	buf_addch(&im->res.errors, '\n');
 }
@@ -693,12 +696,24 @@ void import_trim(const char **s, size_t *n)
 
 const char *import_show_value(const char *v, size_t n, char out[IMPORT_SHOWN])
 {
-	size_t j = 0;
-	for (size_t i = 0; i < n && j < 60; i++) {
+	/* whole characters only, so the message stays valid UTF-8 (it goes
+	 * into JSON): a byte that starts no valid sequence shows as '?' */
+	size_t i = 0, j = 0;
+	while (i < n) {
+		size_t k = url_utf8_seq(v + i, n - i);
+		if (j + (k ? k : 1) > 60)
+			break;
 		unsigned char c = (unsigned char)v[i];
-		out[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		if (k <= 1) {
+			out[j++] = !k || c < 0x20 || c == 0x7f ? '?' : (char)c;
+			i++;
+		} else {
+			memcpy(out + j, v + i, k);
+			j += k;
+			i += k;
+		}
 	}
-	if (n > 60) {
+	if (i < n) {
 		memcpy(out + j, "...", 3);
 		j += 3;
 	}

@@ -29,7 +29,6 @@ size_t url_unescape(char *s)
 	return (size_t)(w - s);
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
 	unsigned c = p[0];
@@ -46,6 +45,11 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
 		return 0; /* overlong, surrogate, above U+10FFFF */
 	return len;
+}
+
+size_t url_utf8_seq(const char *p, size_t n)
+{
+	return n ? utf8_seq((const unsigned char *)p, n) : 0;
 }
 
 int url_utf8_valid(const char *s)

@@ -17,6 +17,10 @@
  */
 size_t url_unescape(char *s);
 
+/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0
+ * (none there, or n = 0). */
+size_t url_utf8_seq(const char *p, size_t n);
+
 /* 1 when s is valid UTF-8 (no overlongs, surrogates or code points above
  * U+10FFFF), else 0. */
 int url_utf8_valid(const char *s);
