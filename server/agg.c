@@ -93,7 +93,8 @@ int agg_range_valid(const struct agg_range *r)
 struct src {
 	const struct roll_series *s;
 	int sla;
-	struct roll_cursor cur;
+	const struct roll_series *rw; /* its re-entries, a value series */
+	struct roll_cursor cur, rcur;
 };
 
 static void metrics_derive(struct agg_metrics *m)
@@ -101,6 +102,7 @@ static void metrics_derive(struct agg_metrics *m)
 	m->avg_open = (double)m->open_sum / m->days;
 	m->sla_hit_rate = m->closed ? (double)m->sla_hits / (double)m->closed : NAN;
 	m->closes_per_week = (double)m->closed / (m->days / 7.0);
+	m->rework_rate = m->opened ? (double)m->rework / (double)m->opened : NAN;
 	m->workload_share = NAN;
 }
 
@@ -122,6 +124,7 @@ static void group_metrics(const struct agg_range *r, const struct agg_span *span
 		roll_value_bounds(src[j].s, r->from, r->to, &vmin, &vmax);
 		open += roll_net_before(src[j].s, r->from);
 		roll_cursor_init(&src[j].cur, src[j].s, r->from);
+		roll_cursor_init(&src[j].rcur, src[j].rw, r->from);
 	}
 	struct agg_hacc hb, ht;
 	agg_hacc_init(&hb, vmin, vmax);
@@ -134,7 +137,10 @@ static void group_metrics(const struct agg_range *r, const struct agg_span *span
 		for (int32_t d = spans[b].start; d <= spans[b].end; d++) {
 			for (size_t j = 0; j < nsrc; j++) {
 				const struct roll_chunk *ch;
-				const struct roll_cell *cell = roll_cursor_cell(&src[j].cur, d, &ch);
+				const struct roll_cell *cell = roll_cursor_cell(&src[j].rcur, d, &ch);
+				if (cell)
+					x->rework += cell->closed;
+				cell = roll_cursor_cell(&src[j].cur, d, &ch);
 				if (!cell)
 					continue;
 				x->opened += cell->opened;
@@ -159,6 +165,7 @@ static void group_metrics(const struct agg_range *r, const struct agg_span *span
 		t->closed += x->closed;
 		t->sla_hits += x->sla_hits;
 		t->open_sum += x->open_sum;
+		t->rework += x->rework;
 		metrics_derive(x);
 	}
 	t->backlog_end = open;
@@ -211,7 +218,14 @@ static void set_workload_share(struct agg_group *g, const struct agg_group *d, s
 
 static struct src dept_src(const struct snap_measure *m, const struct snap *s, size_t k)
 {
-	return (struct src){ snap_dept_series(m, s, k), s->depts[k].sla_days, { NULL, 0 } };
+	return (struct src){ .s = snap_dept_series(m, s, k), .sla = s->depts[k].sla_days,
+			     .rw = snap_dept_rework(m, s, k) };
+}
+
+static struct src emp_src(const struct snap_measure *m, const struct snap *s, size_t e)
+{
+	return (struct src){ .s = snap_emp_series(m, s, e), .sla = s->depts[s->emps[e].dept].sla_days,
+			     .rw = snap_emp_rework(m, s, e) };
 }
 
 struct agg_table *agg_table_departments(const struct snap *s, const struct agg_range *r)
@@ -258,7 +272,7 @@ struct agg_table *agg_table_department(const struct snap *s, const struct agg_ra
 	group_fill(t, &t->groups[0], dept, -1, &d, 1, &sc);
 	t->ngroups = 1;
 	for (uint32_t k = 0; k < ne; k++) {
-		struct src x = { snap_emp_series(&ms, s, e0 + k), s->depts[dept].sla_days, { NULL, 0 } };
+		struct src x = emp_src(&ms, s, e0 + k);
 		struct agg_group *g = &t->groups[t->ngroups];
 		group_fill(t, g, dept, (int)(e0 + k), &x, 1, &sc);
 		if (!has_rows(&g->totals)) {
@@ -284,7 +298,7 @@ struct agg_table *agg_table_employee(const struct snap *s, const struct agg_rang
 	struct snap_measure ms;
 	struct snap_bz *hold = snap_measure(s, r->cal, &ms);
 	struct src d = dept_src(&ms, s, (size_t)dept);
-	struct src x = { snap_emp_series(&ms, s, (size_t)emp), s->depts[dept].sla_days, { NULL, 0 } };
+	struct src x = emp_src(&ms, s, (size_t)emp);
 	group_fill(t, &t->groups[0], dept, -1, &d, 1, &sc);
 	group_fill(t, &t->groups[1], dept, emp, &x, 1, &sc);
 	set_workload_share(&t->groups[1], &t->groups[0], t->nbuckets);

@@ -104,6 +104,10 @@ struct agg_metrics {
 	int64_t sla_hits;          /* closed rows with days_to_close <= sla_days */
 	double sla_hit_rate;       /* sla_hits / closed; NaN when closed = 0 */
 	double closes_per_week;    /* closed / (days / 7) */
+	int64_t rework;            /* tickets opened that are re-entries: the
+				    * creator had an earlier ticket in the
+				    * same department (ANALYTICS.md) */
+	double rework_rate;        /* rework / opened; NaN when opened = 0 */
 	double workload_share;     /* employees: open_sum / the department's
 				    * open_sum, NaN when that is 0 (0/0: nobody
 				    * in the department had open work);

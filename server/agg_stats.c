@@ -28,6 +28,14 @@ void *agg_zalloc(size_t n, size_t size)
 	return p;
 }
 
+void *agg_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
 /* ---- the accumulator ---- */
 
 /* Widest dense window: 4 MiB of counters.  Real days to close span a few

@@ -85,5 +85,6 @@ void agg_series_daily(const struct roll_series *s, int32_t lo, int32_t hi, int64
 /* Allocation helpers that abort on failure. */
 void *agg_alloc(size_t n);
 void *agg_zalloc(size_t n, size_t size);
+void *agg_realloc(void *p, size_t n);
 
 #endif

@@ -70,6 +70,9 @@ struct api_ctx {
 	const struct api_csv_table *tables;  /* the route's CSV tables */
 	const struct api_csv_table *table;   /* the one asked for; NULL = JSON */
 	const struct snap *s;     /* the request's view's analytics state */
+	int uncached;             /* 1: reply without caching it (the answer
+				   * read the store, which had moved past the
+				   * view) */
 };
 
 /*
@@ -103,6 +106,21 @@ int api_ctx_finish(struct http_req *r, struct api_ctx *c, json_t *root);
 /* Release the context and send the recorded problem. */
 int api_ctx_fail(struct http_req *r, struct api_ctx *c);
 
+/*
+ * The stored events of the case named `creator` up to as_of, for its
+ * timeline: *events a fresh array of at most API_TIMELINE_MAX_EVENTS
+ * {at, date, activity, resource, lifecycle, department, stay, done}, *total the
+ * events up to as_of.  Read from the request's store connection, not the
+ * view.  0, or -1 when the store cannot be read.
+ */
+#define API_TIMELINE_MAX_EVENTS 5000
+int api_creator_events(struct http_req *r, const char *creator, int32_t as_of, json_t **events,
+		       size_t *total);
+
+/* The import problems in errors (one per line) as a JSON array of
+ * strings (api_write.c; the 422 of every write route). */
+json_t *api_problems_json(const struct buf *errors);
+
 /* Routes (each returns MHD's result). */
 int api_meta(struct http_req *r);
 int api_healthz(struct http_req *r);
@@ -126,5 +144,6 @@ int api_wip(struct http_req *r);
 int api_scatter(struct http_req *r);
 int api_flow(struct http_req *r);
 int api_forecast(struct http_req *r);
+int api_handoffs(struct http_req *r);
 
 #endif

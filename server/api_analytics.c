@@ -17,6 +17,7 @@
 #include "date.h"
 #include "jsonx.h"
 #include "snap.h"
+#include "store.h"
 
 #include <errno.h>
 #include <math.h>
@@ -76,6 +77,8 @@ static void metrics_into(json_t *o, const struct agg_metrics *m, int with_share)
 	json_object_set_new(o, "lead_time", lead_time_json(&m->lead_time));
 	json_object_set_new(o, "sla_hit_rate", jx_num3(m->sla_hit_rate));
 	json_object_set_new(o, "closes_per_week", jx_num3(m->closes_per_week));
+	json_object_set_new(o, "rework", count(m->rework));
+	json_object_set_new(o, "rework_rate", jx_num3(m->rework_rate));
 	if (with_share)
 		json_object_set_new(o, "workload_share", jx_num3(m->workload_share));
 }
@@ -126,7 +129,8 @@ static json_t *emp_id(const struct snap *s, int e)
 	{ n "lead_time_n", p "lead_time.n" }, { n "lead_time_mean", p "lead_time.mean" },     \
 	{ n "lead_time_p50", p "lead_time.p50" }, { n "lead_time_p90", p "lead_time.p90" },   \
 	{ n "lead_time_min", p "lead_time.min" }, { n "lead_time_max", p "lead_time.max" },   \
-	{ n "sla_hit_rate", p "sla_hit_rate" }, { n "closes_per_week", p "closes_per_week" }
+	{ n "sla_hit_rate", p "sla_hit_rate" }, { n "closes_per_week", p "closes_per_week" }, \
+	{ n "rework", p "rework" }, { n "rework_rate", p "rework_rate" }
 #define METRIC_COLS(p) METRIC_COLS_AS("", p)
 #define DIST_COLS(n, p)                                                                      \
 	{ n "_n", p "n" }, { n "_mean", p "mean" }, { n "_p50", p "p50" }, { n "_p90", p "p90" }
@@ -249,9 +253,15 @@ static const struct api_csv_col cr_stages[] = {
 	{ "end", "end" }, { "days", "days" }, { "wait_before", "wait_before" },
 	{ "tickets", "tickets" }, END_COLS
 };
+static const struct api_csv_col cr_events[] = {
+	{ "creator", "^0.creator" }, { "at", "at" }, { "date", "date" }, { "activity", "activity" },
+	{ "resource", "resource" }, { "lifecycle", "lifecycle" }, { "department", "department" },
+	{ "stay", "stay" }, { "done", "done" }, END_COLS
+};
 static const struct api_csv_table creator_tables[] = {
 	{ "tickets", "tickets[]", cr_tickets },
 	{ "stages", "stages[]", cr_stages },
+	{ "events", "events[]", cr_events },
 	{ NULL, NULL, NULL },
 };
 
@@ -701,10 +711,25 @@ int api_creator(struct http_req *r)
 		json_object_set_new(o, "tickets", count((int64_t)st->ntickets));
 		json_array_append_new(stages, o);
 	}
+	/* the events come from the store: cached only when the store held
+	 * the view's data version before and after reading them */
+	json_t *events;
+	size_t nevents;
+	int64_t dv = store_data_version(r->store);
+	if (api_creator_events(r, tl->name, c.rg.as_of, &events, &nevents)) {
+		json_decref(tickets);
+		json_decref(stages);
+		agg_timeline_free(tl);
+		http_problem(r, 503, "unavailable", NULL, "cannot read the store");
+		return api_ctx_fail(r, &c);
+	}
+	c.uncached = dv != s->data_version || store_data_version(r->store) != dv;
 	json_t *root = json_object();
 	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 0));
 	json_object_set_new(root, "creator", json_string(tl->name));
 	json_object_set_new(root, "tickets", tickets);
+	json_object_set_new(root, "events", events);
+	json_object_set_new(root, "events_total", count((int64_t)nevents));
 	json_object_set_new(root, "stages", stages);
 	json_object_set_new(root, "end_to_end",
 			    json_pack("{s:o,s:o}", "days", jx_num3(tl->end_to_end), "campaign_start",

@@ -31,6 +31,7 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/scatter", 0, api_scatter, 0 },
 	{ "GET", "/api/v1/flow", 0, api_flow, 0 },
 	{ "GET", "/api/v1/forecast", 0, api_forecast, 0 },
+	{ "GET", "/api/v1/handoffs", 0, api_handoffs, 0 },
 	{ "POST", "/api/v1/import", 0, api_post_import, 0 },
 	{ "POST", "/api/v1/tickets", 0, api_post_tickets, 0 },
 	{ "GET", "/api/v1/aliases", 0, api_aliases_route, 0 },

@@ -122,12 +122,14 @@ static int reply_csv(struct http_req *r, struct api_ctx *c, json_t *root)
 		if (!text)
 			abort();
 	}
-	return http_reply_body(r, text, len, "text/csv; charset=utf-8", name, c->key.data);
+	return http_reply_body(r, text, len, "text/csv; charset=utf-8", name,
+			       c->uncached ? NULL : c->key.data);
 }
 
 int api_ctx_finish(struct http_req *r, struct api_ctx *c, json_t *root)
 {
-	int res = c->table ? reply_csv(r, c, root) : http_reply_json(r, root, c->key.data);
+	int res = c->table ? reply_csv(r, c, root)
+			   : http_reply_json(r, root, c->uncached ? NULL : c->key.data);
 	buf_release(&c->key);
 	return res;
 }

@@ -2,12 +2,14 @@
  * api_flow.c - the flow routes of issue 11: aging work in progress
  * (/api/v1/wip), the cycle-time scatter (/api/v1/scatter), cumulative
  * flow and throughput (/api/v1/flow) and the Monte Carlo forecast
- * (/api/v1/forecast).  Shapes and CSV tables: docs/API.md; definitions:
- * docs/ANALYTICS.md "Flow analytics".  Each handler has the shape of the
+ * (/api/v1/forecast), and who hands work to whom (/api/v1/handoffs, issue
+ * 10).  Shapes and CSV tables: docs/API.md; definitions: docs/ANALYTICS.md
+ * "Flow analytics" and "Rework and handoffs".  Each handler has the shape of the
  * analytics routes (api.h, struct api_ctx).
  */
 #include "agg.h"
 #include "agg_flow.h"
+#include "agg_handoff.h"
 #include "api.h"
 #include "api_csv.h"
 #include "app.h"
@@ -22,6 +24,7 @@
 
 #define WIP_MAX_LIMIT 1000
 #define FORECAST_MAX_AHEAD 365
+#define HANDOFF_MAX_LIMIT 1000
 
 /* ---- CSV tables (docs/API.md) ---- */
 
@@ -51,6 +54,21 @@ static const struct api_csv_col wip_depts[] = {
 	{ "under_p50_count", "zones.under_p50" }, { "p50_count", "zones.p50" },
 	{ "p70_count", "zones.p70" }, { "p85_count", "zones.p85" }, { "p95_count", "zones.p95" },
 	END_COLS
+};
+static const struct api_csv_col handoff_flows[] = {
+	{ "from", "from" }, { "to", "to" }, { "handoffs", "handoffs" }, { "pingpong", "pingpong" },
+	END_COLS
+};
+static const struct api_csv_col handoff_pairs[] = {
+	{ "rank", "#" }, { "from_id", "from.id" }, { "from", "from.name" },
+	{ "from_department", "from.department" }, { "to_id", "to.id" }, { "to", "to.name" },
+	{ "to_department", "to.department" }, { "handoffs", "handoffs" }, { "pingpong", "pingpong" },
+	END_COLS
+};
+static const struct api_csv_table handoff_tables[] = {
+	{ "flows", "flows[]", handoff_flows },
+	{ "pairs", "pairs[]", handoff_pairs },
+	{ NULL, NULL, NULL },
 };
 static const struct api_csv_table wip_tables[] = {
 	{ "items", "departments[].items[]", wip_items },
@@ -519,5 +537,95 @@ int api_forecast(struct http_req *r)
 				      jx_date(p.by), "horizon_days", AGG_FORECAST_HORIZON));
 	json_object_set_new(root, "departments", depts);
 	json_object_set_new(root, "campaign_starts", campaign);
+	return api_ctx_finish(r, &c, root);
+}
+
+/* ---- handoffs ---- */
+
+static json_t *pair_end_json(const struct snap *s, int e)
+{
+	const struct snap_emp *se = &s->emps[e];
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer((json_int_t)se->store_id));
+	json_object_set_new(o, "name", json_string(se->name));
+	json_object_set_new(o, "department", json_string(s->depts[se->dept].name));
+	return o;
+}
+
+static json_t *rate(int64_t part, int64_t whole)
+{
+	return whole ? jx_num3((double)part / (double)whole) : json_null();
+}
+
+int api_handoffs(struct http_req *r)
+{
+	static const char *const allowed[] = { "from", "to", "department", "limit", NULL };
+	struct api_ctx c;
+	int res;
+	long limit;
+	if (api_ctx_parse(r, &c, "handoffs", allowed, 0, handoff_tables) ||
+	    api_parse_long(r, "limit", 20, 1, HANDOFF_MAX_LIMIT, &limit))
+		return api_ctx_fail(r, &c);
+	buf_addf(&c.key, "|%ld", limit);
+	int dept;
+	if (flow_load(r, &c, &res, &dept))
+		return res;
+	const struct snap *s = c.s;
+	struct agg_handoffs *h = agg_handoffs(s, &c.ar, dept);
+	if (!h)
+		abort();
+	size_t nd = h->nd;
+	json_t *depts = json_array(), *matrix = json_array(), *pmatrix = json_array();
+	json_t *flows = json_array(), *pairs = json_array();
+	for (size_t a = 0; a < nd; a++) {
+		int64_t given = 0, received = 0, pp_given = 0, pp_received = 0;
+		json_t *row = json_array(), *prow = json_array();
+		for (size_t b = 0; b < nd; b++) {
+			int64_t n = h->matrix[a * nd + b], p = h->pingpong[a * nd + b];
+			json_array_append_new(row, count(n));
+			json_array_append_new(prow, count(p));
+			given += n;
+			pp_given += p;
+			received += h->matrix[b * nd + a];
+			pp_received += h->pingpong[b * nd + a];
+			if (n)
+				json_array_append_new(
+					flows, json_pack("{s:s,s:s,s:o,s:o}", "from", s->depts[a].name,
+							 "to", s->depts[b].name, "handoffs", count(n),
+							 "pingpong", count(p)));
+		}
+		json_array_append_new(matrix, row);
+		json_array_append_new(pmatrix, prow);
+		json_t *o = dept_head(s, (int)a);
+		json_object_set_new(o, "given", count(given));
+		json_object_set_new(o, "received", count(received));
+		json_object_set_new(o, "pingpong_given", count(pp_given));
+		json_object_set_new(o, "pingpong_received", count(pp_received));
+		json_array_append_new(depts, o);
+	}
+	for (size_t j = 0; j < h->npairs && j < (size_t)limit; j++) {
+		const struct agg_pair *p = &h->pairs[j];
+		json_t *o = json_object();
+		json_object_set_new(o, "from", pair_end_json(s, p->from));
+		json_object_set_new(o, "to", pair_end_json(s, p->to));
+		json_object_set_new(o, "handoffs", count(p->handoffs));
+		json_object_set_new(o, "pingpong", count(p->pingpong));
+		json_array_append_new(pairs, o);
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 0));
+	json_object_set_new(root, "department",
+			    dept < 0 ? json_null() : json_string(s->depts[dept].name));
+	json_object_set_new(root, "totals",
+			    json_pack("{s:o,s:o,s:o}", "handoffs", count(h->handoffs), "pingpong",
+				      count(h->pingpongs), "pingpong_rate",
+				      rate(h->pingpongs, h->handoffs)));
+	json_object_set_new(root, "departments", depts);
+	json_object_set_new(root, "matrix", matrix);
+	json_object_set_new(root, "pingpong", pmatrix);
+	json_object_set_new(root, "flows", flows);
+	json_object_set_new(root, "pairs", pairs);
+	json_object_set_new(root, "pairs_total", count((int64_t)h->npairs));
+	agg_handoffs_free(h);
 	return api_ctx_finish(r, &c, root);
 }

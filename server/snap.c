@@ -14,6 +14,7 @@
 #include "snap.h"
 #include "arena.h"
 #include "calendar.h"
+#include "cfacts.h"
 #include "corder.h"
 #include "log.h"
 #include "strmap.h"
@@ -194,6 +195,10 @@ void snap_put(struct snap *s)
 	roll_put(s->by_emp);
 	roll_put(s->by_dept);
 	roll_put(s->cre);
+	roll_put(s->rw_emp);
+	roll_put(s->rw_dept);
+	roll_put(s->ho);
+	roll_put(s->pp);
 	snap_bz_put(atomic_load(&s->bz));
 	arena_put(s->strings);
 	free(s);
@@ -419,6 +424,8 @@ struct snap_bz *snap_measure(const struct snap *s, const struct calendar *cal,
 {
 	m->by_emp = s->by_emp;
 	m->by_dept = s->by_dept;
+	m->rw_emp = s->rw_emp;
+	m->rw_dept = s->rw_dept;
 	if (!cal)
 		return NULL;
 	/* the business-day rollups are a memo of data that never changes:
@@ -589,6 +596,7 @@ struct snap *snap_builder_finish(struct snap_builder *b, int64_t data_version)
 		s->by_emp = ticket_roll_build(s, 0, NULL);
 		s->by_dept = ticket_roll_build(s, 1, NULL);
 		s->cre = creator_roll_build(s, s->as_of, NULL);
+		cfacts_build(s);
 		s->data_version = data_version;
 	}
 	free(b->cr);
@@ -633,6 +641,10 @@ struct snap_edit *snap_edit_begin(struct snap *old)
 	s->by_emp = roll_ref(old->by_emp);
 	s->by_dept = roll_ref(old->by_dept);
 	s->cre = roll_ref(old->cre);
+	s->rw_emp = roll_ref(old->rw_emp);
+	s->rw_dept = roll_ref(old->rw_dept);
+	s->ho = roll_ref(old->ho);
+	s->pp = roll_ref(old->pp);
 	atomic_init(&s->bz, bz_ref(atomic_load(&old->bz)));
 	s->strings = arena_ref(old->strings);
 	s->as_of = old->as_of;
@@ -840,6 +852,24 @@ struct snap *snap_edit_finish(struct snap_edit *e, int64_t data_version)
 		free(nvv);
 		free(cs);
 	}
+	/* re-entries and handoffs: every creator concerned, whatever else
+	 * changed (they depend on neither as_of nor the pipeline) */
+	if (e->naff > 1)
+		qsort(e->aff, e->naff, sizeof(*e->aff), u32_cmp);
+	struct cfacts fo = CFACTS_INIT, fn = CFACTS_INIT;
+	for (size_t i = 0; i < e->naff; i++) {
+		uint32_t c = e->aff[i];
+		if (i && c == e->aff[i - 1])
+			continue;
+		cfacts_of(old, c, &fo);
+		cfacts_of(s, c, &fn);
+		if (cfacts_same(&fo, &fn))
+			continue;
+		cfacts_apply(s, &fo, -1);
+		cfacts_apply(s, &fn, 1);
+	}
+	cfacts_release(&fo);
+	cfacts_release(&fn);
 	s->data_version = data_version;
 	snap_put(old);
 	free(e->aff);
@@ -1003,7 +1033,9 @@ int snap_equal(const struct snap *a, const struct snap *b)
 		same = calendar_same(za->cal, zb->cal) && rolls_equal(za->by_emp, zb->by_emp) &&
 		       rolls_equal(za->by_dept, zb->by_dept) && rolls_equal(za->cre, zb->cre);
 	return same && rolls_equal(a->by_emp, b->by_emp) && rolls_equal(a->by_dept, b->by_dept) &&
-	       rolls_equal(a->cre, b->cre);
+	       rolls_equal(a->cre, b->cre) && rolls_equal(a->rw_emp, b->rw_emp) &&
+	       rolls_equal(a->rw_dept, b->rw_dept) && rolls_equal(a->ho, b->ho) &&
+	       rolls_equal(a->pp, b->pp);
 }
 
 /* ---- from arrays ---- */

@@ -28,6 +28,10 @@
  *   stage's end, snap_wait_group(k) the handoff waits into k (see agg.h for
  *   the dating rules), snap_campaign_group() the campaign starts.  Tickets
  *   of departments that are not configured take no part in them.
+ * - rw_emp, rw_dept, ho, pp: the re-entries (rework) per employee and
+ *   department, and the handoffs and ping-pongs per giving employee (the
+ *   receiver as the value); see cfacts.h.  Like cre a function of each
+ *   creator's tickets, but of neither as_of nor the pipeline.
  * - bz: the same rollups in business days, when asked for (struct snap_bz).
  */
 #ifndef LEADTIME_SNAP_H
@@ -121,6 +125,8 @@ struct snap {
 	struct pvec *creators;          /* struct snap_cr by creators.id */
 	struct corder *order;
 	struct roll *by_emp, *by_dept, *cre;
+	struct roll *rw_emp, *rw_dept;  /* re-entries (rework) opened per day */
+	struct roll *ho, *pp;           /* handoffs, ping-pongs (cfacts.h) */
 	struct snap_bz *_Atomic bz;     /* business-day rollups, or NULL */
 	struct arena *strings;          /* ticket ids and creator names */
 
@@ -168,9 +174,11 @@ static inline int snap_tk_emp(const struct snap *s, const struct snap_tk *t)
 	return t->emp_id < s->dims->nemp_ids ? s->dims->emp_of_id[t->emp_id] : -1;
 }
 
-/* The daily ticket rollups of one day measure. */
+/* The daily ticket rollups of one day measure (and the rework counts,
+ * which are the same in every measure). */
 struct snap_measure {
 	const struct roll *by_emp, *by_dept;
+	const struct roll *rw_emp, *rw_dept;
 };
 
 /*
@@ -196,6 +204,20 @@ static inline const struct roll_series *snap_emp_series(const struct snap_measur
 							const struct snap *s, size_t e)
 {
 	return roll_group(m->by_emp, (uint32_t)s->emps[e].store_id);
+}
+
+/* The re-entries (rework) of department k and of employee e, per day of
+ * opening (value series: the cells' `closed` counts them). */
+static inline const struct roll_series *snap_dept_rework(const struct snap_measure *m,
+							 const struct snap *s, size_t k)
+{
+	return roll_group(m->rw_dept, (uint32_t)s->depts[k].store_id);
+}
+
+static inline const struct roll_series *snap_emp_rework(const struct snap_measure *m,
+							const struct snap *s, size_t e)
+{
+	return roll_group(m->rw_emp, (uint32_t)s->emps[e].store_id);
 }
 
 /* Groups of the creator-level rollup of a snapshot with nd departments. */

@@ -86,19 +86,36 @@ def metrics(rows, start, end, sla_of):
     days = (end - start).days + 1
     closed_rows = [r for r in rs if r["closed"]]
     lead = stats([r["dtc"] for r in closed_rows])
+    opened = sum(r["initiated"] for r in rs)
+    rework = sum(1 for r in rs if r["initiated"] and r["t"].get("_rework"))
     hit = None
     if closed_rows:
         hit = sum(1 for r in closed_rows if r["dtc"] <= sla_of(r)) / len(closed_rows)
     return {
-        "opened": sum(r["initiated"] for r in rs),
+        "opened": opened,
         "closed": len(closed_rows),
         "backlog_end": sum(r["open"] for r in rs if r["d"] == end),
         "avg_open": sum(r["open"] for r in rs) / days,
         "lead_time": lead,
         "sla_hit_rate": hit,
         "closes_per_week": len(closed_rows) / (days / 7),
+        "rework": rework,
+        "rework_rate": rework / opened if opened else None,
         "open_sum": sum(r["open"] for r in rs),
     }
+
+
+def mark_reentries(tickets):
+    """Copies of the tickets with _rework set on the re-entries: a ticket
+    of a department in which its creator already had an earlier ticket, by
+    (opened, ticket_id) (docs/ANALYTICS.md, "Rework and handoffs")."""
+    seen, again = set(), set()
+    for t in sorted(tickets, key=lambda t: (t["opened"], t["ticket_id"].encode("utf-8"))):
+        k = (t["creator"], t["department"])
+        if k in seen:
+            again.add(t["ticket_id"])
+        seen.add(k)
+    return [dict(t, _rework=t["ticket_id"] in again) for t in tickets]
 
 
 def creator_firsts(tickets, depts):
@@ -259,7 +276,7 @@ def histogram(values):
 def public(m, share=False):
     """A metrics() block as the API writes it (workload_share when asked)."""
     out = {k: m[k] for k in ("opened", "closed", "backlog_end", "avg_open", "lead_time",
-                             "sla_hit_rate", "closes_per_week")}
+                             "sla_hit_rate", "closes_per_week", "rework", "rework_rate")}
     if share:
         out["workload_share"] = m.get("workload_share")
     return out
@@ -332,7 +349,7 @@ class Ref:
     opened, closed); depts: [(name, sla_days)] in pipeline order."""
 
     def __init__(self, tickets, depts, as_of, thresholds, lb_size, lb_min, measure=calendar_days):
-        self.all = tickets
+        self.all = mark_reentries(tickets)
         self.depts = depts
         self.sla = dict(depts)
         self.pos = {name: i for i, (name, _) in enumerate(depts)}
@@ -340,7 +357,7 @@ class Ref:
         self.th = thresholds
         self.measure = measure
         self.lb_size, self.lb_min = lb_size, lb_min
-        self.vis = visible(tickets, as_of)
+        self.vis = visible(self.all, as_of)
         self.sla_of = lambda r: self.sla[r["t"]["department"]]
         self._rows = {}
         self._tables = {}

@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 import xml.etree.ElementTree as ET
 import zoneinfo
 
@@ -596,10 +597,118 @@ class HttpRoute(Case):
         self.assertEqual(d.stop(), 0)
         self.assertNotIn("Sanitizer", d.text())
 
+    def test_problems_stay_utf8(self):
+        """A problem quoting bytes that are not UTF-8 (a Latin-1 file), or a
+        long value cut for the message, is still a JSON string: '?' for
+        each bad byte, the cut on a character boundary."""
+        d = self.start(self.config(token=TOKEN))
+        h = {"Authorization": "Bearer " + TOKEN, "Content-Type": "text/csv"}
+        st, body = post(d.port, "/api/v1/events",
+                        "case,activity,timestamp\nKai Ekstr\u00f6m,Sales,2024-03-01\n".encode("latin-1"), h)
+        self.assertEqual(st, 422, body)
+        self.assertEqual(json.loads(body)["error"]["problems"],
+                         ["line 2: column case: is not valid UTF-8 ('Kai Ekstr?m')"])
+        rows = "ticket_id,creator,employee,department,opened_on,closed_on\nT1,Ann,Bob,%s,2024-01-01,\n"
+        st, body = post(d.port, "/api/v1/import", (rows % ("D\u00e9" * 40)).encode("utf-8"), h)
+        self.assertEqual(st, 422, body)
+        self.assertEqual(json.loads(body)["error"]["problems"],
+                         ["line 2: column department: not a configured department ('%s...')"
+                          % ("D\u00e9" * 20)])
+        self.assertEqual(d.stop(), 0)
+
     def test_no_token_configured(self):
         d = self.start(self.config())
         st, body = post(d.port, "/api/v1/events", LOG, {"Authorization": "Bearer x", "Content-Type": "text/csv"})
         self.assertEqual(st, 403, body)
+
+
+class TimelineEvents(Case):
+    """GET /api/v1/creators/{name}: `events`, the case's stored events with
+    the department each maps to and the stay it falls in (the timeline's
+    markers), cut at as_of, and fresh after a longer log."""
+
+    @staticmethod
+    def iso(at):
+        at = at.astimezone(UTC)
+        return at.strftime("%Y-%m-%dT%H:%M:%S") + (".%06d" % at.microsecond if at.microsecond else "") + "Z"
+
+    def expected(self, rows, case, as_of):
+        code = mapper()
+        evs = sorted((r for r in rows if r["case"] == case), key=lambda r: (r["at"], r["order"]))
+        out, stay = [], None
+        for r in evs:
+            day = r["at"].astimezone(UTC).date()
+            if day > as_of:
+                break
+            c = code(r["activity"])
+            dept = c if c not in (None, "done") else None
+            lane = dept or stay
+            stay = dept or (None if c == "done" else stay)
+            out.append({"at": self.iso(r["at"]), "date": day.isoformat(), "activity": r["activity"],
+                        "resource": r["resource"] or None, "lifecycle": r["lifecycle"] or None,
+                        "department": dept, "stay": lane, "done": c == "done"})
+        return out
+
+    def test_markers(self):
+        cfg = self.config(token=TOKEN)
+        log = self.path("log.csv")
+        must(["generate", "--config", cfg, "--events", "--csv", log, "--creators", 60, "--seed", 5,
+              "--days", 400])
+        must(["import", "--events", "--config", cfg, log])
+        with open(log, encoding="utf-8", newline="") as f:
+            text = f.read()
+        rows = [{"case": r["case"], "activity": r["activity"],
+                 "at": dt.datetime.fromisoformat(r["timestamp"]), "resource": r["resource"],
+                 "lifecycle": r["lifecycle"], "order": i}
+                for i, r in enumerate(csv.DictReader(io.StringIO(text, newline="")))]
+        d = daemon.Daemon(cfg)
+        self.addCleanup(d.stop)
+        cases = sorted({r["case"] for r in rows})
+        marked = 0
+        for case in random.Random(7).sample(cases, 12):
+            path = "/api/v1/creators/" + urllib.parse.quote(case, safe="")
+            st, body = get_json(d.port, path)
+            self.assertEqual(st, 200, body)
+            want = self.expected(rows, case, GEN_AS_OF)
+            self.assertEqual(body["events"], want, case)
+            self.assertEqual(body["events_total"], len(want))
+            marked += sum(1 for e in want if e["department"] is None and e["stay"])
+            # time travel: an earlier as_of lists the events up to it
+            first = body["tickets"][0]["opened_on"]
+            cut = dt.date.fromisoformat(first) + dt.timedelta(days=20)
+            st, early = get_json(d.port, path + "?as_of=" + cut.isoformat())
+            self.assertEqual(st, 200, early)
+            self.assertEqual(early["events"], self.expected(rows, case, cut), case)
+        self.assertGreater(marked, 3, "some events map to no department but fall in a stay")
+        # a longer log that adds a note inside a stay: the same tickets, new events
+        case = cases[0]
+        path = "/api/v1/creators/" + urllib.parse.quote(case, safe="")
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+        c.request("GET", path)
+        r1 = c.getresponse()
+        etag, before = r1.getheader("ETag"), json.loads(r1.read())
+        c.close()
+        first = next(r for r in sorted(rows, key=lambda r: (r["at"], r["order"])) if r["case"] == case)
+        note_at = first["at"] + dt.timedelta(minutes=1)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow([case, "Note added", note_at.isoformat(),
+                                                        first["resource"], ""])
+        st, body = post(d.port, "/api/v1/events", (text + out.getvalue()).encode("utf-8"),
+                        {"Authorization": "Bearer " + TOKEN, "Content-Type": "text/csv"})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(json.loads(body)["tickets"]["inserted"] + json.loads(body)["tickets"]["updated"], 0)
+        rows.append({"case": case, "activity": "Note added", "at": note_at, "resource": first["resource"],
+                     "lifecycle": "", "order": len(rows)})
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+        c.request("GET", path)
+        r2 = c.getresponse()
+        after = json.loads(r2.read())
+        self.assertNotEqual(r2.getheader("ETag"), etag)
+        c.close()
+        self.assertEqual(after["events"], self.expected(rows, case, GEN_AS_OF))
+        self.assertEqual(len(after["events"]), len(before["events"]) + 1)
+        self.assertEqual(after["tickets"], before["tickets"])
+        self.assertEqual(d.stop(), 0, d.text())
 
 
 class Rederive(Case):

@@ -55,10 +55,10 @@ EPOCH = dt.date(1970, 1, 1)
 def metric_cols(prefix):
     names = ["opened", "closed", "backlog_end", "avg_open", "lead_time_n", "lead_time_mean",
              "lead_time_p50", "lead_time_p90", "lead_time_min", "lead_time_max", "sla_hit_rate",
-             "closes_per_week"]
+             "closes_per_week", "rework", "rework_rate"]
     paths = ["opened", "closed", "backlog_end", "avg_open", "lead_time.n", "lead_time.mean",
              "lead_time.p50", "lead_time.p90", "lead_time.min", "lead_time.max", "sla_hit_rate",
-             "closes_per_week"]
+             "closes_per_week", "rework", "rework_rate"]
     return [(n, prefix + p) for n, p in zip(names, paths)]
 
 
@@ -123,6 +123,16 @@ TABLES = {
          [(k, k) for k in ("ticket_id", "department", "employee", "employee_id", "opened_on", "closed_on")]),
         ("stages", "stages[]", [("creator", "^0.creator")] +
          [(k, k) for k in ("department", "start", "end", "days", "wait_before", "tickets")]),
+        ("events", "events[]", [("creator", "^0.creator")] +
+         [(k, k) for k in ("at", "date", "activity", "resource", "lifecycle", "department", "stay",
+                           "done")]),
+    ],
+    "handoffs": [
+        ("flows", "flows[]", [(k, k) for k in ("from", "to", "handoffs", "pingpong")]),
+        ("pairs", "pairs[]", [("rank", "#"), ("from_id", "from.id"), ("from", "from.name"),
+                              ("from_department", "from.department"), ("to_id", "to.id"),
+                              ("to", "to.name"), ("to_department", "to.department"),
+                              ("handoffs", "handoffs"), ("pingpong", "pingpong")]),
     ],
     "compare": [
         ("departments", "departments[]", [("department", "name")] + dist_cols("a", "a.", True) +
@@ -661,7 +671,8 @@ class FlowCase(ApiCase):
                 ("wip", "/api/v1/wip?limit=5"),
                 ("scatter", "/api/v1/scatter?days=business&from=" + f),
                 ("flow", "/api/v1/flow?from=" + f),
-                ("forecast", "/api/v1/forecast?items=9")]
+                ("forecast", "/api/v1/forecast?items=9"),
+                ("handoffs", "/api/v1/handoffs?limit=7&from=" + f)]
 
     def cell_matches(self, cell, want):
         if want is None:

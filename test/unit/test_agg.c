@@ -152,6 +152,8 @@ struct world {
 	struct snap *s;
 	/* per input ticket, in snapshot numbering */
 	int dept[MAXT], emp[MAXT], creator[MAXT];
+	int rework[MAXT];  /* a re-entry: an earlier ticket of the creator in
+			    * its department, by (opened, ticket_id) */
 };
 
 static struct world W;
@@ -238,6 +240,14 @@ static void gen_world(uint64_t seed)
 		W.creator[i] = (int)snap_creator_find(W.s, W.cname[i]);
 		assert_true(W.creator[i] > 0);
 	}
+	for (size_t i = 0; i < W.n; i++) {
+		W.rework[i] = 0;
+		for (size_t j = 0; j < W.n; j++)
+			if (j != i && W.creator[j] == W.creator[i] && W.dept[j] == W.dept[i] &&
+			    (W.t[j].opened < W.t[i].opened ||
+			     (W.t[j].opened == W.t[i].opened && strcmp(W.tid[j], W.tid[i]) < 0)))
+				W.rework[i] = 1;
+	}
 }
 
 /* ---- SPEC §2: point-in-time rows, day by day ---- */
@@ -319,7 +329,7 @@ static size_t brute_buckets(int32_t from, int32_t to, enum agg_bucket b, struct 
 }
 
 struct bm {
-	int64_t opened, closed, backlog_end, open_sum, hits;
+	int64_t opened, closed, backlog_end, open_sum, hits, rework;
 	struct vals lt;
 };
 
@@ -331,6 +341,7 @@ static void brute_metrics(int dept, int emp, int32_t a, int32_t b, struct bm *x)
 			if (!in_group(rp->t, dept, emp))
 				continue;
 			x->opened += rp->initiated;
+			x->rework += rp->initiated && W.rework[rp->t];
 			x->closed += rp->closed;
 			x->open_sum += rp->is_open;
 			if (d == b)
@@ -364,6 +375,10 @@ static void check_metrics(const struct agg_metrics *m, int dept, int emp, int32_
 	real_eq(m->sla_hit_rate, x.closed ? (double)x.hits / (double)x.closed : NAN, w);
 	snprintf(w, sizeof(w), "%s closes_per_week", what);
 	real_eq(m->closes_per_week, (double)x.closed / (days / 7.0), w);
+	snprintf(w, sizeof(w), "%s rework", what);
+	int_eq(m->rework, x.rework, w);
+	snprintf(w, sizeof(w), "%s rework_rate", what);
+	real_eq(m->rework_rate, x.opened ? (double)x.rework / (double)x.opened : NAN, w);
 	snprintf(w, sizeof(w), "%s lead_time", what);
 	check_dist(&m->lead_time, &x.lt, w);
 	if (emp >= 0) {
@@ -1107,9 +1122,10 @@ static void test_world_has_edge_cases(void **state)
 	(void)state;
 	gen_world(20240611);
 	int32_t from = W.base + 20, to = W.base + 80, as_of = W.base + 150;
-	int same_day = 0, open = 0, spans = 0, after_open = 0, after_close = 0;
+	int same_day = 0, open = 0, spans = 0, after_open = 0, after_close = 0, rework = 0;
 	for (size_t i = 0; i < W.n; i++) {
 		int32_t o = W.t[i].opened, c = W.t[i].closed;
+		rework += W.rework[i];
 		same_day += c == o;
 		open += c == DATE_NONE;
 		spans += o < from && (c == DATE_NONE || c > to);
@@ -1119,6 +1135,7 @@ static void test_world_has_edge_cases(void **state)
 	assert_true(W.n >= 300);
 	assert_true(same_day >= 10 && open >= 10 && spans >= 10);
 	assert_true(after_open >= 5 && after_close >= 5);
+	assert_true(rework >= 20);
 	snap_put(W.s);
 }
 
