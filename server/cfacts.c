@@ -5,17 +5,10 @@
 #include "pvec.h"
 #include "roll.h"
 #include "snap.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *grow(void *p, size_t n, size_t size)
-{
-	p = realloc(p, (n ? n : 1) * size);
-	if (!p)
-		abort();
-	return p;
-}
 
 /* One ticket of the creator; pos = its place in (opened, tid) order. */
 struct key {
@@ -49,9 +42,9 @@ void cfacts_of(const struct snap *s, uint32_t c, struct cfacts *f)
 	size_t n = cr->ntickets;
 	if (n > f->cap) {
 		f->cap = n;
-		f->keys = grow(f->keys, n, sizeof(struct key));
-		f->rw = grow(f->rw, n, sizeof(*f->rw));
-		f->ho = grow(f->ho, n, sizeof(*f->ho));
+		f->keys = xrealloc(f->keys, n * sizeof(struct key));
+		f->rw = xrealloc(f->rw, n * sizeof(*f->rw));
+		f->ho = xrealloc(f->ho, n * sizeof(*f->ho));
 	}
 	struct key *k = f->keys;
 	size_t m = 0;
@@ -126,7 +119,7 @@ static struct roll_builder *builder(struct builders *bs, uint32_t g)
 		size_t n = bs->n ? bs->n : 16;
 		while (n <= g)
 			n *= 2;
-		bs->b = grow(bs->b, n, sizeof(*bs->b));
+		bs->b = xrealloc(bs->b, n * sizeof(*bs->b));
 		memset(bs->b + bs->n, 0, (n - bs->n) * sizeof(*bs->b));
 		bs->n = n;
 	}

@@ -2,17 +2,10 @@
  * corder.c - creators in name order; see corder.h.
  */
 #include "corder.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static void chunk_put(struct corder_chunk *c)
 {

@@ -2,17 +2,10 @@
  * pvec.c - persistent chunked vectors; see pvec.h.
  */
 #include "pvec.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 struct pvec *pvec_new(size_t elem)
 {

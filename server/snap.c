@@ -1,15 +1,7 @@
 /*
- * snap.c - versions of the analytics state: building from scratch, editing
- * a version into the next, reading; see snap.h.
- *
- * The creator-level values (end-to-end, stage times, waits) of a creator
- * are a function of its tickets alone.  An edit therefore collects every
- * creator a changed ticket belonged to before or after, and at the end
- * removes each one's values as the old version computed them and adds
- * them as the new version computes them.  A new as_of concerns only the
- * creators with a date between the two as_ofs, and a new pipeline
- * (departments added, removed or reordered) every creator, whose values
- * are then rebuilt in bulk; the ticket rollups never need either.
+ * snap.c - versions of the analytics state: dimensions, lifetimes,
+ * building from scratch, look-ups, equality; see snap.h.  The rollups'
+ * construction is in snap_roll.c, editing in snap_edit.c.
  */
 #include "snap.h"
 #include "arena.h"
@@ -17,26 +9,12 @@
 #include "cfacts.h"
 #include "corder.h"
 #include "log.h"
+#include "snap_priv.h"
 #include "strmap.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 int snap_tk_usable(int32_t opened, int32_t closed)
 {
@@ -165,7 +143,7 @@ int snap_dims_same(const struct snap_dims *a, const struct snap_dims *b)
 	return 1;
 }
 
-static void set_dims(struct snap *s, struct snap_dims *d)
+void snap_set_dims(struct snap *s, struct snap_dims *d)
 {
 	s->dims = d;
 	s->depts = d->depts;
@@ -204,252 +182,6 @@ void snap_put(struct snap *s)
 	free(s);
 }
 
-/* ---- creators: stages as of a day ---- */
-
-int snap_stage_value(const struct snap_cstage *cs, size_t k, const struct calendar *cal,
-		     int32_t *value, int32_t *date)
-{
-	if (!cs[k].ntickets || !cs[k].complete)
-		return 0;
-	*value = calendar_days(cal, cs[k].first_open, cs[k].last_close);
-	*date = cs[k].last_close;
-	return 1;
-}
-
-/* dated the day it ended: the later of its two ends (they only differ the
- * other way round when rework in k - 1 overlaps k: a negative wait) */
-int snap_wait_value(const struct snap_cstage *cs, size_t k, const struct calendar *cal,
-		    int32_t *value, int32_t *date)
-{
-	if (k == 0 || !cs[k].ntickets || !cs[k - 1].ntickets || !cs[k - 1].complete)
-		return 0;
-	*value = calendar_days(cal, cs[k - 1].last_close, cs[k].first_open);
-	*date = cs[k].first_open > cs[k - 1].last_close ? cs[k].first_open : cs[k - 1].last_close;
-	return 1;
-}
-
-int snap_e2e_value(const struct snap_cstage *cs, size_t nd, const struct calendar *cal,
-		   int32_t *value, int32_t *date)
-{
-	if (nd == 0 || !cs[0].ntickets || !cs[nd - 1].ntickets)
-		return 0;
-	*value = calendar_days(cal, cs[0].first_open, cs[nd - 1].first_open);
-	*date = cs[nd - 1].first_open;
-	return 1;
-}
-
-static void creator_scan(const struct snap *s, uint32_t c, int32_t as_of, struct snap_cstage *cs)
-{
-	for (size_t k = 0; k < s->ndepts; k++)
-		cs[k] = (struct snap_cstage){ DATE_NONE, DATE_NONE, 1, 0 };
-	const struct snap_cr *cr = snap_creator(s, c);
-	for (uint32_t i = cr ? cr->head : 0; i;) {
-		const struct snap_tk *t = pvec_at(s->tickets, i);
-		i = t->next;
-		int k = snap_tk_dept(s, t);
-		if (k < 0 || t->opened > as_of)
-			continue; /* not reported / does not exist as of as_of */
-		snap_cstage_add(&cs[k], t->opened,
-				t->closed != DATE_NONE && t->closed <= as_of ? t->closed : DATE_NONE);
-	}
-}
-
-/* A creator-level value: group of s->cre, date, value. */
-struct cval {
-	uint32_t group;
-	int32_t day, value;
-};
-
-/* Groups of a creator-level rollup over nd departments. */
-static size_t creator_groups(size_t nd)
-{
-	return 2 + 2 * nd;
-}
-
-/* The values of creator c as of as_of in the day measure of cal (at most
- * creator_groups()), in a fixed order.  Returns their number. */
-static size_t creator_values(const struct snap *s, uint32_t c, int32_t as_of,
-			     const struct calendar *cal, struct snap_cstage *cs, struct cval *out)
-{
-	size_t nd = s->ndepts, n = 0;
-	int32_t v, d;
-	creator_scan(s, c, as_of, cs);
-	for (size_t k = 0; k < nd; k++) {
-		if (snap_stage_value(cs, k, cal, &v, &d))
-			out[n++] = (struct cval){ snap_stage_group(k), d, v };
-		if (snap_wait_value(cs, k, cal, &v, &d))
-			out[n++] = (struct cval){ snap_wait_group(nd, k), d, v };
-	}
-	if (snap_e2e_value(cs, nd, cal, &v, &d))
-		out[n++] = (struct cval){ SNAP_E2E, d, v };
-	if (nd && cs[nd - 1].ntickets)
-		out[n++] = (struct cval){ snap_campaign_group(nd), cs[nd - 1].first_open, 0 };
-	return n;
-}
-
-/* Earliest opened_on of c's tickets in configured departments. */
-static int32_t creator_first(const struct snap *s, uint32_t c)
-{
-	int32_t first = INT32_MAX;
-	const struct snap_cr *cr = snap_creator(s, c);
-	for (uint32_t i = cr ? cr->head : 0; i;) {
-		const struct snap_tk *t = pvec_at(s->tickets, i);
-		i = t->next;
-		if (snap_tk_dept(s, t) >= 0 && t->opened < first)
-			first = t->opened;
-	}
-	return first;
-}
-
-/* The creator-level rollup of every creator of s as of as_of, in the day
- * measure of cal. */
-static struct roll *creator_roll_build(const struct snap *s, int32_t as_of,
-				       const struct calendar *cal)
-{
-	size_t ng = creator_groups(s->ndepts);
-	struct roll_builder *b = xcalloc(ng, sizeof(*b));
-	struct snap_cstage *cs = xmalloc((s->ndepts ? s->ndepts : 1) * sizeof(*cs));
-	struct cval *v = xmalloc(ng * sizeof(*v));
-	for (size_t c = 0; c < s->creators->n; c++) {
-		size_t n = creator_values(s, (uint32_t)c, as_of, cal, cs, v);
-		for (size_t j = 0; j < n; j++)
-			roll_builder_value(&b[v[j].group], v[j].day, v[j].value);
-	}
-	struct roll *r = roll_new();
-	roll_reserve(&r, (uint32_t)ng);
-	for (size_t g = 0; g < ng; g++) {
-		roll_builder_finish(&b[g], &r, (uint32_t)g);
-		roll_builder_release(&b[g]);
-	}
-	free(b);
-	free(cs);
-	free(v);
-	return r;
-}
-
-struct roll *snap_creator_roll(const struct snap *s, int32_t as_of, const struct calendar *cal)
-{
-	if (as_of == s->as_of && !cal)
-		return roll_ref(s->cre);
-	struct snap_bz *bz = cal ? atomic_load(&((struct snap *)s)->bz) : NULL;
-	if (as_of == s->as_of && bz && calendar_same(bz->cal, cal))
-		return roll_ref(bz->cre);
-	return creator_roll_build(s, as_of, cal);
-}
-
-/* ---- ticket rollups from scratch ---- */
-
-/* by_dept when dept, else by_emp, days to close in the measure of cal:
- * one builder pass per group, the tickets grouped first by a counting
- * sort. */
-static struct roll *ticket_roll_build(const struct snap *s, int dept, const struct calendar *cal)
-{
-	uint32_t maxg = 0;
-	size_t n = snap_nslots(s);
-	for (size_t i = 0; i < n; i++) {
-		const struct snap_tk *t = snap_ticket(s, i);
-		uint32_t g = t ? (dept ? t->dept_id : t->emp_id) : 0;
-		if (g > maxg)
-			maxg = g;
-	}
-	uint32_t *first = xcalloc((size_t)maxg + 2, sizeof(*first));
-	for (size_t i = 0; i < n; i++) {
-		const struct snap_tk *t = snap_ticket(s, i);
-		if (t)
-			first[(dept ? t->dept_id : t->emp_id) + 1]++;
-	}
-	for (uint32_t g = 0; g <= maxg; g++)
-		first[g + 1] += first[g];
-	uint32_t *slots = xmalloc((first[maxg + 1] ? first[maxg + 1] : 1) * sizeof(*slots));
-	uint32_t *pos = xmalloc(((size_t)maxg + 1) * sizeof(*pos));
-	memcpy(pos, first, ((size_t)maxg + 1) * sizeof(*pos));
-	for (size_t i = 0; i < n; i++) {
-		const struct snap_tk *t = snap_ticket(s, i);
-		if (t)
-			slots[pos[dept ? t->dept_id : t->emp_id]++] = (uint32_t)i;
-	}
-	free(pos);
-	struct roll *r = roll_new();
-	roll_reserve(&r, maxg + 1);
-	struct roll_builder b = { 0 };
-	for (uint32_t g = 0; g <= maxg; g++) {
-		for (uint32_t j = first[g]; j < first[g + 1]; j++) {
-			const struct snap_tk *t = snap_ticket(s, slots[j]);
-			roll_builder_open(&b, t->opened);
-			if (t->closed != DATE_NONE)
-				roll_builder_value(&b, t->closed, calendar_days(cal, t->opened, t->closed));
-		}
-		if (first[g + 1] > first[g])
-			roll_builder_finish(&b, &r, g);
-	}
-	roll_builder_release(&b);
-	free(slots);
-	free(first);
-	return r;
-}
-
-/* ---- business-day rollups ---- */
-
-static struct snap_bz *bz_ref(struct snap_bz *bz)
-{
-	if (bz)
-		atomic_fetch_add_explicit(&bz->refs, 1, memory_order_relaxed);
-	return bz;
-}
-
-void snap_bz_put(struct snap_bz *bz)
-{
-	if (!bz || atomic_fetch_sub_explicit(&bz->refs, 1, memory_order_acq_rel) != 1)
-		return;
-	roll_put(bz->by_emp);
-	roll_put(bz->by_dept);
-	roll_put(bz->cre);
-	calendar_free(bz->cal);
-	free(bz);
-}
-
-static struct snap_bz *bz_build(const struct snap *s, const struct calendar *cal)
-{
-	struct snap_bz *bz = xcalloc(1, sizeof(*bz));
-	atomic_init(&bz->refs, 1);
-	bz->cal = calendar_copy(cal);
-	bz->by_emp = ticket_roll_build(s, 0, bz->cal);
-	bz->by_dept = ticket_roll_build(s, 1, bz->cal);
-	bz->cre = creator_roll_build(s, s->as_of, bz->cal);
-	return bz;
-}
-
-struct snap_bz *snap_measure(const struct snap *s, const struct calendar *cal,
-			     struct snap_measure *m)
-{
-	m->by_emp = s->by_emp;
-	m->by_dept = s->by_dept;
-	m->rw_emp = s->rw_emp;
-	m->rw_dept = s->rw_dept;
-	if (!cal)
-		return NULL;
-	/* the business-day rollups are a memo of data that never changes:
-	 * the first thread to finish attaches them, a thread that loses the
-	 * race drops its own */
-	struct snap *w = (struct snap *)s;
-	struct snap_bz *bz = atomic_load(&w->bz);
-	if (!bz) {
-		struct snap_bz *made = bz_build(s, cal), *none = NULL;
-		if (atomic_compare_exchange_strong(&w->bz, &none, made)) {
-			bz = made;
-		} else {
-			snap_bz_put(made);
-			bz = none;
-		}
-	}
-	/* another calendar than the view's (not made by snap_refresh()): a
-	 * one-off for this caller */
-	bz = calendar_same(bz->cal, cal) ? bz_ref(bz) : bz_build(s, cal);
-	m->by_emp = bz->by_emp;
-	m->by_dept = bz->by_dept;
-	return bz;
-}
-
 /* ---- building ---- */
 
 struct pending_cr {
@@ -465,7 +197,7 @@ struct snap_builder {
 	int failed;
 };
 
-static struct snap *snap_alloc(void)
+struct snap *snap_alloc(void)
 {
 	struct snap *s = xcalloc(1, sizeof(*s));
 	atomic_init(&s->refs, 1);
@@ -476,7 +208,7 @@ struct snap_builder *snap_builder_new(struct snap_dims *dims, int32_t as_of)
 {
 	struct snap_builder *b = xcalloc(1, sizeof(*b));
 	struct snap *s = b->s = snap_alloc();
-	set_dims(s, dims);
+	snap_set_dims(s, dims);
 	s->tickets = pvec_new(sizeof(struct snap_tk));
 	s->creators = pvec_new(sizeof(struct snap_cr));
 	s->order = corder_new();
@@ -485,8 +217,6 @@ struct snap_builder *snap_builder_new(struct snap_dims *dims, int32_t as_of)
 	b->sorted = 1;
 	return b;
 }
-
-#define ID_LIMIT (UINT32_MAX - 1)
 
 void snap_builder_creator(struct snap_builder *b, uint32_t id, const char *name, size_t len)
 {
@@ -511,7 +241,7 @@ void snap_builder_creator(struct snap_builder *b, uint32_t id, const char *name,
 }
 
 /* Link slot into creator c's list (head insertion). */
-static void link_ticket(struct snap *s, uint32_t slot, uint32_t c)
+static void snap_link_ticket(struct snap *s, uint32_t slot, uint32_t c)
 {
 	struct snap_cr *cr = pvec_mut(&s->creators, c);
 	uint32_t head = cr->head;
@@ -520,7 +250,7 @@ static void link_ticket(struct snap *s, uint32_t slot, uint32_t c)
 	((struct snap_tk *)pvec_mut(&s->tickets, slot))->next = head;
 }
 
-static void unlink_ticket(struct snap *s, uint32_t slot, uint32_t c)
+void snap_unlink_ticket(struct snap *s, uint32_t slot, uint32_t c)
 {
 	struct snap_cr *cr = pvec_mut(&s->creators, c);
 	const struct snap_tk *t = pvec_at(s->tickets, slot);
@@ -542,7 +272,7 @@ static void unlink_ticket(struct snap *s, uint32_t slot, uint32_t c)
 }
 
 /* Write slot (empty when !t or unusable); links it to its creator. */
-static int set_ticket(struct snap *s, uint32_t slot, const struct snap_tk_in *t, const char *tid)
+int snap_set_ticket(struct snap *s, uint32_t slot, const struct snap_tk_in *t, const char *tid)
 {
 	struct snap_tk *x = pvec_mut(&s->tickets, slot);
 	if (!t || !snap_tk_usable(t->opened, t->closed) || !snap_creator(s, t->creator)) {
@@ -551,7 +281,7 @@ static int set_ticket(struct snap *s, uint32_t slot, const struct snap_tk_in *t,
 	}
 	*x = (struct snap_tk){ t->opened, t->closed, t->emp_id, t->dept_id, t->creator, 0,
 			       tid ? tid : arena_strndup(s->strings, t->tid, t->tid_len) };
-	link_ticket(s, slot, t->creator);
+	snap_link_ticket(s, slot, t->creator);
 	s->nticket++;
 	return 1;
 }
@@ -574,7 +304,7 @@ void snap_builder_ticket(struct snap_builder *b, uint32_t slot, const struct sna
 		b->failed = 1;
 		return;
 	}
-	set_ticket(b->s, slot, t, NULL);
+	snap_set_ticket(b->s, slot, t, NULL);
 }
 
 static int pending_cmp(const void *pa, const void *pb)
@@ -590,12 +320,13 @@ struct snap *snap_builder_finish(struct snap_builder *b, int64_t data_version)
 		if (!b->sorted)
 			qsort(b->cr, b->ncr, sizeof(*b->cr), pending_cmp);
 		for (size_t i = 0; i < b->ncr; i++) {
-			struct corder_ent e = { b->cr[i].name, b->cr[i].id, creator_first(s, b->cr[i].id) };
+			struct corder_ent e = { b->cr[i].name, b->cr[i].id,
+						snap_creator_first_day(s, b->cr[i].id) };
 			corder_append(&s->order, &e);
 		}
-		s->by_emp = ticket_roll_build(s, 0, NULL);
-		s->by_dept = ticket_roll_build(s, 1, NULL);
-		s->cre = creator_roll_build(s, s->as_of, NULL);
+		s->by_emp = snap_ticket_roll_build(s, 0, NULL);
+		s->by_dept = snap_ticket_roll_build(s, 1, NULL);
+		s->cre = snap_creator_roll_build(s, s->as_of, NULL);
 		cfacts_build(s);
 		s->data_version = data_version;
 	}
@@ -605,275 +336,6 @@ struct snap *snap_builder_finish(struct snap_builder *b, int64_t data_version)
 		snap_put(s);
 		return NULL;
 	}
-	return s;
-}
-
-/* ---- editing ---- */
-
-struct snap_edit {
-	struct snap *old;
-	struct snap *s;
-	uint32_t *aff;            /* creators concerned */
-	size_t naff, caff;
-	int repipe;               /* the pipeline changed */
-};
-
-static void touch(struct snap_edit *e, uint32_t c)
-{
-	if (e->naff == e->caff) {
-		e->caff = e->caff ? e->caff * 2 : 64;
-		e->aff = realloc(e->aff, e->caff * sizeof(*e->aff));
-		if (!e->aff)
-			abort();
-	}
-	e->aff[e->naff++] = c;
-}
-
-struct snap_edit *snap_edit_begin(struct snap *old)
-{
-	struct snap_edit *e = xcalloc(1, sizeof(*e));
-	e->old = snap_ref(old);
-	struct snap *s = e->s = snap_alloc();
-	set_dims(s, snap_dims_ref(old->dims));
-	s->tickets = pvec_ref(old->tickets);
-	s->creators = pvec_ref(old->creators);
-	s->order = corder_ref(old->order);
-	s->by_emp = roll_ref(old->by_emp);
-	s->by_dept = roll_ref(old->by_dept);
-	s->cre = roll_ref(old->cre);
-	s->rw_emp = roll_ref(old->rw_emp);
-	s->rw_dept = roll_ref(old->rw_dept);
-	s->ho = roll_ref(old->ho);
-	s->pp = roll_ref(old->pp);
-	atomic_init(&s->bz, bz_ref(atomic_load(&old->bz)));
-	s->strings = arena_ref(old->strings);
-	s->as_of = old->as_of;
-	s->data_version = old->data_version;
-	s->nticket = old->nticket;
-	return e;
-}
-
-void snap_edit_dims(struct snap_edit *e, struct snap_dims *dims)
-{
-	if (!snap_dims_same_pipeline(e->s->dims, dims))
-		e->repipe = 1;
-	snap_dims_put(e->s->dims);
-	set_dims(e->s, dims);
-}
-
-void snap_edit_as_of(struct snap_edit *e, int32_t as_of)
-{
-	e->s->as_of = as_of;
-}
-
-/* Days to close of a ticket in the measure of cal; 0 while it is open. */
-static int32_t measure(const struct calendar *cal, int32_t opened, int32_t closed)
-{
-	return closed == DATE_NONE ? 0 : calendar_days(cal, opened, closed);
-}
-
-void snap_edit_calendar(struct snap_edit *e, const struct calendar *cal)
-{
-	struct snap_bz *bz = atomic_load(&e->s->bz);
-	if (bz && !calendar_same(bz->cal, cal)) {
-		snap_bz_put(bz);
-		atomic_store(&e->s->bz, NULL);
-	}
-}
-
-/* The business-day rollups of the version being made, private (copied
- * when the previous version shares them), or NULL when it has none. */
-static struct snap_bz *own_bz(struct snap *s)
-{
-	struct snap_bz *bz = atomic_load(&s->bz);
-	if (!bz || atomic_load_explicit(&bz->refs, memory_order_acquire) == 1)
-		return bz;
-	struct snap_bz *c = xcalloc(1, sizeof(*c));
-	atomic_init(&c->refs, 1);
-	c->cal = calendar_copy(bz->cal);
-	c->by_emp = roll_ref(bz->by_emp);
-	c->by_dept = roll_ref(bz->by_dept);
-	c->cre = roll_ref(bz->cre);
-	snap_bz_put(bz);
-	atomic_store(&s->bz, c);
-	return c;
-}
-
-int snap_edit_has_creator(const struct snap_edit *e, uint32_t c)
-{
-	return snap_creator(e->s, c) != NULL;
-}
-
-void snap_edit_creator(struct snap_edit *e, uint32_t id, const char *name, size_t len)
-{
-	struct snap *s = e->s;
-	if (id == 0 || id > ID_LIMIT || snap_creator(s, id))
-		return;
-	struct snap_cr *cr = pvec_mut(&s->creators, id);
-	cr->name = arena_strndup(s->strings, name, len);
-	struct corder_ent ent = { cr->name, id, INT32_MAX };
-	corder_insert(&s->order, &ent);
-}
-
-void snap_edit_ticket(struct snap_edit *e, uint32_t slot, const struct snap_tk_in *t)
-{
-	struct snap *s = e->s;
-	if (slot == 0 || slot > ID_LIMIT)
-		return;
-	const struct snap_tk *cur = snap_ticket(s, slot);
-	const char *tid = NULL;
-	if (cur && t && cur->opened == t->opened && cur->closed == t->closed &&
-	    cur->emp_id == t->emp_id && cur->dept_id == t->dept_id && cur->creator == t->creator &&
-	    strlen(cur->tid) == t->tid_len && memcmp(cur->tid, t->tid, t->tid_len) == 0 &&
-	    snap_tk_usable(t->opened, t->closed))
-		return; /* no change */
-	struct snap_bz *bz = own_bz(s);
-	if (cur) {
-		struct snap_tk o = *cur;
-		int32_t days = measure(NULL, o.opened, o.closed);
-		roll_ticket(&s->by_emp, o.emp_id, o.opened, o.closed, days, -1);
-		roll_ticket(&s->by_dept, o.dept_id, o.opened, o.closed, days, -1);
-		if (bz) {
-			days = measure(bz->cal, o.opened, o.closed);
-			roll_ticket(&bz->by_emp, o.emp_id, o.opened, o.closed, days, -1);
-			roll_ticket(&bz->by_dept, o.dept_id, o.opened, o.closed, days, -1);
-		}
-		unlink_ticket(s, slot, o.creator);
-		touch(e, o.creator);
-		s->nticket--;
-		if (t && o.tid && strlen(o.tid) == t->tid_len && memcmp(o.tid, t->tid, t->tid_len) == 0)
-			tid = o.tid;
-	}
-	if (set_ticket(s, slot, t, tid)) {
-		int32_t days = measure(NULL, t->opened, t->closed);
-		roll_ticket(&s->by_emp, t->emp_id, t->opened, t->closed, days, 1);
-		roll_ticket(&s->by_dept, t->dept_id, t->opened, t->closed, days, 1);
-		if (bz) {
-			days = measure(bz->cal, t->opened, t->closed);
-			roll_ticket(&bz->by_emp, t->emp_id, t->opened, t->closed, days, 1);
-			roll_ticket(&bz->by_dept, t->dept_id, t->opened, t->closed, days, 1);
-		}
-		touch(e, t->creator);
-	}
-}
-
-static int u32_cmp(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	return a < b ? -1 : a > b;
-}
-
-static int cval_same(const struct cval *a, size_t na, const struct cval *b, size_t nb)
-{
-	return na == nb && memcmp(a, b, na * sizeof(*a)) == 0;
-}
-
-/* Creators with a ticket dated (lo, hi]: their values change with as_of. */
-static void touch_as_of(struct snap_edit *e, int32_t lo, int32_t hi)
-{
-	const struct snap *s = e->s;
-	size_t n = snap_nslots(s);
-	for (size_t k = 0; k * PVEC_CHUNK < n; k++) {
-		const struct snap_tk *t = pvec_chunk(s->tickets, k);
-		if (!t)
-			continue;
-		for (size_t j = 0; j < PVEC_CHUNK && k * PVEC_CHUNK + j < n; j++) {
-			const struct snap_tk *x = &t[j];
-			if (!x->creator)
-				continue;
-			if ((x->opened > lo && x->opened <= hi) ||
-			    (x->closed != DATE_NONE && x->closed > lo && x->closed <= hi))
-				touch(e, x->creator);
-		}
-	}
-}
-
-static void refresh_first(struct snap *s, uint32_t c)
-{
-	const struct snap_cr *cr = snap_creator(s, c);
-	if (!cr)
-		return;
-	int32_t first = creator_first(s, c);
-	const struct corder_ent *ent = corder_find(s->order, cr->name);
-	if (ent && ent->first_opened != first)
-		corder_mut(&s->order, cr->name)->first_opened = first;
-}
-
-/* Creator c's values removed as old had them and added as s has them, in
- * the rollup *rp of day measure cal; ov, nv have creator_groups() room. */
-static void rederive(const struct snap *old, const struct snap *s, uint32_t c,
-		     const struct calendar *cal, struct roll **rp, struct snap_cstage *cs,
-		     struct cval *ov, struct cval *nv)
-{
-	size_t no = creator_values(old, c, old->as_of, cal, cs, ov);
-	size_t nn = creator_values(s, c, s->as_of, cal, cs, nv);
-	if (cval_same(ov, no, nv, nn))
-		return;
-	for (size_t j = 0; j < no; j++)
-		roll_value(rp, ov[j].group, ov[j].day, ov[j].value, -1);
-	for (size_t j = 0; j < nn; j++)
-		roll_value(rp, nv[j].group, nv[j].day, nv[j].value, 1);
-}
-
-struct snap *snap_edit_finish(struct snap_edit *e, int64_t data_version)
-{
-	struct snap *s = e->s, *old = e->old;
-	struct snap_bz *bz = own_bz(s);
-	if (e->repipe) {
-		roll_put(s->cre);
-		s->cre = creator_roll_build(s, s->as_of, NULL);
-		if (bz) {
-			roll_put(bz->cre);
-			bz->cre = creator_roll_build(s, s->as_of, bz->cal);
-		}
-		for (size_t c = 0; c < s->creators->n; c++)
-			refresh_first(s, (uint32_t)c);
-	} else {
-		if (s->as_of != old->as_of) {
-			int32_t lo = s->as_of < old->as_of ? s->as_of : old->as_of;
-			int32_t hi = s->as_of < old->as_of ? old->as_of : s->as_of;
-			touch_as_of(e, lo, hi);
-		}
-		if (e->naff)
-			qsort(e->aff, e->naff, sizeof(*e->aff), u32_cmp);
-		size_t nv = creator_groups(s->ndepts);
-		struct cval *ov = xmalloc(nv * sizeof(*ov)), *nvv = xmalloc(nv * sizeof(*nvv));
-		struct snap_cstage *cs = xmalloc((s->ndepts ? s->ndepts : 1) * sizeof(*cs));
-		for (size_t i = 0; i < e->naff; i++) {
-			uint32_t c = e->aff[i];
-			if (i && c == e->aff[i - 1])
-				continue;
-			rederive(old, s, c, NULL, &s->cre, cs, ov, nvv);
-			if (bz)
-				rederive(old, s, c, bz->cal, &bz->cre, cs, ov, nvv);
-			refresh_first(s, c);
-		}
-		free(ov);
-		free(nvv);
-		free(cs);
-	}
-	/* re-entries and handoffs: every creator concerned, whatever else
-	 * changed (they depend on neither as_of nor the pipeline) */
-	if (e->naff > 1)
-		qsort(e->aff, e->naff, sizeof(*e->aff), u32_cmp);
-	struct cfacts fo = CFACTS_INIT, fn = CFACTS_INIT;
-	for (size_t i = 0; i < e->naff; i++) {
-		uint32_t c = e->aff[i];
-		if (i && c == e->aff[i - 1])
-			continue;
-		cfacts_of(old, c, &fo);
-		cfacts_of(s, c, &fn);
-		if (cfacts_same(&fo, &fn))
-			continue;
-		cfacts_apply(s, &fo, -1);
-		cfacts_apply(s, &fn, 1);
-	}
-	cfacts_release(&fo);
-	cfacts_release(&fn);
-	s->data_version = data_version;
-	snap_put(old);
-	free(e->aff);
-	free(e);
 	return s;
 }
 
@@ -965,6 +427,12 @@ static int tk_equal(const struct snap_tk *a, const struct snap_tk *b)
 }
 
 /* The creator's ticket slots, sorted, into out (cap entries). */
+static int u32_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	return a < b ? -1 : a > b;
+}
+
 static size_t creator_slots(const struct snap *s, uint32_t c, uint32_t *out, size_t cap)
 {
 	size_t n = 0;
