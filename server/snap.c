@@ -178,6 +178,8 @@ void snap_put(struct snap *s)
 	roll_put(s->ho);
 	roll_put(s->pp);
 	snap_bz_put(atomic_load(&s->bz));
+	snap_travel_free(s->travel);
+	pthread_mutex_destroy(&s->travel_lock);
 	arena_put(s->strings);
 	free(s);
 }
@@ -201,6 +203,7 @@ struct snap *snap_alloc(void)
 {
 	struct snap *s = xcalloc(1, sizeof(*s));
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->travel_lock, NULL);
 	return s;
 }
 

@@ -41,6 +41,7 @@
 #include "pvec.h"
 #include "roll.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,6 +98,7 @@ struct snap_cr {
 #define SNAP_E2E 0u
 
 struct calendar;
+struct snap_travel;
 
 /*
  * The rollups of a day measure other than calendar days: the business days
@@ -128,6 +130,11 @@ struct snap {
 	struct roll *rw_emp, *rw_dept;  /* re-entries (rework) opened per day */
 	struct roll *ho, *pp;           /* handoffs, ping-pongs (cfacts.h) */
 	struct snap_bz *_Atomic bz;     /* business-day rollups, or NULL */
+	/* time travel: the creator-level rollup last computed for another
+	 * as_of (or calendar), kept for the next request of the same view
+	 * (snap_creator_roll()); guarded by travel_lock */
+	pthread_mutex_t travel_lock;
+	struct snap_travel *travel;
 	struct arena *strings;          /* ticket ids and creator names */
 
 	int32_t as_of;                  /* of the creator-level values */
@@ -275,8 +282,10 @@ int snap_e2e_value(const struct snap_cstage *cs, size_t nd, const struct calenda
 /*
  * The creator-level rollup as of as_of in calendar days (cal NULL) or the
  * business days of cal: the snapshot's own (another reference) when it has
- * it, else one computed now over every creator (time travel).  Release
- * with roll_put().
+ * it, else one computed now over every creator (time travel) and kept
+ * until another as_of is asked for (the pages of one view ask for the same
+ * one several times).  Thread-safe; a second caller of the same as_of
+ * waits for the first one's result.  Release with roll_put().
  */
 struct roll *snap_creator_roll(const struct snap *s, int32_t as_of, const struct calendar *cal);
 

@@ -40,6 +40,7 @@ struct roll *snap_creator_roll_build(const struct snap *s, int32_t as_of,
 /* by_dept when dept, else by_emp, in the measure of cal. */
 struct roll *snap_ticket_roll_build(const struct snap *s, int dept, const struct calendar *cal);
 struct snap_bz *snap_bz_ref(struct snap_bz *bz);
+void snap_travel_free(struct snap_travel *t);
 
 /* ---- snap.c ---- */
 

@@ -128,14 +128,43 @@ struct roll *snap_creator_roll_build(const struct snap *s, int32_t as_of,
 	return r;
 }
 
+struct snap_travel {
+	int32_t as_of;
+	struct calendar *cal;   /* owned; NULL: calendar days */
+	struct roll *cre;
+};
+
+void snap_travel_free(struct snap_travel *t)
+{
+	if (!t)
+		return;
+	roll_put(t->cre);
+	calendar_free(t->cal);
+	free(t);
+}
+
 struct roll *snap_creator_roll(const struct snap *s, int32_t as_of, const struct calendar *cal)
 {
 	if (as_of == s->as_of && !cal)
 		return roll_ref(s->cre);
-	struct snap_bz *bz = cal ? atomic_load(&((struct snap *)s)->bz) : NULL;
+	struct snap *w = (struct snap *)s;
+	struct snap_bz *bz = cal ? atomic_load(&w->bz) : NULL;
 	if (as_of == s->as_of && bz && calendar_same(bz->cal, cal))
 		return roll_ref(bz->cre);
-	return snap_creator_roll_build(s, as_of, cal);
+	/* built under the lock: the pages of one time-travel view ask for the
+	 * same as_of at once, and one build serves them all */
+	pthread_mutex_lock(&w->travel_lock);
+	struct snap_travel *t = w->travel;
+	if (!t || t->as_of != as_of || !calendar_same(t->cal, cal)) {
+		snap_travel_free(t);
+		t = w->travel = xcalloc(1, sizeof(*t));
+		t->as_of = as_of;
+		t->cal = cal ? calendar_copy(cal) : NULL;
+		t->cre = snap_creator_roll_build(s, as_of, cal);
+	}
+	struct roll *r = roll_ref(t->cre);
+	pthread_mutex_unlock(&w->travel_lock);
+	return r;
 }
 
 /* ---- ticket rollups from scratch ---- */
