@@ -446,7 +446,7 @@ static void test_bad_rows_exact_messages(void **state)
 	buf_addstr(&want, "line 13: column employee: required, but empty\n");
 	buf_addstr(&want, "line 13: column department: not a configured department ('sales')\n");
 	/* bad bytes show as '?': the message goes into JSON */
-	buf_addstr(&want, "line 14: column creator: is not valid UTF-8 ('??')\n");
+	buf_addstr(&want, "line 14: column creator: is not valid UTF-8 ('?" "?')\n");
 	buf_addstr(&want, "line 15: expected 6 fields, found 7\n");
 	buf_addstr(&want, "line 16: column opened_on: not a date (expected YYYY-MM-DD) ('2024-1-05')\n");
 	expect_rejected(fx, in.data, want.data, 16);
