@@ -78,9 +78,10 @@ void cfacts_of(const struct snap *s, uint32_t c, struct cfacts *f)
 
 int cfacts_same(const struct cfacts *a, const struct cfacts *b)
 {
+	/* (no memcmp of zero bytes: the arrays may not exist yet) */
 	return a->nrw == b->nrw && a->nho == b->nho &&
-	       memcmp(a->rw, b->rw, a->nrw * sizeof(*a->rw)) == 0 &&
-	       memcmp(a->ho, b->ho, a->nho * sizeof(*a->ho)) == 0;
+	       (!a->nrw || memcmp(a->rw, b->rw, a->nrw * sizeof(*a->rw)) == 0) &&
+	       (!a->nho || memcmp(a->ho, b->ho, a->nho * sizeof(*a->ho)) == 0);
 }
 
 void cfacts_release(struct cfacts *f)
