@@ -180,6 +180,25 @@ static int flow_load(struct http_req *r, struct api_ctx *c, int *res, int *dept)
 	return 0;
 }
 
+/*
+ * The routes that take from, to, department and limit (default dflt, at
+ * most max): the parameters, then flow_load().  1 when a reply was queued
+ * (*res), 0 when the caller computes.
+ */
+static int list_load(struct http_req *r, struct api_ctx *c, const char *route,
+		     const struct api_csv_table *tables, long dflt, long max, long *limit, int *dept,
+		     int *res)
+{
+	static const char *const allowed[] = { "from", "to", "department", "limit", NULL };
+	if (api_ctx_parse(r, c, route, allowed, 0, tables) ||
+	    api_parse_long(r, "limit", dflt, 1, max, limit)) {
+		*res = api_ctx_fail(r, c);
+		return 1;
+	}
+	buf_addf(&c->key, "|%ld", *limit);
+	return flow_load(r, c, res, dept);
+}
+
 /* Ticket fields every list shares: ticket_id, creator, employee_id,
  * employee.  These lists can hold every ticket of a year (a 1M-ticket
  * store closes 300k a year): the snapshot's strings are valid UTF-8
@@ -226,16 +245,10 @@ static json_t *wip_item_json(const struct snap *s, const struct agg_wip_item *it
 
 int api_wip(struct http_req *r)
 {
-	static const char *const allowed[] = { "from", "to", "department", "limit", NULL };
 	struct api_ctx c;
-	int res;
+	int res, dept;
 	long limit;
-	if (api_ctx_parse(r, &c, "wip", allowed, 0, wip_tables) ||
-	    api_parse_long(r, "limit", 10, 1, WIP_MAX_LIMIT, &limit))
-		return api_ctx_fail(r, &c);
-	buf_addf(&c.key, "|%ld", limit);
-	int dept;
-	if (flow_load(r, &c, &res, &dept))
+	if (list_load(r, &c, "wip", wip_tables, 10, WIP_MAX_LIMIT, &limit, &dept, &res))
 		return res;
 	const struct snap *s = c.s;
 	struct agg_wip *w = agg_wip(s, &c.ar, dept, (size_t)limit);
@@ -559,16 +572,10 @@ static json_t *rate(int64_t part, int64_t whole)
 
 int api_handoffs(struct http_req *r)
 {
-	static const char *const allowed[] = { "from", "to", "department", "limit", NULL };
 	struct api_ctx c;
-	int res;
+	int res, dept;
 	long limit;
-	if (api_ctx_parse(r, &c, "handoffs", allowed, 0, handoff_tables) ||
-	    api_parse_long(r, "limit", 20, 1, HANDOFF_MAX_LIMIT, &limit))
-		return api_ctx_fail(r, &c);
-	buf_addf(&c.key, "|%ld", limit);
-	int dept;
-	if (flow_load(r, &c, &res, &dept))
+	if (list_load(r, &c, "handoffs", handoff_tables, 20, HANDOFF_MAX_LIMIT, &limit, &dept, &res))
 		return res;
 	const struct snap *s = c.s;
 	struct agg_handoffs *h = agg_handoffs(s, &c.ar, dept);
