@@ -235,7 +235,9 @@ class LogTail:
         self.works = None      # None: not known yet
 
     def skip(self):
-        time.sleep(0.05)
+        # the daemon writes its request lines in batches at least every
+        # 50 ms (server/log.h): wait for the earlier requests' lines
+        time.sleep(0.2)
         self.off = os.path.getsize(self.path)
 
     def first_srv(self, path, timeout=3.0):

@@ -764,9 +764,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
 	metrics_observe(srv->metrics, r->route, r->status, ms, r->bytes);
-	log_msg(r->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %u %zu %.1fms%s", r->method, r->path,
-		r->status, r->bytes, ms,
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)";
+	if (r->status >= 500)
+		log_msg(LOG_ERR, "%s %s %u %zu %.1fms%s", r->method, r->path, r->status, r->bytes,
+			ms, how);
+	else
+		log_request("%s %s %u %zu %.1fms%s", r->method, r->path, r->status, r->bytes, ms,
+			    how);
 	buf_release(&r->body);
 	app_view_put(r->view);
 	free(r);

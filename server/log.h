@@ -2,7 +2,13 @@
  * log.h - leveled logging to stderr, one line per event, each line prefixed
  * with the syslog level in angle brackets (`<3>` error ... `<7>` debug) so
  * journald stores the right priority.  Thread-safe: each line is written
- * with one write(2).
+ * whole, in order.
+ *
+ * The daemon's request lines (log_request()) are batched while it serves
+ * (log_batch_start()): one write(2) per 16 KiB or per 50 ms instead of one
+ * per request, the cost that mattered most on a cached response.  Any
+ * other line first flushes the batch, so the order of lines is kept; the
+ * batch is flushed when the daemon stops (log_batch_stop()).
  */
 #ifndef LEADTIME_LOG_H
 #define LEADTIME_LOG_H
@@ -24,6 +30,16 @@ void log_set_prefix(int on);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* An access-log line (level info): batched between log_batch_start() and
+ * log_batch_stop(), else written at once like log_msg(). */
+void log_request(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Start batching request lines (a thread flushes every 50 ms); 0 or -1.
+ * Call with the signals the daemon waits for already blocked. */
+int log_batch_start(void);
+/* Flush and stop batching. */
+void log_batch_stop(void);
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

@@ -750,6 +750,8 @@ static int cmd_serve(int argc, char **argv, int first)
 	unsigned bound = 0;
 	if (app_init(&app, &cfg, threads + 1) == 0)
 		srv = http_start(&app, api_routes, threads, &bound);
+	if (srv)
+		log_batch_start(); /* request lines in batches (log.h) */
 	if (srv) {
 		char d[DATE_LEN + 1];
 		struct view *v = app_view(&app);
@@ -791,6 +793,7 @@ static int cmd_serve(int argc, char **argv, int first)
 		unsigned grace = (unsigned)last->cfg->stop_timeout * 1000;
 		app_view_put(last);
 		http_stop(srv, grace);
+		log_batch_stop();
 		ret = CLI_OK;
 		log_info("stopped");
 	}
