@@ -208,7 +208,13 @@ function drawTimeline(d, meta) {
 				events.length ? markDataset([], t) : null,
 			].filter(Boolean),
 		},
-		plugins: events.length ? [morePlugin(t, () => (layout ? layout.spacing : 0))] : [],
+		plugins: events.length ? [morePlugin(t, () => (layout ? layout.spacing : 0)), {
+			/* a new width (window resized) can change the days per column: lay the markers out again */
+			id: 'eventRelayout',
+			afterLayout(ch) {
+				if (layout && daysPerColumn(pixelsPerDay(ch)) !== layout.k) requestAnimationFrame(() => { if (ch.canvas) placeMarks(); });
+			},
+		}] : [],
 		options: {
 			indexAxis: 'y',
 			scales: {
@@ -252,14 +258,22 @@ function drawTimeline(d, meta) {
 	}, `Timeline of ${d.creator}: ${summary.map((x) => x.textContent ?? x).join('')}`);
 	if (!events.length) return;
 	/* the markers need the chart's width: how many pixels a day gets decides the columns (eventmarks.js) */
-	const x = chart.scales.x;
-	const pxPerDay = x.getPixelForValue(x.min + DAY) - x.getPixelForValue(x.min);
-	layout = layoutMarks(events, lanes, daysPerColumn(pxPerDay));
-	layout.spacing = pxPerDay * layout.k;
-	Object.assign(chart.data.datasets[2], markDataset(layout.marks, t));
-	chart.update('none');
-	evLegend.replaceChildren(...markLegend(layout, d));
+	function placeMarks() {
+		const px = pixelsPerDay(chart);
+		layout = layoutMarks(events, lanes, daysPerColumn(px));
+		layout.spacing = px * layout.k;
+		Object.assign(chart.data.datasets[2], markDataset(layout.marks, t));
+		chart.update('none');
+		evLegend.replaceChildren(...markLegend(layout, d));
+	}
+	placeMarks();
 	chart.canvas.setAttribute('aria-label', `${chart.canvas.getAttribute('aria-label')} ${fmt.plural(events.length, 'event')} marked in the lanes.`);
+}
+
+/** How many pixels one day takes on the chart's time axis. */
+function pixelsPerDay(chart) {
+	const x = chart.scales.x;
+	return x.getPixelForValue(x.min + DAY) - x.getPixelForValue(x.min);
 }
 
 function drawTable(d, state) {
