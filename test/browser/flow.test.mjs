@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-	AS_OF, ROOT, api, assertDrawn, canvasInk, controlValue, env, openPage, query, settle, start, stop, text, visit,
+	AS_OF, ROOT, api, assertDrawn, canvasInk, controlValue, env, openPage, query, recordRequests, settle, start, stop, text, visit,
 } from './harness.mjs';
 
 before(start);
@@ -105,18 +105,6 @@ async function checkDownloads(page, want) {
 		got[`${w.card}/${w.table}`] = file.body;
 	}
 	return got;
-}
-
-/** The /api/v1/ requests the page makes from now on (until .stop()). */
-function recordRequests(page) {
-	const seen = [];
-	const on = (r) => {
-		const u = new URL(r.url());
-		if (u.pathname.startsWith('/api/v1/')) seen.push(u);
-	};
-	page.on('request', on);
-	seen.stop = () => page.off('request', on);
-	return seen;
 }
 
 /** PNG signature and the IHDR width and height. */
@@ -463,7 +451,7 @@ describe('as_of and business days', () => {
 				{ url: '/?range=90d', routes: ['/api/v1/overview', '/api/v1/stages', '/api/v1/wip'], range: true },
 				{ url: '/department?dept=Design&range=90d', routes: ['/api/v1/departments/Design', '/api/v1/wip'], range: true },
 				{ url: `/employee?emp=${emp}&range=90d`, routes: [`/api/v1/employees/${emp}`], range: true },
-				{ url: '/stages?range=90d', routes: ['/api/v1/stages'], range: true },
+				{ url: '/stages?range=90d', routes: ['/api/v1/stages', '/api/v1/handoffs'], range: true },
 				{ url: '/flow?dept=Campaign&range=90d', routes: ['/api/v1/scatter', '/api/v1/flow', '/api/v1/forecast'], range: true },
 				{ url: `/creator?q=a&creator=${enc(cr)}`, routes: ['/api/v1/creators', `/api/v1/creators/${enc(cr)}`] },
 				{ url: '/compare', routes: ['/api/v1/compare'] },
@@ -487,8 +475,8 @@ describe('as_of and business days', () => {
 				const id = await page.$eval('a[data-csv]', (a) => a.closest('section').id);
 				const file = await download(page, `#${id} a[data-csv]`);
 				assert.ok(file.body.equals(await apiCSV(links[0].pathname + links[0].search)), `${p.url}: ${id}`);
-				/* a PNG button where, and only where, a card draws a chart */
-				const png = await page.$$eval('section.card', (cs) => cs.map((c) => [c.id, !!c.querySelector('.card-body canvas'), !!c.querySelector('.tool.png') && getComputedStyle(c.querySelector('.tool.png')).display !== 'none']));
+				/* a PNG button where, and only where, a card draws a chart (a canvas, or a heatmap grid: the handoff matrix) */
+				const png = await page.$$eval('section.card', (cs) => cs.map((c) => [c.id, !!c.querySelector('.card-body canvas, .card-body table.png-grid'), !!c.querySelector('.tool.png') && getComputedStyle(c.querySelector('.tool.png')).display !== 'none']));
 				for (const [cid, hasChart, hasPng] of png) assert.equal(hasPng, hasChart, `${p.url}: #${cid} PNG button`);
 				requests.stop();
 			}

@@ -187,19 +187,24 @@ export function query(page) {
 
 /* ---- setup ---- */
 
-/** Generate the store, start the daemon and the browser; fills env. */
-export async function start() {
+/**
+ * Generate the store, start the daemon and the browser; fills env.
+ * `build({bin, cfg, db, dir})`, when given, makes the store instead of the
+ * generated ticket set (events.test.mjs: an event log).
+ */
+export async function start({ build = null } = {}) {
 	assert.ok(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
-	if (process.env.LEADTIME_URL) {
-		/* development: a daemon that is already running (as_of must be AS_OF) */
+	if (process.env.LEADTIME_URL && !build) {
+		/* development: a daemon that is already running (as_of must be AS_OF); a store of its own is always built */
 		env.base = process.env.LEADTIME_URL.replace(/\/$/, '');
 	} else {
 		assert.ok(fs.existsSync(BIN), `no daemon at ${BIN}: run make first`);
 		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-browser-'));
 		const db = path.join(tmp, 'lt.db');
 		const cfg = writeConfig(tmp);
-		execFileSync(BIN, ['generate', '--config', cfg, '--db', db, '--creators', '1500', '--seed', '7', '--as-of', AS_OF], { stdio: 'pipe' });
+		if (build) build({ bin: BIN, cfg, db, dir: tmp });
+		else execFileSync(BIN, ['generate', '--config', cfg, '--db', db, '--creators', '1500', '--seed', '7', '--as-of', AS_OF], { stdio: 'pipe' });
 		env.base = await startDaemon(cfg, db);
 	}
 	env.meta = await (await fetch(`${env.base}/api/v1/meta`)).json();
@@ -226,3 +231,15 @@ export async function api(pathAndQuery) {
 }
 
 export const text = (page, sel) => page.$eval(sel, (e) => e.textContent.replace(/\s+/g, ' ').trim());
+
+/** The /api/v1/ requests the page makes from now on (until .stop()). */
+export function recordRequests(page) {
+	const seen = [];
+	const on = (r) => {
+		const u = new URL(r.url());
+		if (u.pathname.startsWith('/api/v1/')) seen.push(u);
+	};
+	page.on('request', on);
+	seen.stop = () => page.off('request', on);
+	return seen;
+}

@@ -329,6 +329,7 @@ describe('the URL round-trips each page’s state', () => {
 			assert.equal(query(page).get('q'), q);
 			assertDrawn(await canvasInk(page));
 			assert.match(await page.textContent('#e2e-summary'), /end to end|not started/);
+			assert.equal(await page.$('#event-legend'), null, 'tickets imported as tickets: no event markers, no legend for them');
 			await page.reload();
 			await settle(page);
 			assert.equal(query(page).get('creator'), picked);
@@ -418,6 +419,10 @@ describe('the pages show what the API answers', () => {
 			const rows = await page.$$eval('#glance tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
 			assert.deepEqual(rows.map((r) => r[0]), ov.departments.map((d) => d.name));
 			assert.deepEqual(rows.map((r) => r[2]), ov.departments.map((d) => d.totals.closed.toLocaleString('en-GB')));
+			/* rework: "12 (5.9%)", the re-entries and their share of the opened (docs/DASHBOARD.md) */
+			const rework = (t) => (t.rework_rate === null ? '–' : `${t.rework.toLocaleString('en-GB')} (${(t.rework_rate * 100).toLocaleString('en-GB', { maximumFractionDigits: 1 })}%)`);
+			assert.ok(ov.departments.some((d) => d.totals.rework > 0), 'the generated data has rework tickets');
+			assert.deepEqual(rows.map((r) => r[6]), ov.departments.map((d) => rework(d.totals)));
 			assert.match(await text(page, '#grew'), /grew the most|No stage grew/);
 			assert.deepEqual(problems, []);
 		} finally {

@@ -48,6 +48,35 @@ export function pct(x, digits = 0) {
 	return `${(x * 100).toLocaleString('en-GB', { maximumFractionDigits: digits })}%`;
 }
 
+/**
+ * Rework of a metrics block: "12 (5.9%)", the re-entries opened and their
+ * share of the tickets opened (one decimal, as the workload share); "–"
+ * when nothing was opened (the rate is null).
+ */
+export function rework(block) {
+	const b = block || {};
+	if (!isNum(b.rework)) return DASH;
+	return isNum(b.rework_rate) ? `${int(b.rework)} (${pct(b.rework_rate, 1)})` : DASH;
+}
+
+/** What a rework figure counts: the sentence of the tooltips and the legend notes. */
+export const REWORK_TIP = 'Re-entries: tickets opened in this period for a creator who already had an earlier ticket in the same department (work that came back). The share is of the tickets opened.';
+
+/**
+ * An instant (`2024-05-10T15:08:10Z`) for people: {local, time, utc, same}
+ * — in the reader's own locale and time zone ("10 May 2024, 17:08", and
+ * the time of day alone), the time of day in UTC ("15:08 UTC": the dates
+ * of the pages are UTC days), and whether the reader's zone is UTC then.
+ */
+export function instant(iso) {
+	const t = new Date(iso);
+	if (!iso || Number.isNaN(t.getTime())) return { local: DASH, time: DASH, utc: '', same: true };
+	const local = t.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+	const time = t.toLocaleTimeString(undefined, { timeStyle: 'short' });
+	const utc = `${t.toLocaleTimeString(undefined, { timeStyle: 'short', timeZone: 'UTC' })} UTC`;
+	return { local, time, utc, same: t.getTimezoneOffset() === 0 };
+}
+
 export function plural(n, one, many = `${one}s`) {
 	return `${int(n)} ${n === 1 ? one : many}`;
 }

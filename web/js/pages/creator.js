@@ -3,7 +3,8 @@
  * creators by name, then follow one through the pipeline: a swimlane per
  * department with each ticket as a bar from the day it opened to the day it
  * closed (open tickets run to as_of), the handoff waits between departments,
- * and the stage table.
+ * the events of the creator's case as markers in their lanes when the data
+ * came from an event log (eventmarks.js), and the stage table.
  *
  * A creator's timeline is their whole history up to as_of, and the search
  * matches names whatever the range: the range stays in the URL only so that
@@ -17,6 +18,7 @@ import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, startPage } from '../ui.js';
+import { daysPerColumn, layoutMarks, markDataset, markLanes, markLegend, markTip, morePlugin } from '../eventmarks.js';
 
 const DAY = 86400000;
 const PAGE = 24; /* results asked for at first */
@@ -146,12 +148,18 @@ function drawTimeline(d, meta) {
 	const waitColor = t.dark ? '#7b8591' : '#9aa3ad';
 	const lanes = [...meta.departments].sort((a, b) => a.position - b.position).map((x) => x.name);
 	for (const tk of tickets) if (!lanes.includes(tk.department)) lanes.push(tk.department);
+	/* the case's events (event-log imports): markers in the lanes of their stays */
+	const events = d.events || [];
+	if (events.length) markLanes(events, lanes);
+	let layout = null; /* the markers, laid out once the chart knows its width */
+	const evLegend = events.length ? h('div', { class: 'event-legend' }) : null;
 	/* the view's as_of (time travel), where open tickets end */
 	const asOf = fmt.ms((d.range && d.range.as_of) || meta.as_of);
 	/* a ticket runs from the day it opened to the day it closed (its days to close); open ones to as_of */
 	const end = (tk) => (tk.closed_on ? fmt.ms(tk.closed_on) : asOf);
-	const minX = Math.min(...tickets.map((tk) => fmt.ms(tk.opened_on)));
-	const maxX = Math.max(...tickets.map(end));
+	const evDays = events.map((e) => fmt.ms(e.date));
+	const minX = Math.min(...tickets.map((tk) => fmt.ms(tk.opened_on)), ...evDays);
+	const maxX = Math.max(...tickets.map(end), ...evDays.map((x) => x + DAY));
 	const pad = Math.max(DAY * 2, (maxX - minX) * 0.03);
 	const stages = d.stages || [];
 	/* the wait before a stage: from the previous stage's end to this one's start */
@@ -160,16 +168,17 @@ function drawTimeline(d, meta) {
 	const e2e = d.end_to_end || {};
 	const summary = summaryOf(d);
 	const box = chartBox();
-	box.style.height = `${Math.max(220, 60 + lanes.length * 42)}px`;
+	box.style.height = `${Math.max(220, 60 + lanes.length * (events.length ? 50 : 42))}px`;
 	c.show(h('p', { class: 'insight', id: 'e2e-summary' }, ...summary), box,
 		h('p', { class: 'legend-note' },
 			h('span', {}, 'Each bar is a ticket, from the day it opened to the day it closed; outlined bars are still open.'),
 			h('span', {}, h('span', { class: 'swatch wait', 'aria-hidden': 'true' }), 'handoff wait'),
-			e2e.campaign_start ? h('span', {}, h('span', { class: 'swatch dash strong', 'aria-hidden': 'true' }), 'campaign start') : null));
+			e2e.campaign_start ? h('span', {}, h('span', { class: 'swatch dash strong', 'aria-hidden': 'true' }), 'campaign start') : null),
+		evLegend);
 	const annotations = {};
 	if (e2e.campaign_start) annotations.start = refLine('x', fmt.ms(e2e.campaign_start), null, t.text);
 	annotations.asof = refLine('x', asOf, null, t.faint, { dash: [1, 3] });
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'bar',
 		data: {
 			labels: lanes,
@@ -196,25 +205,44 @@ function drawTimeline(d, meta) {
 					categoryPercentage: 1,
 					grouped: false,
 				},
-			],
+				events.length ? markDataset([], t) : null,
+			].filter(Boolean),
 		},
+		plugins: events.length ? [morePlugin(t, () => (layout ? layout.spacing : 0)), {
+			/* a new width (window resized) can change the days per column: lay the markers out again */
+			id: 'eventRelayout',
+			afterLayout(ch) {
+				if (layout && daysPerColumn(pixelsPerDay(ch)) !== layout.k) requestAnimationFrame(() => { if (ch.canvas) placeMarks(); });
+			},
+		}] : [],
 		options: {
 			indexAxis: 'y',
 			scales: {
 				x: { ...timeAxis(minX - pad, maxX + pad), grid: { display: true, drawTicks: false } },
 				y: { type: 'category', grid: { display: false }, ticks: { color: t.text } },
+				/* the markers' axis: lane i at i, the same places as the category lanes (top to bottom) */
+				...(events.length ? { ev: { type: 'linear', axis: 'y', min: -0.5, max: lanes.length - 0.5, bounds: 'data', offset: false, reverse: true, display: false } } : {}),
 			},
 			plugins: {
 				legend: { display: false },
 				annotation: { annotations },
 				tooltip: {
 					callbacks: {
+						/* a marker's tooltip shows its shape, in the tooltip's text colour */
+						labelPointStyle: (i) => (i.raw.mark ? { pointStyle: { mapped: 'circle', other: 'rectRot', done: 'rect', more: 'crossRot' }[i.raw.mark.kind], rotation: 0 } : undefined),
+						labelColor: (i) => {
+							if (!i.raw.mark) return undefined;
+							const fg = t.dark ? '#222222' : '#eef1f4';
+							return { borderColor: fg, backgroundColor: i.raw.mark.kind === 'other' ? 'transparent' : fg, borderWidth: 1.5 };
+						},
 						title: (items) => {
 							const r = items[0].raw;
+							if (r.mark) return markTip(r.mark).title;
 							return r.tk ? `${r.tk.department} · ${r.tk.ticket_id}` : `Handoff wait before ${r.y}`;
 						},
 						label: (i) => {
 							const r = i.raw;
+							if (r.mark) return markTip(r.mark).lines;
 							if (!r.tk) return fmt.days(r.days, { long: true, digits: 0 });
 							const tk = r.tk;
 							const days = tk.closed_on ? Math.round((fmt.ms(tk.closed_on) - fmt.ms(tk.opened_on)) / DAY) : null;
@@ -228,6 +256,24 @@ function drawTimeline(d, meta) {
 			},
 		},
 	}, `Timeline of ${d.creator}: ${summary.map((x) => x.textContent ?? x).join('')}`);
+	if (!events.length) return;
+	/* the markers need the chart's width: how many pixels a day gets decides the columns (eventmarks.js) */
+	function placeMarks() {
+		const px = pixelsPerDay(chart);
+		layout = layoutMarks(events, lanes, daysPerColumn(px));
+		layout.spacing = px * layout.k;
+		Object.assign(chart.data.datasets[2], markDataset(layout.marks, t));
+		chart.update('none');
+		evLegend.replaceChildren(...markLegend(layout, d));
+	}
+	placeMarks();
+	chart.canvas.setAttribute('aria-label', `${chart.canvas.getAttribute('aria-label')} ${fmt.plural(events.length, 'event')} marked in the lanes.`);
+}
+
+/** How many pixels one day takes on the chart's time axis. */
+function pixelsPerDay(chart) {
+	const x = chart.scales.x;
+	return x.getPixelForValue(x.min + DAY) - x.getPixelForValue(x.min);
 }
 
 function drawTable(d, state) {
@@ -327,6 +373,8 @@ startPage({
 				return searchP;
 			}
 		}
+		/* a case imported from an event log: its events are a table of the timeline too */
+		if ((cache.detail.events || []).length) setExports('timeline', req, [{ table: 'tickets', label: 'tickets' }, { table: 'events', label: 'events' }]);
 		drawDetail();
 		return searchP;
 	},

@@ -14,7 +14,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { daysBetween, hrefFor, navigate } from '../state.js';
-import { card, chartBox, field, floatTip, select, startPage } from '../ui.js';
+import { card, chartBox, field, floatTip, infoTip, select, startPage } from '../ui.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 
 let cache = null; /* {key, data, wip, state} */
@@ -30,6 +30,9 @@ const COLUMNS = [
 	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1), score: 'closes_per_week', wide: true },
 	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1), wide: true },
 	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1), score: 'workload_share', neutral: true, wide: true },
+	/* re-entries and their share of the tickets opened, in one column ("3 (12.5%)"); sorted by the share */
+	{ id: 'rework', label: 'Rework', get: (e) => e.totals.rework_rate, show: (v) => fmt.pct(v, 1), cell: (e) => fmt.rework(e.totals), wide: true, help: fmt.REWORK_TIP,
+		title: (e) => `${fmt.int(e.totals.rework)} of the ${fmt.int(e.totals.opened)} tickets ${e.name} opened are re-entries` },
 ];
 const SORTS = COLUMNS.map((c) => c.id);
 
@@ -124,6 +127,7 @@ function drawTable(data, state) {
 		return h('th', {
 			scope: 'col',
 			class: `${col.text ? 'sticky-col' : 'n'}${col.wide ? ' hide-sm' : ''}`,
+			title: col.help || null,
 			'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
 		}, h('button', {
 			type: 'button',
@@ -144,8 +148,10 @@ function drawTable(data, state) {
 		const score = col.score && e.scores ? e.scores[col.score] : null;
 		const flags = col.flag ? (e.flags || []).filter((f) => f.rule === col.flag) : [];
 		const cls = ['n', shadeClass(score, col.neutral), col.wide ? 'hide-sm' : ''].filter(Boolean);
-		if (!flags.length)
-			return h('td', { class: cls.join(' '), title: col.score ? `${shadeTitle(score, col.neutral)}` : null }, col.show(v));
+		if (!flags.length) {
+			const title = col.score ? shadeTitle(score, col.neutral) : col.title ? col.title(e) : null;
+			return h('td', { class: cls.join(' '), title, dataset: { col: col.id } }, col.cell ? col.cell(e) : col.show(v));
+		}
 		const text = flags.map((f) => flagText(f, sla)).join(' ');
 		const id = `tip-${++tipN}`;
 		cls.push('flagged');
@@ -173,7 +179,8 @@ function drawTable(data, state) {
 				h('span', { class: 'w-ramp', 'aria-hidden': 'true' }, ['w-n2', 'w-0', 'w-p2'].map((x) => h('i', { class: x }))),
 				h('span', {}, 'above')),
 			h('div', {}, h('span', {}, h('span', { class: 'pill bad', 'aria-hidden': 'true' }, '!'), ' A flagged cell breaks a threshold: hover or focus it for the rule.')),
-			h('div', { class: 'show-sm' }, 'On a wider screen the table also shows closes per week, the 90th percentile and the workload share.')),
+			h('div', { class: 'hide-sm' }, 'Rework: the re-entries each employee opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened; the column sorts by the share.'),
+			h('div', { class: 'show-sm' }, 'On a wider screen the table also shows closes per week, the 90th percentile, the workload share and the rework (re-entries).')),
 		flagSummary(flagged, sla));
 	if (refocus) {
 		const btn = c.body.querySelector(`button.sort[data-sort="${refocus}"]`);
@@ -253,9 +260,10 @@ function drawKpis(data) {
 		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `90th percentile ${fmt.days(l.p90)}`],
 		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `SLA: ${sla} days`],
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day'],
+		['Rework', fmt.int(t.rework), fmt.plural(t.rework, 'ticket').replace(/^\S+ /, ''), fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of the tickets opened` : 'no ticket opened', 'rework'],
 	];
-	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note]) =>
-		h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
+	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note, id]) =>
+		h('div', { class: 'kpi', dataset: id ? { kpi: id } : null }, h('div', { class: 'label' }, label, id === 'rework' ? [' ', infoTip(fmt.REWORK_TIP)] : null),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
 }

@@ -13,7 +13,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { daysBetween, navigate } from '../state.js';
-import { card, chartBox, field, select, startPage } from '../ui.js';
+import { card, chartBox, field, infoTip, select, startPage } from '../ui.js';
 
 let cache = null;
 let empSelect;
@@ -49,9 +49,11 @@ function drawKpis(d) {
 		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `department ${fmt.pct(dt.sla_hit_rate)}`],
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', `${fmt.pct(t.workload_share, 1)} of the department’s workload`],
 		['Opened', fmt.int(t.opened), 'tickets', `backlog ${fmt.int(t.backlog_end)} at ${fmt.shortDate(d.range.to)}`],
+		['Rework', fmt.int(t.rework), t.rework === 1 ? 'ticket' : 'tickets',
+			`${fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of opened` : 'none opened'} · department ${fmt.pct(dt.rework_rate, 1)}`, 'rework'],
 	];
-	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note]) =>
-		h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
+	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note, id]) =>
+		h('div', { class: 'kpi', dataset: id ? { kpi: id } : null }, h('div', { class: 'label' }, label, id === 'rework' ? [' ', infoTip(fmt.REWORK_TIP)] : null),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
 }
@@ -241,13 +243,16 @@ function drawVsDept(d) {
 		['Closed within SLA', fmt.pct(e.sla_hit_rate), fmt.pct(dep.sla_hit_rate)],
 		['Average open', fmt.num(e.avg_open, 1), fmt.num(dep.avg_open, 1)],
 		['Backlog at end', fmt.int(e.backlog_end), fmt.int(dep.backlog_end)],
+		['Rework (re-entries)', fmt.rework(e), fmt.rework(dep), 'rework'],
 	];
 	c.show(h('div', { class: 'table-wrap' },
 		h('table', { class: 'data' },
 			h('caption', { class: 'visually-hidden' }, `${d.employee.name} against ${d.department.name}`),
 			h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Measure'), h('th', { scope: 'col', class: 'n' }, d.employee.name.split(' ')[0]), h('th', { scope: 'col', class: 'n' }, d.department.name))),
-			h('tbody', {}, rows.map(([k, a, b]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'n' }, a), h('td', { class: 'n' }, b)))))),
-	h('p', { class: 'legend-note' }, `Share of the department’s workload: ${fmt.pct(e.workload_share, 1)}`));
+			h('tbody', {}, rows.map(([k, a, b, id]) => h('tr', { dataset: id ? { row: id } : null },
+				h('th', { scope: 'row', title: id === 'rework' ? fmt.REWORK_TIP : null }, k), h('td', { class: 'n' }, a), h('td', { class: 'n' }, b)))))),
+	h('p', { class: 'legend-note' }, h('span', {}, `Share of the department’s workload: ${fmt.pct(e.workload_share, 1)}`),
+		h('span', {}, 'Rework: re-entries opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened.')));
 }
 
 function drawAll() {

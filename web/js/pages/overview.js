@@ -155,10 +155,11 @@ function drawGlance(ov, state) {
 			h('td', { class: 'n' }, fmt.int(t.closed)),
 			h('td', { class: 'n hide-sm' }, fmt.int(t.backlog_end)),
 			h('td', { class: 'n' }, fmt.num(lt.p50, 1)),
-			h('td', { class: 'n', title: `SLA: ${d.sla_days} days` }, fmt.pct(t.sla_hit_rate)));
+			h('td', { class: 'n', title: `SLA: ${d.sla_days} days` }, fmt.pct(t.sla_hit_rate)),
+			h('td', { class: 'n hide-sm rework', title: `${fmt.int(t.rework)} of the ${fmt.int(t.opened)} tickets opened are re-entries` }, fmt.rework(t)));
 	});
 	c.show(h('div', { class: 'table-wrap' },
-		h('table', { class: 'data' },
+		h('table', { class: 'data compact', id: 'dept-table' },
 			h('caption', { class: 'visually-hidden' }, 'Departments in the selected range'),
 			h('thead', {}, h('tr', {},
 				h('th', { scope: 'col' }, 'Department'),
@@ -166,9 +167,11 @@ function drawGlance(ov, state) {
 				h('th', { scope: 'col', class: 'n' }, 'Closed'),
 				h('th', { scope: 'col', class: 'n hide-sm', title: 'Open tickets at the end of the range' }, 'Backlog'),
 				h('th', { scope: 'col', class: 'n', title: 'Median days to close' }, 'Median d'),
-				h('th', { scope: 'col', class: 'n', title: 'Share closed within the department’s SLA' }, 'In SLA'))),
+				h('th', { scope: 'col', class: 'n', title: 'Share closed within the department’s SLA' }, 'In SLA'),
+				h('th', { scope: 'col', class: 'n hide-sm' }, 'Rework ', infoTip(fmt.REWORK_TIP)))),
 			h('tbody', {}, rows))),
-	h('p', { class: 'legend-note' }, 'Open a department for its team, workload and flags.'),
+	h('p', { class: 'legend-note' }, h('span', { class: 'hide-sm' }, 'Rework: re-entries opened in the range and their share of the tickets opened.'),
+		h('span', {}, 'Open a department for its team, workload and flags.')),
 	h('h3', { class: 'sub-head' }, 'Where the backlog sits'),
 	backlogBox);
 	const open = depts.map((d) => (d.totals ? d.totals.backlog_end : null));

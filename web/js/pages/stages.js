@@ -2,8 +2,9 @@
  * Stages (/stages?stat=p50&from=…&to=…&bucket=month): how long creators
  * spend in each department and waiting for the next one, the bottleneck
  * (the stage with the largest share of the median journey), stage
- * statistics, and stage time per period.
- * Data: /api/v1/stages.
+ * statistics, who hands work to whom (the department matrix with its
+ * ping-pongs, and the employee pairs: handoffs.js), and stage time per period.
+ * Data: /api/v1/stages, /api/v1/handoffs.
  */
 import { apiURL, getJSON } from '../api.js';
 import { deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis } from '../charts.js';
@@ -12,6 +13,7 @@ import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
+import { drawMatrix, drawPairs } from '../handoffs.js';
 
 const STATS = [
 	{ value: 'p50', label: 'Median', word: 'median' },
@@ -162,13 +164,24 @@ function drawTrend(data, state) {
 function drawAll() {
 	if (!cache) return;
 	destroyCharts();
-	drawTiles(cache.data);
-	drawJourney(cache.data, cache.state);
-	drawTable(cache.data, cache.state);
-	drawTrend(cache.data, cache.state);
+	if (cache.data) {
+		drawTiles(cache.data);
+		drawJourney(cache.data, cache.state);
+		drawTable(cache.data, cache.state);
+		drawTrend(cache.data, cache.state);
+	}
+	drawHandoffs();
+}
+
+function drawHandoffs() {
+	if (!cache || !cache.ho) return;
+	drawMatrix(card('handoffs'), cache.ho);
+	drawPairs(card('pairs'), cache.ho, cache.state);
 }
 
 const CARDS = ['journey', 'stagetable', 'stagetrend'];
+const HO_CARDS = ['handoffs', 'pairs'];
+const PAIRS = 10; /* the employee pairs listed (the API's limit) */
 
 startPage({
 	path: '/stages',
@@ -188,8 +201,9 @@ startPage({
 	async load(state, ctx) {
 		const { from, to } = ctx.range;
 		const req = { path: '/api/v1/stages', params: { from, to, bucket: state.bucket } };
-		const key = apiURL(req.path, req.params);
-		if (cache && cache.key === key) {
+		const hoReq = { path: '/api/v1/handoffs', params: { from, to, limit: PAIRS } };
+		const key = `${apiURL(req.path, req.params)} ${apiURL(hoReq.path, hoReq.params)}`;
+		if (cache && cache.key === key && cache.data && cache.ho) {
 			cache.state = state;
 			drawAll();
 			return;
@@ -197,20 +211,30 @@ startPage({
 		setExports('journey', req, [{ table: 'departments' }]);
 		setExports('stagetable', req, [{ table: 'departments' }], { png: false });
 		setExports('stagetrend', req, [{ table: 'series' }]);
-		for (const id of CARDS) card(id).loading();
-		let data;
+		setExports('handoffs', hoReq, [{ table: 'flows' }]);
+		setExports('pairs', hoReq, [{ table: 'pairs' }], { png: false });
+		for (const id of [...CARDS, ...HO_CARDS]) card(id).loading();
+		const hoP = getJSON(hoReq.path, hoReq.params);
+		hoP.catch(() => {}); /* handled below, after the stages: not an unhandled rejection meanwhile */
+		const mine = { key, data: null, ho: null, state };
+		cache = mine;
 		try {
-			data = await getJSON(req.path, req.params);
+			mine.data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
-			cache = null;
 			document.getElementById('bottleneck').replaceChildren();
 			for (const id of CARDS) card(id).error(e, ctx.reload);
-			return;
 		}
 		if (!ctx.isCurrent()) return;
-		cache = { key, data, state };
 		drawAll();
+		try {
+			const ho = await hoP;
+			if (!ctx.isCurrent()) return;
+			mine.ho = ho;
+			drawHandoffs();
+		} catch (e) {
+			if (ctx.isCurrent()) for (const id of HO_CARDS) card(id).error(e, ctx.reload);
+		}
 	},
 	redraw() {
 		drawAll();
