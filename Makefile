@@ -15,7 +15,7 @@ VERSION   := 0.1.0
 CC        ?= cc
 BUILD     ?= build
 SANITIZE  ?=
-PKGS      := libmicrohttpd sqlite3 jansson inih libsystemd zlib xlsxwriter expat
+PKGS      := libmicrohttpd sqlite3 jansson inih libsystemd zlib xlsxwriter expat nettle
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -15,7 +15,7 @@ fi
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
 libjansson-dev libinih-dev libsystemd-dev zlib1g-dev libcmocka-dev python3 curl \
 clang libclang-rt-14-dev libxlsxwriter-dev \
-libexpat1-dev tzdata"
+libexpat1-dev nettle-dev tzdata"
 if [ "${1:-}" = "--browser" ] || [ "${LEADTIME_BROWSER:-}" = 1 ]; then
 	PKGS="$PKGS chromium"
 	# node and npm may come from elsewhere (nodesource); only ask Debian when absent
