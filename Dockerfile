@@ -15,9 +15,9 @@ COPY scripts scripts
 COPY server server
 COPY sql sql
 COPY web web
-# the packages above are all the build needs: mark the dependency check done
-# (it would otherwise install the test tools, chromium and clang)
-RUN mkdir -p build && touch build/.deps-ok && make build/leadtimed
+# the packages above are all `make` needs (the test tools, chromium and
+# clang are checked only by the test targets)
+RUN make build/leadtimed
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \

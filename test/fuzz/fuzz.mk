@@ -28,7 +28,7 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 fuzz-build: $(FUZZ_BINS)
 
 $(FUZZ_DIR)/%: test/fuzz/%.c $(FUZZ_LIBSRC) $(FUZZ_HDRS) build/gen/migrations.c test/fuzz/fuzz.mk \
-		| $(DEPS_OK)
+		| $(DEPS_FUZZ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(shell pkg-config --cflags sqlite3 inih jansson) -o $@ $< \
 		$(FUZZ_LIBSRC) $(FUZZ_EXTRA) build/gen/migrations.c \
@@ -42,7 +42,7 @@ $(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA = $(FUZZ_DIR)/api_common.o server/jsonx.c -Wl
 $(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA_LIBS = $(shell pkg-config --libs jansson)
 $(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/api_common.o server/jsonx.c
 
-$(FUZZ_DIR)/api_common.o: server/api_common.c $(FUZZ_HDRS) test/fuzz/fuzz.mk | $(DEPS_OK)
+$(FUZZ_DIR)/api_common.o: server/api_common.c $(FUZZ_HDRS) test/fuzz/fuzz.mk | $(DEPS_FUZZ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -mllvm -asan-globals=0 -ffunction-sections -fdata-sections \
 		$(shell pkg-config --cflags jansson) -c -o $@ $<
