@@ -83,13 +83,15 @@ all: $(BUILD)/leadtimed
 # One stamp per group; each target waits only for the groups it needs.
 #   build    C compiler, pkg-config, the -dev libraries        make, make install
 #   web      npm (Chart.js from the lockfile)                  the web assets, from git
-#   test     cmocka, python3, sqlite3, tzdata, groff/man,      make test, make unit
+#   unit     cmocka, tzdata                                    make unit (debian/rules too)
+#   test     the unit group, python3, sqlite3, groff/man,      make test, make integration
 #            systemd-analyze
 #   browser  chromium, node                                    make test, make browser
 #   fuzz     clang with libFuzzer                              make test, make fuzz
 #   deb      debhelper, dpkg-dev                               make deb, make test
 DEPS_BUILD   := build/.deps-build
 DEPS_WEB     := build/.deps-web
+DEPS_UNIT    := build/.deps-unit
 DEPS_TEST    := build/.deps-test
 DEPS_BROWSER := build/.deps-browser
 DEPS_FUZZ    := build/.deps-fuzz
@@ -113,10 +115,12 @@ $(DEPS_BUILD): scripts/install-deps.sh
 	$(call deps_check,pkg-config --exists $(PKGS) && $(call have,gzip),)
 $(DEPS_WEB): scripts/install-deps.sh | $(DEPS_BUILD)
 	$(call deps_check,$(call have,npm),--web)
-$(DEPS_TEST): scripts/install-deps.sh | $(DEPS_BUILD)
-	$(call deps_check,pkg-config --exists $(TEST_PKGS) && $(call have,python3) && \
-		$(call have,sqlite3) && $(call have,groff) && $(call have,lexgrog) && \
-		$(call have,systemd-analyze) && test -e /usr/share/zoneinfo/Europe/Berlin,--test)
+$(DEPS_UNIT): scripts/install-deps.sh | $(DEPS_BUILD)
+	$(call deps_check,pkg-config --exists $(TEST_PKGS) && \
+		test -e /usr/share/zoneinfo/Europe/Berlin,--unit)
+$(DEPS_TEST): scripts/install-deps.sh | $(DEPS_UNIT)
+	$(call deps_check,$(call have,python3) && $(call have,sqlite3) && $(call have,groff) && \
+		$(call have,lexgrog) && $(call have,systemd-analyze),--test)
 $(DEPS_BROWSER): scripts/install-deps.sh | $(DEPS_BUILD)
 	$(call deps_check,$(call have,chromium) && $(call have,node) && $(call have,npm),--browser)
 $(DEPS_FUZZ): scripts/install-deps.sh | $(DEPS_BUILD)
@@ -264,7 +268,7 @@ deb-check: deb
 	packaging/systemd-check.sh $$(ls $(BUILD)/deb/leadtime_$(VERSION)-*.deb)
 
 # ---- tests ----
-$(BUILD)/test/%: test/unit/%.c $(LIB_OBJS) | $(DEPS_TEST)
+$(BUILD)/test/%: test/unit/%.c $(LIB_OBJS) | $(DEPS_UNIT)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) $(LDFLAGS_ALL) -o $@ $< $(LIB_OBJS) \
 		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
@@ -272,7 +276,7 @@ $(BUILD)/test/%: test/unit/%.c $(LIB_OBJS) | $(DEPS_TEST)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-asan: | $(DEPS_TEST)
+asan: | $(DEPS_UNIT)
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined build/asan/leadtimed \
 		$(UNIT_SRCS:test/unit/%.c=build/asan/test/%)
 

@@ -6,7 +6,8 @@
 # Usage: scripts/install-deps.sh [GROUP...]
 #   (none)      the C build: compiler, pkg-config, the -dev libraries (make, make install)
 #   --web       node and npm, to stage Chart.js from the lockfile (a git checkout's web assets)
-#   --test      the unit and integration tests: cmocka, python3, sqlite3, tzdata, man tools,
+#   --unit      the unit tests: cmocka, tzdata
+#   --test      the unit and integration tests: --unit, python3, sqlite3, man tools,
 #               systemd-analyze (checks the unit)
 #   --browser   the browser tests: chromium, node and npm
 #   --fuzz      the fuzzers: clang with libFuzzer
@@ -45,7 +46,8 @@ for g in $groups; do
 	case $g in
 	--all) ;;
 	--web) PKGS="$PKGS $(node_pkgs)" ;;
-	--test) PKGS="$PKGS libcmocka-dev python3 sqlite3 curl tzdata man-db groff-base systemd" ;;
+	--unit) PKGS="$PKGS libcmocka-dev tzdata" ;;
+	--test) PKGS="$PKGS libcmocka-dev tzdata python3 sqlite3 curl man-db groff-base systemd" ;;
 	--browser) PKGS="$PKGS chromium $(node_pkgs)" ;;
 	--fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 	--deb) PKGS="$PKGS debhelper dpkg-dev" ;;
