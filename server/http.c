@@ -16,6 +16,7 @@
 #include "http.h"
 #include "app.h"
 #include "gz.h"
+#include "intake.h"
 #include "log.h"
 #include "metrics.h"
 #include "rcache.h"
@@ -527,51 +528,6 @@ static int takes_body(const struct http_server *srv, const struct http_req *r)
 	return 0;
 }
 
-struct framing {
-	int content_length, transfer_encoding, bad_name;
-};
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-				     const char *value)
-{
-	struct framing *f = cls;
-	(void)kind;
-	(void)value;
-	f->content_length += strcasecmp(key, "Content-Length") == 0;
-	f->transfer_encoding += strcasecmp(key, "Transfer-Encoding") == 0;
-	f->bad_name += !*key || strpbrk(key, " \t") != NULL;
-	return MHD_YES;
-}
-
-/*
- * A request whose body length is ambiguous is the stuff of request
- * smuggling (a proxy in front and the daemon would split the stream
- * differently): both framings, either one given twice, a transfer coding
- * other than chunked, or a header name with blanks (RFC 9112 §5.1, §6.1,
- * §6.3).  libmicrohttpd 0.9.75 takes the first Content-Length of several,
- * waits for the connection timeout on `Transfer-Encoding: gzip`, and keeps
- * `Transfer-Encoding : chunked` as a header named "Transfer-Encoding "
- * (so it framed by a Content-Length beside it, which a proxy may not).
- * NULL when the framing is clear.
- */
-static const char *framing_problem(struct MHD_Connection *conn)
-{
-	struct framing f = { 0, 0, 0 };
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
-	if (f.bad_name)
-		return "a header name with blanks (or none)";
-	if (f.content_length && f.transfer_encoding)
-		return "both Transfer-Encoding and Content-Length";
-	if (f.content_length > 1)
-		return "Content-Length given more than once";
-	if (f.transfer_encoding > 1)
-		return "Transfer-Encoding given more than once";
-	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
-	if (te && strcasecmp(te, "chunked") != 0)
-		return "Transfer-Encoding other than chunked";
-	return NULL;
-}
-
 static int dispatch(struct http_server *srv, struct http_req *r)
 {
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
@@ -642,6 +598,20 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 	return http_reply_error(r, 404, "not_found", NULL, "no such route: %s", r->path);
 }
 
+/* 1 when the request announces a body: *len is its Content-Length, or
+ * UINT64_MAX when chunked (libmicrohttpd has refused a malformed length
+ * before the handler runs, and intake_problem() both framings). */
+static int body_announced(struct MHD_Connection *conn, uint64_t *len)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		*len = strtoull(cl, NULL, 10);
+		return *len > 0;
+	}
+	*len = UINT64_MAX;
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+}
+
 /* on_uri()'s mark for a request it answered: its address as the context */
 static char uri_rejected;
 
@@ -651,7 +621,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
-	(void)version;
 	if (*con_cls == &uri_rejected)
 		return MHD_NO; /* answered by on_uri(): close */
 	if (!r) {
@@ -670,21 +639,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		buf_init(&r->body);
 		*con_cls = r;
 		atomic_fetch_add(&srv->inflight, 1);
-		const char *why = framing_problem(conn);
+		const char *why = intake_problem(conn, method, version);
 		if (why)
 			return (enum MHD_Result)http_reply_error(r, 400, "bad_request", NULL, "%s", why);
 		/* a body is buffered only for a write route and a client that
 		 * may write: anyone else would make us hold max_body_mb per
-		 * connection for nothing; the handler answers 401/403 (or
-		 * 404/405) once the request is read */
+		 * connection for nothing */
 		r->keep_body = takes_body(srv, r) && http_authorize(r) == 0;
-		/* a client waiting for `100 Continue` before it sends its body
-		 * gets the 401/403 instead (RFC 9110 §10.1.1): it sends nothing */
-		if (r->err_status) {
-			const char *expect =
-				MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
-			if (expect && strcasecmp(expect, "100-continue") == 0)
-				return (enum MHD_Result)http_reply_problem(r);
+		uint64_t announced;
+		if (body_announced(conn, &announced)) {
+			/* and a body nobody keeps is not even read: the answer
+			 * (401/403, or 404/405/... of a route that takes none)
+			 * goes out now, before the body, and libmicrohttpd
+			 * closes the connection after it instead of reading on
+			 * (a client once pushed 17 GB at a 401); a client that
+			 * waits for `100 Continue` gets it instead (RFC 9110
+			 * §10.1.1) */
+			if (!r->keep_body)
+				return (enum MHD_Result)(r->err_status ? http_reply_problem(r)
+								       : dispatch(srv, r));
+			if (announced != UINT64_MAX &&
+			    announced > (uint64_t)r->cfg->max_body_mb << 20)
+				return (enum MHD_Result)http_reply_error(r, 413, "too_large", NULL,
+									 "request body larger than %d MiB",
+									 r->cfg->max_body_mb);
 		}
 		/* answer on the next call, once MHD has read the whole request:
 		 * a response queued on this first call makes MHD close the
