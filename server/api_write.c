@@ -248,6 +248,9 @@ static const char *alias_problem(json_t *item, const char **alias, const char **
 		return "alias and name must be 1 to 256 bytes";
 	if (strlen(*alias) != al || strlen(*name) != nl)
 		return "alias and name must not contain NUL";
+	/* the rules of an imported employee name (line breaks allowed) */
+	if (import_text_problem(*alias, al, 1) || import_text_problem(*name, nl, 1))
+		return "alias and name must not contain control characters";
 	if (strcmp(*alias, *name) == 0)
 		return "an alias cannot map a name to itself";
 	return NULL;

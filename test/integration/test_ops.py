@@ -632,8 +632,15 @@ class Ops(unittest.TestCase):
                                     json.dumps([{"alias": "Anna Lima", "name": "Ana Lima"}]).encode(),
                                     jtype)
             self.assertEqual(st, 200, body)
+            # alias names obey the import's rules: no control characters
+            for a, n in (("Ann\u001b[2Ja", "Ana Lima"), ("Ana L", "Ana\u0007Lima")):
+                st, _, body = d.request("POST", "/api/v1/aliases",
+                                        json.dumps([{"alias": a, "name": n}]).encode(), jtype)
+                self.assertEqual(st, 422, body)
+                self.assertIn("control characters", json.loads(body)["error"]["message"])
             st, _, body = d.request("GET", "/api/v1/aliases")
             self.assertIn({"alias": "Anna Lima", "name": "Ana Lima"}, json.loads(body)["aliases"])
+            self.assertEqual(len(json.loads(body)["aliases"]), 1)
             st, _, body = d.request("POST", "/api/v1/import",
                                     good.replace(b"Ana Lima", b"Anna Lima").replace(b"W-1", b"W-2"),
                                     csv_type)
