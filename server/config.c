@@ -17,6 +17,7 @@
 #include "import.h"
 #include "import_map.h"
 #include "log.h"
+#include "peer.h"
 #include "ts.h"
 #include "tz.h"
 
@@ -33,7 +34,7 @@
 
 enum key_type { K_STR, K_INT, K_BOOL, K_REAL, K_DATE, K_LEVEL, K_DEPTS, K_SLA,
 		K_NAME, K_CLOSE, K_PROFILE, K_TSFMT, K_TZ, K_PATTERNS, K_WEEKEND, K_HOLIDAYS,
-		K_HOLIDAYS_FILE };
+		K_HOLIDAYS_FILE, K_PROXIES };
 
 struct key {
 	const char *section;
@@ -53,6 +54,7 @@ static const struct key keys[] = {
 	{ "server", "connection_timeout", K_INT, F(connection_timeout), 1, 3600 },
 	{ "server", "max_body_mb", K_INT, F(max_body_mb), 1, 4096 },
 	{ "server", "stop_timeout", K_INT, F(stop_timeout), 1, 3600 },
+	{ "server", "trusted_proxies", K_PROXIES, F(trusted_proxies), 0, 0 },
 	{ "data", "db", K_STR, F(db), 0, 0 },
 	{ "data", "as_of", K_DATE, F(as_of), 0, 0 },
 	{ "data", "seed_demo", K_BOOL, F(seed_demo), 0, 1 },
@@ -119,6 +121,7 @@ void config_defaults(struct config *cfg)
 	cfg->connection_timeout = 30;
 	cfg->max_body_mb = 64;
 	cfg->stop_timeout = 10;
+	cfg->trusted_proxies = xstrdup("");
 	cfg->db = xstrdup("var/leadtime.db");
 	cfg->as_of = DATE_NONE;
 	cfg->seed_demo = 1;
@@ -163,6 +166,7 @@ void config_release(struct config *cfg)
 	free(cfg->path);
 	free(cfg->dir);
 	free(cfg->listen);
+	free(cfg->trusted_proxies);
 	free(cfg->db);
 	for (size_t i = 0; i < cfg->ndepts; i++)
 		free(cfg->depts[i].name);
@@ -853,6 +857,19 @@ static void set_value(struct parse_state *st, const struct key *k, const char *v
 	case K_HOLIDAYS_FILE:
 		set_holidays(st, v, 1);
 		return;
+	case K_PROXIES: {
+		struct peer_net nets[PEER_MAX_NETS];
+		char bad[80];
+		const char *why;
+		if (peer_parse_nets(v, nets, PEER_MAX_NETS, bad, sizeof(bad), &why) < 0) {
+			problem(st, "key '%s': '%s' %s", k->name, bad, why);
+			return;
+		}
+		char **dst = (char **)(base + k->field);
+		free(*dst);
+		*dst = xstrdup(v);
+		return;
+	}
 	}
 }
 

@@ -11,7 +11,9 @@
  * Limits: connection count, per-IP connections, an idle timeout and a
  * per-connection memory limit (which bounds the request line and headers;
  * MHD answers 431 past it) are set from [server]; bodies are capped by
- * max_body_mb (413).
+ * max_body_mb (413).  With trusted_proxies the per-IP limit is ours
+ * (peer.h): connections of other peers refused in the accept policy, and
+ * requests of a proxy's clients counted per forwarded address (429).
  */
 #include "http.h"
 #include "app.h"
@@ -19,6 +21,7 @@
 #include "intake.h"
 #include "log.h"
 #include "metrics.h"
+#include "peer.h"
 #include "rcache.h"
 #include "sha256.h"
 #include "store.h"
@@ -45,6 +48,12 @@ struct http_server {
 	char **route_names;
 	struct metrics *metrics;
 	atomic_int inflight;    /* requests begun and not completed */
+	/* [server] trusted_proxies (peer.h); with none, libmicrohttpd's own
+	 * per-IP limit counts every peer's connections and these are unused */
+	struct peer_net trusted[PEER_MAX_NETS];
+	size_t ntrusted;
+	struct peer_counts *conns;    /* connections of the other peers */
+	struct peer_counts *clients;  /* requests in flight per forwarded client */
 };
 
 static const char csp[] = "default-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -598,6 +607,99 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 	return http_reply_error(r, 404, "not_found", NULL, "no such route: %s", r->path);
 }
 
+/* ---- the per-IP limit behind trusted proxies (peer.h) ---- */
+
+/* libmicrohttpd's accept policy: a peer that is not a trusted proxy gets
+ * per_ip_connections connections at once (the count is taken here, under
+ * the table's lock, so two threads accepting at once cannot both pass;
+ * libmicrohttpd checks its connection limit before calling this). */
+static enum MHD_Result accept_peer(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_server *srv = cls;
+	struct peer_addr a;
+	(void)addrlen;
+	if (!srv->ntrusted || peer_from_sockaddr(addr, &a) ||
+	    peer_trusted(srv->trusted, srv->ntrusted, &a))
+		return MHD_YES;
+	return peer_acquire(srv->conns, &a) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* The connection's own note of what accept_peer() counted, released when
+ * it closes. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+	if (!srv->ntrusted)
+		return;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct peer_addr a;
+		*socket_context = NULL;
+		if (!ci || peer_from_sockaddr(ci->client_addr, &a) ||
+		    peer_trusted(srv->trusted, srv->ntrusted, &a))
+			return;
+		struct peer_addr *counted = malloc(sizeof(*counted));
+		if (!counted)
+			abort();
+		*counted = a;
+		*socket_context = counted;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		peer_release(srv->conns, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+#define MAX_FORWARDED 16
+
+struct forwarded {
+	const char *v[MAX_FORWARDED];  /* the last MAX_FORWARDED values, in order */
+	size_t n;
+};
+
+static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+					 const char *value)
+{
+	struct forwarded *f = cls;
+	(void)kind;
+	if (value && strcasecmp(key, "X-Forwarded-For") == 0) {
+		if (f->n == MAX_FORWARDED) {
+			memmove(f->v, f->v + 1, (MAX_FORWARDED - 1) * sizeof(f->v[0]));
+			f->n--;
+		}
+		f->v[f->n++] = value;
+	}
+	return MHD_YES;
+}
+
+/* A request from a trusted proxy counts against its forwarded client:
+ * 0, or -1 with a 429 recorded when that client has per_ip_connections
+ * requests in flight already. */
+static int count_client(struct http_server *srv, struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct peer_addr peer;
+	if (!srv->ntrusted || !ci || peer_from_sockaddr(ci->client_addr, &peer) ||
+	    !peer_trusted(srv->trusted, srv->ntrusted, &peer))
+		return 0;
+	struct forwarded f = { { NULL }, 0 };
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_forwarded, &f);
+	r->client = peer; /* none to believe: the proxy's own request */
+	peer_forwarded_client(f.v, f.n, srv->trusted, srv->ntrusted, &r->client);
+	if (peer_acquire(srv->clients, &r->client)) {
+		char shown[64];
+		peer_format(&r->client, shown, sizeof(shown));
+		return http_problem(r, 429, "too_many_requests", NULL,
+				    "%s has %d requests in flight already ([server] per_ip_connections)",
+				    shown, r->cfg->per_ip_connections);
+	}
+	r->client_counted = 1;
+	return 0;
+}
+
 /* 1 when the request announces a body: *len is its Content-Length, or
  * UINT64_MAX when chunked (libmicrohttpd has refused a malformed length
  * before the handler runs, and intake_problem() both framings). */
@@ -642,6 +744,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *why = intake_problem(conn, method, version);
 		if (why)
 			return (enum MHD_Result)http_reply_error(r, 400, "bad_request", NULL, "%s", why);
+		if (count_client(srv, r))
+			return (enum MHD_Result)http_reply_problem(r);
 		/* a body is buffered only for a write route and a client that
 		 * may write: anyone else would make us hold max_body_mb per
 		 * connection for nothing */
@@ -740,6 +844,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		*con_cls = NULL;
 		return;
 	}
+	if (r->client_counted)
+		peer_release(srv->clients, &r->client);
 	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
 	metrics_observe(srv->metrics, r->route, r->status, ms, r->bytes);
 	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)";
@@ -773,6 +879,8 @@ static void server_free(struct http_server *srv)
 		free(srv->route_names[i]);
 	free(srv->route_names);
 	metrics_free(srv->metrics);
+	peer_counts_free(srv->conns);
+	peer_counts_free(srv->clients);
 	srv->app->server = NULL;
 	free(srv);
 }
@@ -799,6 +907,21 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 	app->server = srv;
 	struct view *view = app_view(app);
 	const struct config *cfg = view->cfg;
+	char bad[80];
+	const char *why;
+	int nt = peer_parse_nets(cfg->trusted_proxies, srv->trusted, PEER_MAX_NETS, bad, sizeof(bad),
+				 &why);
+	if (nt < 0) { /* config_load() checked it */
+		log_err("%s: key 'trusted_proxies': '%s' %s", cfg->path, bad, why);
+		app_view_put(view);
+		server_free(srv);
+		return NULL;
+	}
+	srv->ntrusted = (size_t)nt;
+	if (srv->ntrusted) {
+		srv->conns = peer_counts_new((unsigned)cfg->per_ip_connections);
+		srv->clients = peer_counts_new((unsigned)cfg->per_ip_connections);
+	}
 
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
@@ -826,12 +949,17 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		return NULL;
 	}
 	srv->daemon = MHD_start_daemon(
-		flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+		flags, (uint16_t)cfg->port, accept_peer, srv, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+		/* behind trusted proxies the per-IP limit is ours (accept_peer(),
+		 * count_client()): libmicrohttpd's would hold the proxy itself,
+		 * and with it every user, to per_ip_connections */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		srv->ntrusted ? 0u : (unsigned)cfg->per_ip_connections,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
 		/* 32 KiB, MHD's default: libmicrohttpd clears the whole pool between
 		 * the requests of a keep-alive connection (64 KiB cost 8% of a

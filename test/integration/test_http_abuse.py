@@ -478,5 +478,159 @@ class BodiesAreNotRead(unittest.TestCase):
         self.assertEqual(st, 200, text[:300])
 
 
+class TrustedProxies(unittest.TestCase):
+    """[server] trusted_proxies = 127.0.0.1 (issue 12): a request from the
+    proxy counts against the right-most untrusted X-Forwarded-For address
+    (per_ip_connections = 3 requests in flight each), never against the
+    proxy, so one user's requests do not lock the others out; a peer that
+    is not trusted (connecting from 127.0.0.2) is limited by its own
+    connections and its X-Forwarded-For is ignored.  A request is held in
+    flight by sending its head and half its body."""
+    LIMIT = 3
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="lt-proxy-")
+        db = os.path.join(cls.tmp, "p.db")
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        r = subprocess.run([BIN, "generate", "--creators", "20", "--seed", "3", "--as-of",
+                            "2026-11-22", "--db", db], env=env, capture_output=True)
+        assert r.returncode == 0, r.stderr
+        ini = os.path.join(cls.tmp, "c.ini")
+        with open(ini, "w") as f:
+            f.write("[data]\ndb = p.db\nas_of = 2026-11-22\nseed_demo = false\n"
+                    "[server]\nper_ip_connections = %d\nconnection_timeout = 120\nthreads = 2\n"
+                    "trusted_proxies = 127.0.0.1, 10.0.0.0/8, ::1\n"
+                    "[auth]\nwrite_token = secret\n" % cls.LIMIT)
+        cls.proc = subprocess.Popen([BIN, "serve", "--config", ini, "--port", "0"],
+                                    stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+        cls.log = []
+        cls.port = None
+        while cls.port is None:
+            line = cls.proc.stderr.readline()
+            if not line:
+                raise RuntimeError("daemon did not start: " + "".join(cls.log))
+            cls.log.append(line.decode("utf-8", "replace"))
+            m = re.search(r"on http://127\.0\.0\.1:(\d+)/", cls.log[-1])
+            if m:
+                cls.port = int(m.group(1))
+        threading.Thread(target=cls._drain, daemon=True).start()
+
+    @classmethod
+    def _drain(cls):
+        for line in cls.proc.stderr:
+            cls.log.append(line.decode("utf-8", "replace"))
+
+    @classmethod
+    def tearDownClass(cls):
+        os.kill(cls.proc.pid, signal.SIGTERM)
+        rc = cls.proc.wait(timeout=60)
+        time.sleep(0.2)
+        text = "".join(cls.log)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert rc == 0, "exit %d\n%s" % (rc, text[-3000:])
+        for marker in ("Sanitizer", "runtime error:"):
+            assert marker not in text, text[-3000:]
+
+    def connect(self, source="127.0.0.1"):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", self.port))
+        return s
+
+    def hold(self, xff, source="127.0.0.1"):
+        """A request in flight: the head and 1 of 100 body bytes."""
+        s = self.connect(source)
+        s.sendall(b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
+                  b"Content-Type: text/csv\r\nContent-Length: 100\r\n" +
+                  b"".join(b"X-Forwarded-For: " + v + b"\r\n" for v in xff) + b"\r\nt")
+        return s
+
+    def get(self, xff, source="127.0.0.1"):
+        """GET /healthz with those X-Forwarded-For headers; the status."""
+        s = self.connect(source)
+        got = b""
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                      b"".join(b"X-Forwarded-For: " + v + b"\r\n" for v in xff) + b"\r\n")
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # refused (over a limit): no answer
+        finally:
+            s.close()
+        m = re.match(rb"HTTP/1\.1 (\d{3})", got)
+        return int(m.group(1)) if m else None, got
+
+    def until(self, want, xff, source="127.0.0.1"):
+        """Poll (generous deadline) until the status is want; the last one."""
+        deadline = time.monotonic() + 30
+        while True:
+            st, body = self.get(xff, source)
+            if st == want or time.monotonic() > deadline:
+                return st, body
+            time.sleep(0.05)
+
+    def test_forwarded_clients_are_limited_apart(self):
+        held = [self.hold([b"198.51.100.7"]) for _ in range(self.LIMIT)]
+        try:
+            st, body = self.until(429, [b"198.51.100.7"])
+            self.assertEqual(st, 429, body[:300])
+            self.assertIn(b"198.51.100.7 has 3 requests in flight", body)
+            # the same client whatever a client wrote on the left, and
+            # behind another trusted hop on the right
+            self.assertEqual(self.get([b"203.0.113.1, 198.51.100.7"])[0], 429)
+            self.assertEqual(self.get([b"198.51.100.7, 10.1.2.3, 127.0.0.1"])[0], 429)
+            self.assertEqual(self.get([b"198.51.100.7", b"10.1.2.3"])[0], 429)
+            # everyone else behind the same proxy is served
+            self.assertEqual(self.get([b"203.0.113.9"])[0], 200)
+            self.assertEqual(self.get([b"198.51.100.7, 203.0.113.9"])[0], 200)
+            self.assertEqual(self.get([b"198.51.100.7", b"2001:db8::7"])[0], 200)
+            self.assertEqual(self.get([])[0], 200)  # the proxy's own request
+            # more requests from the proxy than per_ip_connections: fine
+            more = [self.hold([b"203.0.113.%d" % i]) for i in range(20, 20 + 2 * self.LIMIT)]
+            self.assertEqual(self.get([b"203.0.113.99"])[0], 200)
+            for s in more:
+                s.close()
+        finally:
+            for s in held:
+                s.close()
+        # the held requests end when their connections close
+        self.assertEqual(self.until(200, [b"198.51.100.7"])[0], 200)
+
+    def test_untrusted_peer_is_limited_by_its_connections(self):
+        """From 127.0.0.3 (not trusted, and used by no other test): at most
+        per_ip_connections connections are served, and its
+        X-Forwarded-For names nobody (a client at its limit behind the
+        proxy is not limited here)."""
+        held = [self.hold([b"198.51.100.50"]) for _ in range(self.LIMIT)]
+        conns = []
+        try:
+            self.assertEqual(self.until(429, [b"198.51.100.50"])[0], 429)
+            conns = [self.connect("127.0.0.3") for _ in range(self.LIMIT + 3)]
+            answers = []
+            for s in conns:
+                try:
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                              b"X-Forwarded-For: 198.51.100.50\r\n\r\n")
+                    s.settimeout(10)
+                    answers.append(s.recv(64))
+                except OSError:
+                    answers.append(b"")
+            served = [a for a in answers if a]
+            self.assertEqual(len(served), self.LIMIT, answers)
+            for a in served:
+                self.assertTrue(a.startswith(b"HTTP/1.1 200"), a)
+        finally:
+            for s in held + conns:
+                s.close()
+        # once they are closed, 127.0.0.3 gets in again
+        self.assertEqual(self.until(200, [], source="127.0.0.3")[0], 200)
+
 if __name__ == "__main__":
     unittest.main()

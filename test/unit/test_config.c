@@ -420,6 +420,24 @@ static void test_alias_names_obey_the_import_rules(void **state)
 	config_release(&cfg);
 }
 
+static void test_trusted_proxies(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg;
+	config_defaults(&cfg);
+	assert_string_equal(cfg.trusted_proxies, "");
+	config_release(&cfg);
+	assert_int_equal(load_text(fx, &cfg, "[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/8, ::1, fd00::/8\n"), 0);
+	assert_string_equal(cfg.trusted_proxies, "127.0.0.1, 10.0.0.0/8, ::1, fd00::/8");
+	config_release(&cfg);
+	expect_refused(fx, "[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.1/8\n", 2,
+		       "key 'trusted_proxies': '10.0.0.1/8' has bits set past its prefix length");
+	expect_refused(fx, "[server]\ntrusted_proxies = proxy.local\n", 2,
+		       "key 'trusted_proxies': 'proxy.local' is not an IPv4 or IPv6 address");
+	expect_refused(fx, "[server]\ntrusted_proxies = ::/129\n", 2,
+		       "key 'trusted_proxies': '::/129' has a prefix length outside [0, 128]");
+}
+
 /* config.ini is UTF-8: a Latin-1 byte is FILE:LINE:COLUMN. */
 static void expect_not_utf8(struct fixture *fx, const char *text, int line, int col, unsigned byte)
 {
@@ -591,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_names_obey_the_import_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_proxies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_errors, setup, teardown),
 	};
