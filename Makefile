@@ -55,6 +55,7 @@ $(DEPS_OK): scripts/install-deps.sh
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v python3 >/dev/null && \
 		command -v npm >/dev/null && command -v gzip >/dev/null && \
 		command -v chromium >/dev/null && command -v clang >/dev/null && \
+		command -v promtool >/dev/null && \
 		dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' && \
 		test -e /usr/share/zoneinfo/Europe/Berlin || \
 		scripts/install-deps.sh --browser

@@ -17,7 +17,10 @@ libjansson-dev libinih-dev libsystemd-dev zlib1g-dev libcmocka-dev python3 curl 
 clang libclang-rt-14-dev libxlsxwriter-dev \
 libexpat1-dev tzdata"
 if [ "${1:-}" = "--browser" ] || [ "${LEADTIME_BROWSER:-}" = 1 ]; then
-	PKGS="$PKGS chromium"
+	# promtool (test_hygiene.py checks /metrics with it) comes with the
+	# prometheus package; where systemd runs, Debian also starts the
+	# Prometheus server (port 9090), which the tests never use
+	PKGS="$PKGS chromium prometheus"
 	# node and npm may come from elsewhere (nodesource); only ask Debian when absent
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 fi

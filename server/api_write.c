@@ -16,6 +16,7 @@
 #include "api.h"
 #include "app.h"
 #include "import.h"
+#include "jsonx.h"
 #include "log.h"
 #include "store.h"
 #include "urlcodec.h"
@@ -180,7 +181,7 @@ int api_post_tickets(struct http_req *r)
 				  JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, err.text);
+					err.column, jx_error_text(&err));
 	if (!json_is_array(root)) {
 		json_decref(root);
 		return http_reply_error(r, 422, "bad_rows", NULL, "expected a JSON array of tickets");
@@ -268,7 +269,7 @@ int api_aliases_route(struct http_req *r)
 				  JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, err.text);
+					err.column, jx_error_text(&err));
 	if (!json_is_array(root)) {
 		json_t *one = json_array();
 		json_array_append_new(one, root);

@@ -141,6 +141,103 @@ class LogForgery(Served):
         self.assertIn("/api/v1/employees/J\u00fcrgen-\u2013-utf8 404", got[0])
 
 
+class Secrets(Served):
+    """No token, Authorization header or request body in the log, in
+    /metrics or in an error body.  The body marker sits where no message
+    has a reason to quote it (SPEC §2's row problems quote the offending
+    field, here a date; never a whole row or the text around an error)."""
+    WRONG = "wrong-4b1d-DISTINCT-TOKEN"
+    MARK = "BODYMARKQZXWVDIS"  # letters only, short: one token that jansson would quote
+
+    def send(self, method, path, headers, body=b""):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            c.request(method, path, body=body, headers=headers)
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    def test_nothing_secret_is_echoed_logged_or_counted(self):
+        tok = {"Authorization": "Bearer " + self.TOKEN}
+        wrong = {"Authorization": "Bearer " + self.WRONG}
+        csv_rows = ("ticket_id,creator,employee,department,opened_on,closed_on\n"
+                    "S-1,%s,Ana Lima,Sales,2026-13-45,\n" % self.MARK).encode()
+        cases = [
+            # (method, path, headers, body, status)
+            ("GET", "/api/v1/overview", tok, b"", 200),
+            ("GET", "/api/v1/overview?bogus=1", tok, b"", 400),
+            ("GET", "/api/v1/nope/" + "x", tok, b"", 404),
+            ("DELETE", "/api/v1/meta", tok, b"", 405),
+            ("POST", "/api/v1/import", dict(wrong, **{"Content-Type": "text/csv"}), csv_rows, 401),
+            ("POST", "/api/v1/import", {"Content-Type": "text/csv"}, csv_rows, 401),
+            ("POST", "/api/v1/import", dict(tok, **{"Content-Type": "text/csv"}), csv_rows, 422),
+            ("POST", "/api/v1/import", dict(tok, **{"Content-Type": "text/plainx"}), csv_rows, 415),
+            ("PUT", "/api/v1/import", tok, csv_rows, 405),
+            ("POST", "/api/v1/tickets", dict(tok, **{"Content-Type": "application/json"}),
+             ('[{"creator": "%s' % self.MARK).encode(), 400),
+            ("POST", "/api/v1/tickets", dict(tok, **{"Content-Type": "application/json"}),
+             ('[%s]' % self.MARK).encode(), 400),
+            ("POST", "/api/v1/tickets", dict(tok, **{"Content-Type": "application/json"}),
+             json.dumps([{"ticket_id": "S-2", "creator": self.MARK, "employee": "Ana Lima",
+                          "department": "Sales", "opened_on": "yesterday"}]).encode(), 422),
+            ("POST", "/api/v1/aliases", dict(tok, **{"Content-Type": "application/json"}),
+             ("{%s}" % self.MARK).encode(), 400),
+            ("POST", "/api/v1/aliases", dict(wrong, **{"Content-Type": "application/json"}),
+             ("{%s}" % self.MARK).encode(), 401),
+            ("POST", "/api/v1/events", dict(tok, **{"Content-Type": "application/json"}),
+             ("[%s]" % self.MARK).encode(), 422),
+            ("POST", "/api/v1/events", dict(tok, **{"Content-Type": "text/csv"}),
+             ("case,activity,timestamp\n%s,\"x\n" % self.MARK).encode(), 422),
+        ]
+        secrets = [self.TOKEN, self.WRONG, self.MARK]
+        for method, path, headers, body, want in cases:
+            st, answer = self.send(method, path, headers, body)
+            self.assertEqual(st, want, (method, path, answer[:300]))
+            if st >= 400:  # (401's help text names the header, never a value)
+                for sec in secrets:
+                    self.assertNotIn(sec.encode(), answer, (method, path, answer[:300]))
+        # a token cut by a NUL, and folded: refused without an echo
+        for head in (b"Authorization: Bearer " + self.TOKEN.encode() + b"\x00x\r\n",
+                     b"Authorization: Bearer\r\n " + self.TOKEN.encode() + b"\r\n"):
+            answer = raw(self.port, b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\n" + head +
+                         b"Content-Type: application/json\r\nContent-Length: 2\r\n"
+                         b"Connection: close\r\n\r\n[]")
+            self.assertEqual(status_of(answer), 400, answer[:300])
+            self.assertNotIn(self.TOKEN.encode(), answer)
+        st, metrics = self.send("GET", "/metrics", {})
+        self.assertEqual(st, 200)
+        for sec in secrets + ["Bearer", "Authorization"]:
+            self.assertNotIn(sec.encode(), metrics)
+        # every request has its line (batched: poll), and none says more
+        self.lines_with("POST /api/v1/events 422", 2)
+        self.lines_with("GET /metrics 200", 1)
+        log = self.d.text()
+        for sec in secrets + ["Bearer", "Authorization"]:
+            self.assertNotIn(sec, log)
+
+    def test_metrics_pass_promtool(self):
+        """`promtool check metrics` (Debian's prometheus package) on
+        /metrics after requests of many routes and statuses.  Missing
+        promtool is a failure: scripts/install-deps.sh installs it."""
+        promtool = shutil.which("promtool")
+        self.assertIsNotNone(promtool, "promtool is missing: apt-get install prometheus "
+                                       "(scripts/install-deps.sh does)")
+        for path in ("/healthz", "/api/v1/overview", "/api/v1/meta?bogus=1", "/nope",
+                     "/api/v1/departments/Sales?format=csv&table=employees", "/metrics"):
+            self.send("GET", path, {})
+        self.send("POST", "/api/v1/import", {"Content-Type": "text/csv"}, b"x")
+        raw(self.port, b"GET /api/v1/meta?" + b"&".join([b"a=1"] * 150) + b" HTTP/1.1\r\n"
+                       b"Host: x\r\nConnection: close\r\n\r\n")  # 414, no route
+        st, metrics = self.send("GET", "/metrics", {})
+        self.assertEqual(st, 200)
+        self.assertIn(b'status="414"', metrics)
+        p = subprocess.run([promtool, "check", "metrics"], input=metrics,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout.decode("utf-8", "replace"))
+        self.assertEqual(p.stdout.strip(), b"", p.stdout)
+
+
 class FileNames(unittest.TestCase):
     """File names reach the log through the CLI and the config path."""
 
