@@ -23,7 +23,7 @@
 #include "metrics.h"
 #include "peer.h"
 #include "rcache.h"
-#include "sha256.h"
+#include "digest.h"
 #include "store.h"
 #include "urlcodec.h"
 
@@ -103,7 +103,7 @@ int http_authorize(struct http_req *r)
 		return http_problem(r, 401, "unauthorized", NULL,
 				    "missing 'Authorization: Bearer <token>'");
 	h += 7;
-	if (!sha256_equal_secret(h, strlen(h), token, strlen(token)))
+	if (!digest_secret_equal(h, strlen(h), token, strlen(token)))
 		return http_problem(r, 401, "unauthorized", NULL, "wrong token");
 	return 0;
 }

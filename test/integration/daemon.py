@@ -23,8 +23,10 @@ def clean_env(extra=None):
 
 
 class Daemon:
-    def __init__(self, cfg, env=None, start_timeout=60):
-        self.proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--port", "0"],
+    def __init__(self, cfg, env=None, start_timeout=60, binary=None, args=()):
+        """binary: another leadtimed than LEADTIME_BIN; args: more options."""
+        self.proc = subprocess.Popen([binary or BIN, "serve", "--config", cfg, "--port", "0"]
+                                     + list(args),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      env=clean_env(env))
         self.log = []
