@@ -85,7 +85,7 @@ all: $(BUILD)/leadtimed
 #   web      npm (Chart.js from the lockfile)                  the web assets, from git
 #   unit     cmocka, tzdata                                    make unit (debian/rules too)
 #   test     the unit group, python3, sqlite3, groff/man,      make test, make integration
-#            systemd-analyze
+#            systemd-analyze, promtool
 #   browser  chromium, node                                    make test, make browser
 #   fuzz     clang with libFuzzer                              make test, make fuzz
 #   deb      debhelper, dpkg-dev                               make deb, make test
@@ -120,7 +120,7 @@ $(DEPS_UNIT): scripts/install-deps.sh | $(DEPS_BUILD)
 		test -e /usr/share/zoneinfo/Europe/Berlin,--unit)
 $(DEPS_TEST): scripts/install-deps.sh | $(DEPS_UNIT)
 	$(call deps_check,$(call have,python3) && $(call have,sqlite3) && $(call have,groff) && \
-		$(call have,lexgrog) && $(call have,systemd-analyze),--test)
+		$(call have,lexgrog) && $(call have,systemd-analyze) && $(call have,promtool),--test)
 $(DEPS_BROWSER): scripts/install-deps.sh | $(DEPS_BUILD)
 	$(call deps_check,$(call have,chromium) && $(call have,node) && $(call have,npm),--browser)
 $(DEPS_FUZZ): scripts/install-deps.sh | $(DEPS_BUILD)

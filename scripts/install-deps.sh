@@ -47,7 +47,10 @@ for g in $groups; do
 	--all) ;;
 	--web) PKGS="$PKGS $(node_pkgs)" ;;
 	--unit) PKGS="$PKGS libcmocka-dev tzdata" ;;
-	--test) PKGS="$PKGS libcmocka-dev tzdata python3 sqlite3 curl man-db groff-base systemd" ;;
+	# promtool (test_hygiene.py checks /metrics with it) comes with the
+	# prometheus package; where systemd runs, Debian also starts the
+	# Prometheus server (port 9090), which the tests never use
+	--test) PKGS="$PKGS libcmocka-dev tzdata python3 sqlite3 curl man-db groff-base systemd prometheus" ;;
 	--browser) PKGS="$PKGS chromium $(node_pkgs)" ;;
 	--fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 	--deb) PKGS="$PKGS debhelper dpkg-dev" ;;

@@ -69,6 +69,8 @@ struct api_ctx {
 	struct buf key;           /* canonical request: the cache key */
 	const struct api_csv_table *tables;  /* the route's CSV tables */
 	const struct api_csv_table *table;   /* the one asked for; NULL = JSON */
+	int safe;                 /* safe=1: text cells with the spreadsheet
+				   * guard (buf_add_csv_text()) */
 	const struct snap *s;     /* the request's view's analytics state */
 	int uncached;             /* 1: reply without caching it (the answer
 				   * read the store, which had moved past the
@@ -77,8 +79,8 @@ struct api_ctx {
 
 /*
  * Set up c, check the parameters against `allowed` plus the ones every
- * analytics route takes (as_of, days, format, table), parse format and
- * table, start the key with `route`.  No range yet (api_ctx_parse() does
+ * analytics route takes (as_of, days, format, table, safe), parse format,
+ * table and safe, start the key with `route`.  No range yet (api_ctx_parse() does
  * both).  0, or -1 with the problem recorded (reply with api_ctx_fail()).
  */
 int api_ctx_begin(struct http_req *r, struct api_ctx *c, const char *route,

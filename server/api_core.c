@@ -97,6 +97,7 @@ struct pit_stream {
 	size_t sent;
 	int header_done;
 	int finished;
+	int safe;                 /* safe=1: the spreadsheet guard */
 };
 
 static void pit_stream_done(void *cls)
@@ -127,7 +128,7 @@ static long pit_stream_fill(void *cls, char *dst, size_t max)
 				s->finished = 1;
 				break;
 			}
-			pit_row_csv(&s->out, &row);
+			pit_row_csv(&s->out, &row, s->safe);
 		}
 	}
 	size_t n = s->out.len - s->sent;
@@ -180,17 +181,20 @@ static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
 int api_pit(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "department", "employee", "creator",
-					       "format", "limit", "cursor", "as_of", NULL };
+					       "format", "limit", "cursor", "as_of", "safe", NULL };
 	struct api_range rg;
-	long limit = 1000;
+	long limit = 1000, safe = 0;
 	if (http_params_allowed(r, allowed) || api_parse_range(r, "", 0, &rg) ||
-	    api_parse_long(r, "limit", 1000, 1, 10000, &limit))
+	    api_parse_long(r, "limit", 1000, 1, 10000, &limit) ||
+	    api_parse_long(r, "safe", 0, 0, 1, &safe))
 		return http_reply_problem(r);
 	const char *format = http_param(r, "format");
 	int csv = !format || strcmp(format, "csv") == 0;
 	if (!csv && strcmp(format, "json") != 0)
 		return http_reply_error(r, 400, "bad_param", "format", "format: '%.20s' is not csv or json",
 					format);
+	if (!csv && http_param(r, "safe"))
+		return http_reply_error(r, 400, "bad_param", "safe", "safe: only with format=csv");
 	/* a JSON page is a pure function of the query and the data version:
 	 * ETag, 304 and the response cache as for the analytics routes */
 	struct buf key = BUF_INIT;
@@ -213,6 +217,7 @@ int api_pit(struct http_req *r)
 	if (!s)
 		abort();
 	buf_init(&s->out);
+	s->safe = (int)safe;
 	struct pit_query q = { .from = rg.from, .to = rg.to, .as_of = rg.as_of };
 	char after[160];
 	const char *dept = http_param(r, "department");

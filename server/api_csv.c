@@ -29,6 +29,7 @@ struct walk {
 	const json_t *root;
 	const struct api_csv_table *t;
 	struct level lv[MAX_LEVELS];
+	int safe;                 /* the spreadsheet guard on text cells */
 	int failed;               /* a malformed path (logged once) */
 	int bad_rows;             /* ... and it was the row path */
 };
@@ -52,12 +53,12 @@ void api_csv_names(const struct api_csv_table *tables, struct buf *out)
 
 /* ---- values ---- */
 
-static void add_value(struct buf *out, const json_t *v)
+static void add_value(struct buf *out, const json_t *v, int safe)
 {
 	if (!v || json_is_null(v))
 		return;
 	if (json_is_string(v)) {
-		buf_add_csv(out, json_string_value(v), json_string_length(v));
+		buf_add_csv_text(out, json_string_value(v), json_string_length(v), safe);
 	} else if (json_is_integer(v)) {
 		buf_add_int(out, (int64_t)json_integer_value(v));
 	} else if (json_is_true(v)) {
@@ -115,19 +116,19 @@ static int add_column(struct walk *w, int depth, const json_t *row, const char *
 		if (*end == '@') {
 			if (n == 0 || end[1] || !w->lv[n - 1].name)
 				return -1;
-			buf_add_csv(w->out, w->lv[n - 1].name, w->lv[n - 1].name_len);
+			buf_add_csv_text(w->out, w->lv[n - 1].name, w->lv[n - 1].name_len, w->safe);
 			return 0;
 		}
 		v = n ? w->lv[n - 1].node : w->root;
 		if (*end == '\0') {
-			add_value(w->out, v);
+			add_value(w->out, v, w->safe);
 			return 0;
 		}
 		if (*end != '.')
 			return -1;
 		path = end + 1;
 	}
-	add_value(w->out, descend(v, path, strlen(path)));
+	add_value(w->out, descend(v, path, strlen(path)), w->safe);
 	return 0;
 }
 
@@ -223,9 +224,9 @@ static void walk_rows(struct walk *w, const json_t *node, const char *p, const c
 	walk_rows(w, json_object_get(node, seg), next, end, depth);
 }
 
-int api_csv_write(struct buf *out, const json_t *root, const struct api_csv_table *t)
+int api_csv_write(struct buf *out, const json_t *root, const struct api_csv_table *t, int safe)
 {
-	struct walk w = { out, root, t, { { 0 } }, 0, 0 };
+	struct walk w = { out, root, t, { { 0 } }, safe, 0, 0 };
 	for (const struct api_csv_col *c = t->cols; c->name; c++) {
 		if (c != t->cols)
 			buf_addch(out, ',');

@@ -45,8 +45,9 @@ const struct api_csv_table *api_csv_find(const struct api_csv_table *tables, con
 /* The names of tables, comma separated, into out (for messages). */
 void api_csv_names(const struct api_csv_table *tables, struct buf *out);
 
-/* Append t's header line and rows over root to out.  0, or -1 when a path
- * of t is malformed (a programming error; logged). */
-int api_csv_write(struct buf *out, const json_t *root, const struct api_csv_table *t);
+/* Append t's header line and rows over root to out; `safe`: text cells
+ * with the spreadsheet guard (buf_add_csv_text()), numbers as they are.
+ * 0, or -1 when a path of t is malformed (a programming error; logged). */
+int api_csv_write(struct buf *out, const json_t *root, const struct api_csv_table *t, int safe);
 
 #endif

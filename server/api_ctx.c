@@ -21,12 +21,12 @@
 int api_ctx_begin(struct http_req *r, struct api_ctx *c, const char *route,
 		  const char *const *allowed, const struct api_csv_table *tables)
 {
-	static const char *const common[] = { "as_of", "days", "format", "table" };
+	static const char *const common[] = { "as_of", "days", "format", "table", "safe" };
 	memset(c, 0, sizeof(*c));
 	c->key = (struct buf)BUF_INIT;
 	c->route = route;
 	c->tables = tables;
-	const char *names[MAX_ALLOWED + 1];
+	const char *names[MAX_ALLOWED + sizeof(common) / sizeof(common[0]) + 1];
 	size_t n = 0;
 	for (; allowed[n]; n++)
 		names[n] = allowed[n];
@@ -42,6 +42,12 @@ int api_ctx_begin(struct http_req *r, struct api_ctx *c, const char *route,
 	int csv = format && strcmp(format, "csv") == 0;
 	if (table && !csv)
 		return http_problem(r, 400, "bad_param", "table", "table: only with format=csv");
+	long safe = 0;
+	if (api_parse_long(r, "safe", 0, 0, 1, &safe))
+		return -1;
+	if (http_param(r, "safe") && !csv)
+		return http_problem(r, 400, "bad_param", "safe", "safe: only with format=csv");
+	c->safe = (int)safe;
 	if (csv) {
 		c->table = table ? api_csv_find(tables, table) : tables;
 		if (!c->table) {
@@ -54,6 +60,8 @@ int api_ctx_begin(struct http_req *r, struct api_ctx *c, const char *route,
 		}
 	}
 	buf_addstr(&c->key, route);
+	if (c->safe) /* a guarded table is another body (and ETag) */
+		buf_addstr(&c->key, "+safe");
 	return 0;
 }
 
@@ -105,7 +113,7 @@ int api_ctx_load(struct http_req *r, struct api_ctx *c, int *res)
 static int reply_csv(struct http_req *r, struct api_ctx *c, json_t *root)
 {
 	struct buf out = BUF_INIT;
-	int rc = api_csv_write(&out, root, c->table);
+	int rc = api_csv_write(&out, root, c->table, c->safe);
 	json_decref(root);
 	if (rc) {
 		buf_release(&out);

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "app.h"
 #include "import.h"
+#include "jsonx.h"
 #include "log.h"
 #include "store.h"
 #include "urlcodec.h"
@@ -180,7 +181,7 @@ int api_post_tickets(struct http_req *r)
 				  JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, err.text);
+					err.column, jx_error_text(&err));
 	if (!json_is_array(root)) {
 		json_decref(root);
 		return http_reply_error(r, 422, "bad_rows", NULL, "expected a JSON array of tickets");
@@ -248,6 +249,9 @@ static const char *alias_problem(json_t *item, const char **alias, const char **
 		return "alias and name must be 1 to 256 bytes";
 	if (strlen(*alias) != al || strlen(*name) != nl)
 		return "alias and name must not contain NUL";
+	/* the rules of an imported employee name (line breaks allowed) */
+	if (import_text_problem(*alias, al, 1) || import_text_problem(*name, nl, 1))
+		return "alias and name must not contain control characters";
 	if (strcmp(*alias, *name) == 0)
 		return "an alias cannot map a name to itself";
 	return NULL;
@@ -265,7 +269,7 @@ int api_aliases_route(struct http_req *r)
 				  JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, err.text);
+					err.column, jx_error_text(&err));
 	if (!json_is_array(root)) {
 		json_t *one = json_array();
 		json_array_append_new(one, root);

@@ -289,6 +289,7 @@ int app_reload(struct app *app, struct config *fresh)
 	keep_int("threads", &fresh->threads, o->threads);
 	keep_int("max_connections", &fresh->max_connections, o->max_connections);
 	keep_int("per_ip_connections", &fresh->per_ip_connections, o->per_ip_connections);
+	keep_str("trusted_proxies", &fresh->trusted_proxies, o->trusted_proxies);
 	keep_int("connection_timeout", &fresh->connection_timeout, o->connection_timeout);
 	unsigned gen = cur->config->gen + 1;
 

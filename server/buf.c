@@ -114,6 +114,29 @@ void buf_add_date(struct buf *b, int32_t day)
 	b->data[b->len] = '\0';
 }
 
+/* A field quoted (with the OWASP guard's quote when `guard`). */
+static void add_quoted(struct buf *b, const char *s, size_t n, int guard)
+{
+	buf_grow(b, n + 3);
+	buf_addch(b, '"');
+	if (guard)
+		buf_addch(b, '\'');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_addch(b, '"');
+		buf_addch(b, s[i]);
+	}
+	buf_addch(b, '"');
+}
+
+void buf_add_csv_text(struct buf *b, const char *s, size_t n, int guard)
+{
+	if (guard && n && memchr("=+-@\t\r", s[0], 6))
+		add_quoted(b, s, n, 1);
+	else
+		buf_add_csv(b, s, n);
+}
+
 void buf_add_csv(struct buf *b, const char *s, size_t n)
 {
 	size_t i;
@@ -124,14 +147,7 @@ void buf_add_csv(struct buf *b, const char *s, size_t n)
 		buf_add(b, s, n);
 		return;
 	}
-	buf_grow(b, n + 2);
-	buf_addch(b, '"');
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			buf_addch(b, '"');
-		buf_addch(b, s[i]);
-	}
-	buf_addch(b, '"');
+	add_quoted(b, s, n, 0);
 }
 
 void buf_add_json_str(struct buf *b, const char *s, size_t n)

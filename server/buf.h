@@ -42,6 +42,12 @@ void buf_add_date(struct buf *b, int32_t day);
 
 /* One CSV field as RFC 4180: quoted exactly when it holds , " CR or LF. */
 void buf_add_csv(struct buf *b, const char *s, size_t n);
+/* The same field for a spreadsheet (OWASP "CSV injection"): text that
+ * begins with = + - @, a tab or a CR, which a spreadsheet would take for
+ * a formula, is written quoted with a single quote before it ('=1+1 is
+ * shown, not computed).  For text cells only: numbers are written as they
+ * are. */
+void buf_add_csv_text(struct buf *b, const char *s, size_t n, int guard);
 /* A JSON string literal, quotes included; control bytes escaped. */
 void buf_add_json_str(struct buf *b, const char *s, size_t n);
 

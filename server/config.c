@@ -5,14 +5,19 @@
  * indented line as the continuation of the previous value and cuts lines at
  * 200 bytes.  So the file is fed to ini_parse_stream() through our own line
  * reader, which counts lines (the handler then knows where it is), strips
- * leading blanks (no silent continuations) and rejects over-long lines.
+ * leading blanks (no silent continuations) and rejects over-long lines
+ * and lines that are not UTF-8 (naming the column of the first bad byte:
+ * a Latin-1 department would otherwise match no imported name and vanish
+ * from every route without a word).
  */
 #include "config.h"
 #include "calendar.h"
 #include "date.h"
 #include "events.h"
+#include "import.h"
 #include "import_map.h"
 #include "log.h"
+#include "peer.h"
 #include "ts.h"
 #include "tz.h"
 
@@ -29,7 +34,7 @@
 
 enum key_type { K_STR, K_INT, K_BOOL, K_REAL, K_DATE, K_LEVEL, K_DEPTS, K_SLA,
 		K_NAME, K_CLOSE, K_PROFILE, K_TSFMT, K_TZ, K_PATTERNS, K_WEEKEND, K_HOLIDAYS,
-		K_HOLIDAYS_FILE };
+		K_HOLIDAYS_FILE, K_PROXIES };
 
 struct key {
 	const char *section;
@@ -49,6 +54,7 @@ static const struct key keys[] = {
 	{ "server", "connection_timeout", K_INT, F(connection_timeout), 1, 3600 },
 	{ "server", "max_body_mb", K_INT, F(max_body_mb), 1, 4096 },
 	{ "server", "stop_timeout", K_INT, F(stop_timeout), 1, 3600 },
+	{ "server", "trusted_proxies", K_PROXIES, F(trusted_proxies), 0, 0 },
 	{ "data", "db", K_STR, F(db), 0, 0 },
 	{ "data", "as_of", K_DATE, F(as_of), 0, 0 },
 	{ "data", "seed_demo", K_BOOL, F(seed_demo), 0, 1 },
@@ -115,6 +121,7 @@ void config_defaults(struct config *cfg)
 	cfg->connection_timeout = 30;
 	cfg->max_body_mb = 64;
 	cfg->stop_timeout = 10;
+	cfg->trusted_proxies = xstrdup("");
 	cfg->db = xstrdup("var/leadtime.db");
 	cfg->as_of = DATE_NONE;
 	cfg->seed_demo = 1;
@@ -159,6 +166,7 @@ void config_release(struct config *cfg)
 	free(cfg->path);
 	free(cfg->dir);
 	free(cfg->listen);
+	free(cfg->trusted_proxies);
 	free(cfg->db);
 	for (size_t i = 0; i < cfg->ndepts; i++)
 		free(cfg->depts[i].name);
@@ -302,6 +310,28 @@ static void problem(struct parse_state *st, const char *fmt, ...)
 	st->errors++;
 }
 
+/* The 1-based byte column of the first byte of s[0..n) that starts no
+ * well-formed UTF-8 character, or 0 when it is all UTF-8. */
+static size_t utf8_bad_column(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+			   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (!len || n - i < len)
+			return i + 1;
+		for (size_t k = 1; k < len; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				return i + 1;
+		if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+		    (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+			return i + 1;
+		i += len;
+	}
+	return 0;
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
@@ -314,6 +344,15 @@ static char *reader(char *str, int num, void *stream)
 		int c;
 		while ((c = fgetc(st->f)) != EOF && c != '\n')
 			;
+		str[0] = '\0';
+		return str;
+	}
+	size_t col = utf8_bad_column(str, n);
+	if (col) {
+		/* FILE:LINE:COLUMN, as compilers name a place in a line */
+		log_err("%s:%d:%zu: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
+			st->cfg->path, st->line, col, (unsigned char)str[col - 1]);
+		st->errors++;
 		str[0] = '\0';
 		return str;
 	}
@@ -412,6 +451,25 @@ static void set_sla(struct parse_state *st, const char *value, const struct key 
 	st->sla_line = st->line;
 }
 
+/* An alias and its name obey the rules of an imported employee name:
+ * text without control characters, at most IMPORT_MAX_NAME bytes (a line
+ * of config.ini holds no line break, so none is allowed here). */
+static int alias_name_ok(struct parse_state *st, const char *alias, const char *what,
+			 const char *v)
+{
+	size_t n = strlen(v);
+	const char *why = import_text_problem(v, n, 0);
+	if (!why && n > IMPORT_MAX_NAME)
+		why = "is longer than 256 bytes";
+	if (why) {
+		char shown[IMPORT_SHOWN];
+		problem(st, "alias '%s': the %s %s", import_show_value(alias, strlen(alias), shown),
+			what, why);
+		return 0;
+	}
+	return 1;
+}
+
 static void add_alias(struct parse_state *st, const char *alias, const char *name)
 {
 	struct config *cfg = st->cfg;
@@ -419,6 +477,8 @@ static void add_alias(struct parse_state *st, const char *alias, const char *nam
 		problem(st, "alias '%s': empty employee name", alias);
 		return;
 	}
+	if (!alias_name_ok(st, alias, "alias", alias) || !alias_name_ok(st, alias, "name", name))
+		return;
 	if (strcmp(alias, name) == 0) {
 		problem(st, "alias '%s': maps a name to itself", alias);
 		return;
@@ -797,6 +857,19 @@ static void set_value(struct parse_state *st, const struct key *k, const char *v
 	case K_HOLIDAYS_FILE:
 		set_holidays(st, v, 1);
 		return;
+	case K_PROXIES: {
+		struct peer_net nets[PEER_MAX_NETS];
+		char bad[80];
+		const char *why;
+		if (peer_parse_nets(v, nets, PEER_MAX_NETS, bad, sizeof(bad), &why) < 0) {
+			problem(st, "key '%s': '%s' %s", k->name, bad, why);
+			return;
+		}
+		char **dst = (char **)(base + k->field);
+		free(*dst);
+		*dst = xstrdup(v);
+		return;
+	}
 	}
 }
 

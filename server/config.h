@@ -46,6 +46,8 @@ struct config {
 	int connection_timeout;  /* seconds */
 	int max_body_mb;
 	int stop_timeout;      /* seconds SIGTERM waits for requests in flight */
+	char *trusted_proxies; /* addresses and CIDR blocks (peer.h), checked;
+				* "" = none: the per-IP limit is the peer's */
 
 	/* [data] */
 	char *db;              /* resolved against dir */

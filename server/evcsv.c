@@ -11,6 +11,7 @@
 #include "csv.h"
 #include "evread.h"
 #include "import.h"
+#include "jsonx.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -153,7 +154,7 @@ int ev_read_json(FILE *in, const struct config *cfg, const struct ev_sink *sink)
 	json_t *root = json_loadf(in, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
 		char msg[300];
-		snprintf(msg, sizeof(msg), "not valid JSON: %s", err.text);
+		snprintf(msg, sizeof(msg), "not valid JSON: %s", jx_error_text(&err));
 		sink->problem(sink->ctx, "line", err.line > 0 ? err.line : 1,
 			      err.column > 0 ? err.column : 0, msg);
 		return -1;

@@ -11,13 +11,17 @@
  * Limits: connection count, per-IP connections, an idle timeout and a
  * per-connection memory limit (which bounds the request line and headers;
  * MHD answers 431 past it) are set from [server]; bodies are capped by
- * max_body_mb (413).
+ * max_body_mb (413).  With trusted_proxies the per-IP limit is ours
+ * (peer.h): connections of other peers refused in the accept policy, and
+ * requests of a proxy's clients counted per forwarded address (429).
  */
 #include "http.h"
 #include "app.h"
 #include "gz.h"
+#include "intake.h"
 #include "log.h"
 #include "metrics.h"
+#include "peer.h"
 #include "rcache.h"
 #include "digest.h"
 #include "store.h"
@@ -44,6 +48,12 @@ struct http_server {
 	char **route_names;
 	struct metrics *metrics;
 	atomic_int inflight;    /* requests begun and not completed */
+	/* [server] trusted_proxies (peer.h); with none, libmicrohttpd's own
+	 * per-IP limit counts every peer's connections and these are unused */
+	struct peer_net trusted[PEER_MAX_NETS];
+	size_t ntrusted;
+	struct peer_counts *conns;    /* connections of the other peers */
+	struct peer_counts *clients;  /* requests in flight per forwarded client */
 };
 
 static const char csp[] = "default-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -527,51 +537,6 @@ static int takes_body(const struct http_server *srv, const struct http_req *r)
 	return 0;
 }
 
-struct framing {
-	int content_length, transfer_encoding, bad_name;
-};
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-				     const char *value)
-{
-	struct framing *f = cls;
-	(void)kind;
-	(void)value;
-	f->content_length += strcasecmp(key, "Content-Length") == 0;
-	f->transfer_encoding += strcasecmp(key, "Transfer-Encoding") == 0;
-	f->bad_name += !*key || strpbrk(key, " \t") != NULL;
-	return MHD_YES;
-}
-
-/*
- * A request whose body length is ambiguous is the stuff of request
- * smuggling (a proxy in front and the daemon would split the stream
- * differently): both framings, either one given twice, a transfer coding
- * other than chunked, or a header name with blanks (RFC 9112 §5.1, §6.1,
- * §6.3).  libmicrohttpd 0.9.75 takes the first Content-Length of several,
- * waits for the connection timeout on `Transfer-Encoding: gzip`, and keeps
- * `Transfer-Encoding : chunked` as a header named "Transfer-Encoding "
- * (so it framed by a Content-Length beside it, which a proxy may not).
- * NULL when the framing is clear.
- */
-static const char *framing_problem(struct MHD_Connection *conn)
-{
-	struct framing f = { 0, 0, 0 };
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
-	if (f.bad_name)
-		return "a header name with blanks (or none)";
-	if (f.content_length && f.transfer_encoding)
-		return "both Transfer-Encoding and Content-Length";
-	if (f.content_length > 1)
-		return "Content-Length given more than once";
-	if (f.transfer_encoding > 1)
-		return "Transfer-Encoding given more than once";
-	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
-	if (te && strcasecmp(te, "chunked") != 0)
-		return "Transfer-Encoding other than chunked";
-	return NULL;
-}
-
 static int dispatch(struct http_server *srv, struct http_req *r)
 {
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
@@ -642,6 +607,113 @@ static int dispatch(struct http_server *srv, struct http_req *r)
 	return http_reply_error(r, 404, "not_found", NULL, "no such route: %s", r->path);
 }
 
+/* ---- the per-IP limit behind trusted proxies (peer.h) ---- */
+
+/* libmicrohttpd's accept policy: a peer that is not a trusted proxy gets
+ * per_ip_connections connections at once (the count is taken here, under
+ * the table's lock, so two threads accepting at once cannot both pass;
+ * libmicrohttpd checks its connection limit before calling this). */
+static enum MHD_Result accept_peer(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_server *srv = cls;
+	struct peer_addr a;
+	(void)addrlen;
+	if (!srv->ntrusted || peer_from_sockaddr(addr, &a) ||
+	    peer_trusted(srv->trusted, srv->ntrusted, &a))
+		return MHD_YES;
+	return peer_acquire(srv->conns, &a) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* The connection's own note of what accept_peer() counted, released when
+ * it closes. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+	if (!srv->ntrusted)
+		return;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct peer_addr a;
+		*socket_context = NULL;
+		if (!ci || peer_from_sockaddr(ci->client_addr, &a) ||
+		    peer_trusted(srv->trusted, srv->ntrusted, &a))
+			return;
+		struct peer_addr *counted = malloc(sizeof(*counted));
+		if (!counted)
+			abort();
+		*counted = a;
+		*socket_context = counted;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		peer_release(srv->conns, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+#define MAX_FORWARDED 16
+
+struct forwarded {
+	const char *v[MAX_FORWARDED];  /* the last MAX_FORWARDED values, in order */
+	size_t n;
+};
+
+static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+					 const char *value)
+{
+	struct forwarded *f = cls;
+	(void)kind;
+	if (value && strcasecmp(key, "X-Forwarded-For") == 0) {
+		if (f->n == MAX_FORWARDED) {
+			memmove(f->v, f->v + 1, (MAX_FORWARDED - 1) * sizeof(f->v[0]));
+			f->n--;
+		}
+		f->v[f->n++] = value;
+	}
+	return MHD_YES;
+}
+
+/* A request from a trusted proxy counts against its forwarded client:
+ * 0, or -1 with a 429 recorded when that client has per_ip_connections
+ * requests in flight already. */
+static int count_client(struct http_server *srv, struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct peer_addr peer;
+	if (!srv->ntrusted || !ci || peer_from_sockaddr(ci->client_addr, &peer) ||
+	    !peer_trusted(srv->trusted, srv->ntrusted, &peer))
+		return 0;
+	struct forwarded f = { { NULL }, 0 };
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_forwarded, &f);
+	r->client = peer; /* none to believe: the proxy's own request */
+	peer_forwarded_client(f.v, f.n, srv->trusted, srv->ntrusted, &r->client);
+	if (peer_acquire(srv->clients, &r->client)) {
+		char shown[64];
+		peer_format(&r->client, shown, sizeof(shown));
+		return http_problem(r, 429, "too_many_requests", NULL,
+				    "%s has %d requests in flight already ([server] per_ip_connections)",
+				    shown, r->cfg->per_ip_connections);
+	}
+	r->client_counted = 1;
+	return 0;
+}
+
+/* 1 when the request announces a body: *len is its Content-Length, or
+ * UINT64_MAX when chunked (libmicrohttpd has refused a malformed length
+ * before the handler runs, and intake_problem() both framings). */
+static int body_announced(struct MHD_Connection *conn, uint64_t *len)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		*len = strtoull(cl, NULL, 10);
+		return *len > 0;
+	}
+	*len = UINT64_MAX;
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+}
+
 /* on_uri()'s mark for a request it answered: its address as the context */
 static char uri_rejected;
 
@@ -651,7 +723,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
-	(void)version;
 	if (*con_cls == &uri_rejected)
 		return MHD_NO; /* answered by on_uri(): close */
 	if (!r) {
@@ -670,21 +741,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		buf_init(&r->body);
 		*con_cls = r;
 		atomic_fetch_add(&srv->inflight, 1);
-		const char *why = framing_problem(conn);
+		const char *why = intake_problem(conn, method, version);
 		if (why)
 			return (enum MHD_Result)http_reply_error(r, 400, "bad_request", NULL, "%s", why);
+		if (count_client(srv, r))
+			return (enum MHD_Result)http_reply_problem(r);
 		/* a body is buffered only for a write route and a client that
 		 * may write: anyone else would make us hold max_body_mb per
-		 * connection for nothing; the handler answers 401/403 (or
-		 * 404/405) once the request is read */
+		 * connection for nothing */
 		r->keep_body = takes_body(srv, r) && http_authorize(r) == 0;
-		/* a client waiting for `100 Continue` before it sends its body
-		 * gets the 401/403 instead (RFC 9110 §10.1.1): it sends nothing */
-		if (r->err_status) {
-			const char *expect =
-				MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
-			if (expect && strcasecmp(expect, "100-continue") == 0)
-				return (enum MHD_Result)http_reply_problem(r);
+		uint64_t announced;
+		if (body_announced(conn, &announced)) {
+			/* and a body nobody keeps is not even read: the answer
+			 * (401/403, or 404/405/... of a route that takes none)
+			 * goes out now, before the body, and libmicrohttpd
+			 * closes the connection after it instead of reading on
+			 * (a client once pushed 17 GB at a 401); a client that
+			 * waits for `100 Continue` gets it instead (RFC 9110
+			 * §10.1.1) */
+			if (!r->keep_body)
+				return (enum MHD_Result)(r->err_status ? http_reply_problem(r)
+								       : dispatch(srv, r));
+			if (announced != UINT64_MAX &&
+			    announced > (uint64_t)r->cfg->max_body_mb << 20)
+				return (enum MHD_Result)http_reply_error(r, 413, "too_large", NULL,
+									 "request body larger than %d MiB",
+									 r->cfg->max_body_mb);
 		}
 		/* answer on the next call, once MHD has read the whole request:
 		 * a response queued on this first call makes MHD close the
@@ -762,6 +844,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		*con_cls = NULL;
 		return;
 	}
+	if (r->client_counted)
+		peer_release(srv->clients, &r->client);
 	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
 	metrics_observe(srv->metrics, r->route, r->status, ms, r->bytes);
 	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)";
@@ -795,6 +879,8 @@ static void server_free(struct http_server *srv)
 		free(srv->route_names[i]);
 	free(srv->route_names);
 	metrics_free(srv->metrics);
+	peer_counts_free(srv->conns);
+	peer_counts_free(srv->clients);
 	srv->app->server = NULL;
 	free(srv);
 }
@@ -821,6 +907,21 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 	app->server = srv;
 	struct view *view = app_view(app);
 	const struct config *cfg = view->cfg;
+	char bad[80];
+	const char *why;
+	int nt = peer_parse_nets(cfg->trusted_proxies, srv->trusted, PEER_MAX_NETS, bad, sizeof(bad),
+				 &why);
+	if (nt < 0) { /* config_load() checked it */
+		log_err("%s: key 'trusted_proxies': '%s' %s", cfg->path, bad, why);
+		app_view_put(view);
+		server_free(srv);
+		return NULL;
+	}
+	srv->ntrusted = (size_t)nt;
+	if (srv->ntrusted) {
+		srv->conns = peer_counts_new((unsigned)cfg->per_ip_connections);
+		srv->clients = peer_counts_new((unsigned)cfg->per_ip_connections);
+	}
 
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
@@ -848,12 +949,17 @@ struct http_server *http_start(struct app *app, const struct http_route *routes,
 		return NULL;
 	}
 	srv->daemon = MHD_start_daemon(
-		flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+		flags, (uint16_t)cfg->port, accept_peer, srv, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+		/* behind trusted proxies the per-IP limit is ours (accept_peer(),
+		 * count_client()): libmicrohttpd's would hold the proxy itself,
+		 * and with it every user, to per_ip_connections */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		srv->ntrusted ? 0u : (unsigned)cfg->per_ip_connections,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
 		/* 32 KiB, MHD's default: libmicrohttpd clears the whole pool between
 		 * the requests of a keep-alive connection (64 KiB cost 8% of a

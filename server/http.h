@@ -15,6 +15,7 @@
 #define LEADTIME_HTTP_H
 
 #include "buf.h"
+#include "peer.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -45,6 +46,9 @@ struct http_req {
 	unsigned status;          /* sent status, for the log line */
 	size_t bytes;             /* sent body size, when known */
 	int64_t t0_ns;
+	struct peer_addr client;  /* behind a trusted proxy: the forwarded
+				   * client, counted while client_counted */
+	int client_counted;
 	/* the first problem found (status 0 = none) */
 	unsigned err_status;
 	const char *err_code;

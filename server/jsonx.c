@@ -45,3 +45,11 @@ char *jx_dump(const json_t *root, size_t *len)
 		*len = strlen(s);
 	return s;
 }
+
+const char *jx_error_text(json_error_t *err)
+{
+	char *near = strstr(err->text, " near '");
+	if (near)
+		*near = '\0';
+	return err->text;
+}

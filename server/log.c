@@ -72,8 +72,83 @@ int log_level_parse(const char *s)
 	return -1;
 }
 
-/* Format one line (prefix, message, newline) into line[2048]; its length,
- * or 0 when there is nothing to write. */
+/* ---- escaping ---- */
+
+/* Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0
+ * (a lone, overlong or surrogate sequence, or one past U+10FFFF). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+		   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	if (!len || n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+		return 0;
+	return len;
+}
+
+/* 1 for a character that a terminal or a log viewer takes as a control or
+ * a line break although it is valid UTF-8: C1 controls (U+0080..U+009F,
+ * NEL among them) and U+2028, U+2029. */
+static int utf8_breaks_line(const unsigned char *p, size_t len)
+{
+	return (len == 2 && p[0] == 0xC2 && p[1] < 0xA0) ||
+	       (len == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9));
+}
+
+size_t log_escape(char *out, size_t cap, const char *in, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+	if (!cap)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		size_t len = p[i] < 0x80 ? 1 : utf8_len(p + i, n - i);
+		int plain = len == 1 ? p[i] >= 0x20 && p[i] != 0x7F && p[i] != '\\'
+				     : len > 1 && !utf8_breaks_line(p + i, len);
+		size_t take = len ? len : 1; /* a byte that starts no character */
+		size_t need = plain ? take : p[i] == '\\' ? 2 : 4 * take;
+		if (o + need > cap - 1)
+			break; /* cut before the character, never inside it */
+		if (plain) {
+			memcpy(out + o, p + i, take);
+			o += take;
+		} else if (p[i] == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			for (size_t k = 0; k < take; k++) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[p[i + k] >> 4];
+				out[o++] = hex[p[i + k] & 15];
+			}
+		}
+		i += take;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* ---- lines ---- */
+
+/* Bytes of a message before escaping, and of a whole line after it
+ * (prefix, escaped message, newline): an escaped byte takes four. */
+#define MSG_MAX 2048
+#define LINE_MAX_BYTES 4096
+
+/* Format one line (prefix, escaped message, newline) into line[cap]; its
+ * length, or 0 when there is nothing to write.  The one place where what
+ * a line says is made safe: every byte below 0x20, DEL, a backslash and
+ * bytes that are not UTF-8 are escaped (`\x0a`, `\\`), so whatever a
+ * client or a file puts in a path, a name or an error can neither end
+ * the line nor start a forged one with its own `<0>` prefix. */
 static size_t format_line(char *line, size_t cap, enum log_level level, const char *fmt,
 			  va_list ap)
 {
@@ -82,12 +157,12 @@ static size_t format_line(char *line, size_t cap, enum log_level level, const ch
 		n = snprintf(line, cap, "<%d>", (int)level);
 	else if (level <= LOG_ERR)
 		n = snprintf(line, cap, "leadtimed: ");
-	int m = vsnprintf(line + n, cap - (size_t)n - 1, fmt, ap);
-	if (m < 0)
+	char msg[MSG_MAX];
+	int m = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (m < 0 || n < 0)
 		return 0;
-	size_t len = (size_t)n + (size_t)m;
-	if (len > cap - 2)
-		len = cap - 2;
+	size_t mlen = (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1;
+	size_t len = (size_t)n + log_escape(line + n, cap - (size_t)n - 1, msg, mlen);
 	line[len++] = '\n';
 	return len;
 }
@@ -117,7 +192,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	if ((int)level > atomic_load(&current_level))
 		return;
-	char line[2048];
+	char line[LINE_MAX_BYTES];
 	va_list ap;
 	va_start(ap, fmt);
 	size_t len = format_line(line, sizeof(line), level, fmt, ap);
@@ -130,7 +205,7 @@ void log_request(const char *fmt, ...)
 {
 	if ((int)LOG_INFO > atomic_load(&current_level))
 		return;
-	char line[2048];
+	char line[LINE_MAX_BYTES];
 	va_list ap;
 	va_start(ap, fmt);
 	size_t len = format_line(line, sizeof(line), LOG_INFO, fmt, ap);

@@ -4,6 +4,12 @@
  * journald stores the right priority.  Thread-safe: each line is written
  * whole, in order.
  *
+ * A message is one line whatever it quotes: log_msg() and log_request()
+ * escape every byte below 0x20, DEL, a backslash, bytes that are not
+ * UTF-8, C1 controls and U+2028/U+2029 (`\x0a`, `\\`, `\xc2\x85`) after
+ * formatting; other UTF-8 is kept as it is.  A client's `%0A<0>forged` in a
+ * path stays inside its request line.
+ *
  * The daemon's request lines (log_request()) are batched while it serves
  * (log_batch_start()): one write(2) per 16 KiB or per 50 ms instead of one
  * per request, the cost that mattered most on a cached response.  Any
@@ -12,6 +18,8 @@
  */
 #ifndef LEADTIME_LOG_H
 #define LEADTIME_LOG_H
+
+#include <stddef.h>
 
 enum log_level {
 	LOG_ERR = 3,
@@ -27,6 +35,10 @@ void log_set_level(enum log_level level);
 int log_level_parse(const char *s);
 /* Whether prefixes are written; off for a terminal run of a CLI command. */
 void log_set_prefix(int on);
+
+/* Escape in[0..n) as log lines do into out (at most cap - 1 bytes and a
+ * NUL, cut between characters); the length written. */
+size_t log_escape(char *out, size_t cap, const char *in, size_t n);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -98,12 +98,14 @@ static const char usage_import[] =
 
 static const char usage_pit[] =
 	"usage: leadtimed pit --from DATE --to DATE [--department NAME] [--employee NAME]\n"
-	"                     [--creator NAME] [--format csv|json] [--as-of DATE]\n"
+	"                     [--creator NAME] [--format csv|json] [--safe] [--as-of DATE]\n"
 	"                     [--db FILE] [--config FILE]\n"
 	"\n"
 	"Print the point-in-time rows (one per ticket per day it was open) with\n"
 	"from <= report_date <= to, ordered by report_date then ticket_id.  A --to\n"
-	"past as_of is clamped to as_of.\n";
+	"past as_of is clamped to as_of.  --safe (CSV, for spreadsheets): a name or\n"
+	"id beginning with = + - @, a tab or a CR is written as '... so that it is\n"
+	"shown, never evaluated as a formula.\n";
 
 static const char usage_workbook[] =
 	"usage: leadtimed workbook [--week WEEK] -o FILE|- [--as-of DATE] [--db FILE] [--config FILE]\n"
@@ -464,6 +466,7 @@ static int cmd_pit(int argc, char **argv)
 	struct common c = { .as_of = DATE_NONE };
 	int32_t from = DATE_NONE, to = DATE_NONE;
 	const char *dept = NULL, *emp = NULL, *creator = NULL, *format = "csv";
+	int safe = 0;
 	struct cli_opt opts[] = {
 		COMMON_OPTS(c),
 		{ "from", CLI_DATE, &from, 0, 0, 0 },
@@ -472,6 +475,7 @@ static int cmd_pit(int argc, char **argv)
 		{ "employee", CLI_STR, &emp, 0, 0, 0 },
 		{ "creator", CLI_STR, &creator, 0, 0, 0 },
 		{ "format", CLI_STR, &format, 0, 0, 0 },
+		{ "safe", CLI_FLAG, &safe, 0, 0, 0 },
 		{ NULL, 0, NULL, 0, 0, 0 },
 	};
 	const char *pos[1];
@@ -494,6 +498,10 @@ static int cmd_pit(int argc, char **argv)
 	int json = strcmp(format, "json") == 0;
 	if (!json && strcmp(format, "csv") != 0) {
 		fprintf(stderr, "leadtimed pit: --format: '%s' is not csv or json\n", format);
+		return CLI_USAGE;
+	}
+	if (json && safe) {
+		fprintf(stderr, "leadtimed pit: --safe is for --format csv\n");
 		return CLI_USAGE;
 	}
 	struct config cfg;
@@ -542,7 +550,7 @@ static int cmd_pit(int argc, char **argv)
 			buf_addstr(&out, n ? ",\n" : "\n");
 			pit_row_json(&out, &row);
 		} else {
-			pit_row_csv(&out, &row);
+			pit_row_csv(&out, &row, safe);
 		}
 		n++;
 		if (out.len >= 65536 && write_all(&out))

@@ -248,17 +248,17 @@ void pit_csv_header(struct buf *out)
 			"is_open,ticket_age,ticket_closed,days_to_close\n");
 }
 
-void pit_row_csv(struct buf *out, const struct pit_row *r)
+void pit_row_csv(struct buf *out, const struct pit_row *r, int safe)
 {
 	buf_add_date(out, r->report_date);
 	buf_addch(out, ',');
-	buf_add_csv(out, r->creator, r->creator_len);
+	buf_add_csv_text(out, r->creator, r->creator_len, safe);
 	buf_addch(out, ',');
-	buf_add_csv(out, r->employee, strlen(r->employee));
+	buf_add_csv_text(out, r->employee, strlen(r->employee), safe);
 	buf_addch(out, ',');
-	buf_add_csv(out, r->department, strlen(r->department));
+	buf_add_csv_text(out, r->department, strlen(r->department), safe);
 	buf_addch(out, ',');
-	buf_add_csv(out, r->ticket_id, r->ticket_id_len);
+	buf_add_csv_text(out, r->ticket_id, r->ticket_id_len, safe);
 	buf_addch(out, ',');
 	buf_addch(out, (char)('0' + r->initiated_contact));
 	buf_addch(out, ',');

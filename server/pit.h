@@ -53,8 +53,9 @@ void pit_free(struct pit *p);
 
 /* The CSV header line of SPEC §2, with its LF. */
 void pit_csv_header(struct buf *out);
-/* One row as a CSV line (LF-terminated). */
-void pit_row_csv(struct buf *out, const struct pit_row *row);
+/* One row as a CSV line (LF-terminated); `safe`: the names and the ticket
+ * id with the spreadsheet guard (buf_add_csv_text()), numbers as they are. */
+void pit_row_csv(struct buf *out, const struct pit_row *row, int safe);
 /* One row as a JSON object (no separator). */
 void pit_row_json(struct buf *out, const struct pit_row *row);
 

@@ -19,7 +19,8 @@ FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/date.c \
 	server/buf.c server/strmap.c server/log.c server/urlcodec.c \
 	server/ts.c server/tz.c server/events.c server/import_map.c server/digest.c \
-	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c server/calendar.c
+	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c server/calendar.c \
+	server/peer.c server/jsonx.c
 FUZZ_HDRS    := $(wildcard server/*.h)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
@@ -38,9 +39,9 @@ $(FUZZ_DIR)/%: test/fuzz/%.c $(FUZZ_LIBSRC) $(FUZZ_HDRS) build/gen/migrations.c 
 # route table names every handler, which this target does not link: the
 # table's section is dropped at link time (--gc-sections), which ASan's
 # instrumentation of globals would prevent, so it is off for that file.
-$(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA = $(FUZZ_DIR)/api_common.o server/jsonx.c -Wl,--gc-sections
+$(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA = $(FUZZ_DIR)/api_common.o -Wl,--gc-sections
 $(FUZZ_DIR)/fuzz_query: FUZZ_EXTRA_LIBS = $(shell pkg-config --libs jansson)
-$(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/api_common.o server/jsonx.c
+$(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/api_common.o
 
 $(FUZZ_DIR)/api_common.o: server/api_common.c $(FUZZ_HDRS) test/fuzz/fuzz.mk | $(DEPS_FUZZ)
 	@mkdir -p $(@D)

@@ -644,6 +644,31 @@ class Usage(Case):
         self.config_error("; comment\n[server]\n\nport = 80x\n", 4, "port")
         self.config_error("[pipeline]\ndepartments = A, B\nsla_days = 1, 2, 3\n", 3, "sla_days")
 
+    def test_config_not_utf8(self):
+        """A Latin-1 byte in config.ini: FILE:LINE:COLUMN, exit 2, for every
+        command that reads the file (a Latin-1 department used to vanish
+        from every route without a word)."""
+        cfg = self.path("latin1.ini")
+        with open(cfg, "wb") as f:
+            f.write(b"[data]\ndb = lt.db\n[pipeline]\ndepartments = Sales, Contr\xe9t\n"
+                    b"sla_days = 1, 2\n")
+        for args in (["pit", "--config", cfg, "--from", "2019-01-01", "--to", "2019-01-02"],
+                     ["import", "--config", cfg, self.write("e.csv", "")],
+                     ["generate", "--config", cfg, "--csv", self.path("o.csv")],
+                     ["serve", "--config", cfg, "--port", "0"]):
+            p = run(args)
+            err = p.stderr.decode("utf-8", "replace")
+            self.assertIsNone(sanitizer_report(p.stderr), err)
+            self.assertEqual(p.returncode, 2, "%s: %s" % (args[0], err))
+            self.assertIn("%s:4:27: not valid UTF-8 (byte 0xe9)" % cfg, err)
+
+    def test_config_alias_with_a_control_character(self):
+        cfg = self.write("alias.ini", "[data]\ndb = lt.db\n[aliases]\nAnn\x1b[2J = Ana Lima\n")
+        p = run(["pit", "--config", cfg, "--from", "2019-01-01", "--to", "2019-01-02"])
+        err = p.stderr.decode("utf-8", "replace")
+        self.assertEqual(p.returncode, 2, err)
+        self.assertIn("%s:4: alias 'Ann?[2J': the alias contains a control character" % cfg, err)
+
     def test_help_and_version(self):
         for args in (["--help"], ["pit", "--help"], ["import", "--help"], ["generate", "--help"],
                      ["serve", "--help"]):

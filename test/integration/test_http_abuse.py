@@ -95,6 +95,36 @@ MALFORMED = [
     ("3000 headers", req(b"GET", b"/healthz", b"".join(b"X-%d: y\r\n" % i for i in range(3000))),
      431),
     ("header line without colon", req(b"GET", b"/healthz", b"NoColonHere\r\n"), 400),
+    # the head itself (issue 12): Host, folded lines, control bytes and NULs
+    ("HTTP/1.1 without Host", b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400),
+    ("HTTP/1.0 without Host", b"GET /healthz HTTP/1.0\r\n\r\n", 200),
+    ("Host twice", req(b"GET", b"/healthz", b"Host: y\r\n"), 400),
+    ("Host twice, the same", req(b"GET", b"/healthz", b"Host: x\r\n"), 400),
+    ("folded header line (space)", req(b"GET", b"/healthz", b"X-A: 1\r\n continued\r\n"), 400),
+    ("folded header line (tab)", req(b"GET", b"/healthz", b"X-A: 1\r\n\tcontinued\r\n"), 400),
+    ("folded last header line",
+     b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-A: 1\r\n more\r\n\r\n", 400),
+    ("folded token", req(b"POST", b"/api/v1/tickets", b"Authorization: Bearer\r\n secret\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 2\r\n", b"[]"), 400),
+    ("NUL after the token", req(b"POST", b"/api/v1/tickets", b"Authorization: Bearer secret\x00x\r\n"
+                                b"Content-Type: application/json\r\nContent-Length: 2\r\n", b"[]"), 400),
+    ("NUL in a header value", req(b"GET", b"/healthz", b"X-A: a\x00b\r\n"), 400),
+    ("NUL ending a header value", req(b"GET", b"/healthz", b"X-A: a\x00\r\n"), 400),
+    ("NUL ending the last header value",
+     b"GET /healthz HTTP/1.1\r\nConnection: close\r\nHost: x\x00\r\n\r\n", 400),
+    ("NUL and more in the last header",
+     b"GET /healthz HTTP/1.1\r\nConnection: close\r\nHost: x\x00y\r\n\r\n", 400),
+    ("NUL in a header name", req(b"GET", b"/healthz", b"X-\x00A: 1\r\n"), 400),
+    ("CR in a header value", req(b"GET", b"/healthz", b"X-A: a\rb\r\n"), 400),
+    ("ESC in a header value", req(b"GET", b"/healthz", b"X-A: \x1b[2J\r\n"), 400),
+    ("DEL in a header value", req(b"GET", b"/healthz", b"X-A: a\x7f\r\n"), 400),
+    ("tab and obs-text in a value", req(b"GET", b"/healthz", b"X-A: a\tb caf\xe9\r\n"), 200),
+    ("empty header values", req(b"GET", b"/healthz", b"X-Empty:\r\nX-Blank: \r\n"), 200),
+    ("bare LF line ends", b"GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n", 200),
+    ("an empty line before the request",
+     b"\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200),
+    ("many headers", req(b"GET", b"/healthz", b"".join(b"X-%d: %s\r\n" % (i, b"v" * 200)
+                                                   for i in range(60))), 200),
     ("blank in a header name", req(b"GET", b"/healthz", b"X\tY: 1\r\n"), 400),
     # percent-encoding
     ("%zz in a path", req(b"GET", b"/api/v1/departments/Sales%zz"), 404),
@@ -327,6 +357,290 @@ class Abuse(unittest.TestCase):
         time.sleep(0.3)
         self.alive()
 
+
+class BodiesAreNotRead(unittest.TestCase):
+    """A body nobody keeps is refused right after the headers (issue 12):
+    the client announces 1 GB and sends only the head; the answer must
+    arrive with no byte of the body sent, and the server must close the
+    connection.  connection_timeout is 120 s here, so a close by the
+    timeout cannot pass for the refusal's (the test waits 60 s at most)."""
+    WAIT = 60
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="lt-bodies-")
+        db = os.path.join(cls.tmp, "b.db")
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        r = subprocess.run([BIN, "generate", "--creators", "20", "--seed", "3", "--as-of",
+                            "2026-11-22", "--db", db], env=env, capture_output=True)
+        assert r.returncode == 0, r.stderr
+        ini = os.path.join(cls.tmp, "c.ini")
+        with open(ini, "w") as f:
+            f.write("[data]\ndb = b.db\nas_of = 2026-11-22\nseed_demo = false\n"
+                    "[server]\nmax_body_mb = 1\nconnection_timeout = 120\nthreads = 2\n"
+                    "[auth]\nwrite_token = secret\n")
+        cls.proc = subprocess.Popen([BIN, "serve", "--config", ini, "--port", "0"],
+                                    stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+        cls.log = []
+        cls.port = None
+        while cls.port is None:
+            line = cls.proc.stderr.readline()
+            if not line:
+                raise RuntimeError("daemon did not start: " + "".join(cls.log))
+            cls.log.append(line.decode("utf-8", "replace"))
+            m = re.search(r"on http://127\.0\.0\.1:(\d+)/", cls.log[-1])
+            if m:
+                cls.port = int(m.group(1))
+        threading.Thread(target=cls._drain, daemon=True).start()
+
+    @classmethod
+    def _drain(cls):
+        for line in cls.proc.stderr:
+            cls.log.append(line.decode("utf-8", "replace"))
+
+    @classmethod
+    def tearDownClass(cls):
+        os.kill(cls.proc.pid, signal.SIGTERM)
+        rc = cls.proc.wait(timeout=60)
+        time.sleep(0.2)
+        text = "".join(cls.log)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert rc == 0, "exit %d\n%s" % (rc, text[-3000:])
+        for marker in ("Sanitizer", "runtime error:"):
+            assert marker not in text, text[-3000:]
+
+    def head_only(self, head):
+        """Send the head, never the body; (answer, closed by the server)."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=self.WAIT)
+        got = b""
+        closed = False
+        try:
+            s.sendall(head)
+            while True:
+                try:
+                    b = s.recv(65536)
+                except socket.timeout:
+                    break
+                except ConnectionResetError:
+                    closed = True
+                    break
+                if not b:
+                    closed = True
+                    break
+                got += b
+        finally:
+            s.close()
+        return got, closed
+
+    def check(self, head, status, body_text=None):
+        got, closed = self.head_only(head)
+        self.assertTrue(got.startswith(b"HTTP/1.1 %d " % status), got[:200])
+        self.assertTrue(closed, "the server kept the connection open: %r" % got[:200])
+        if body_text:
+            self.assertIn(body_text, got)
+
+    GIG = b"Content-Length: 1000000000\r\n"
+
+    def test_no_token(self):
+        self.check(b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n" +
+                   self.GIG + b"\r\n", 401, b"WWW-Authenticate: Bearer")
+
+    def test_wrong_token(self):
+        for route in (b"/api/v1/import", b"/api/v1/tickets", b"/api/v1/aliases",
+                      b"/api/v1/events"):
+            self.check(b"POST " + route + b" HTTP/1.1\r\nHost: x\r\n"
+                       b"Authorization: Bearer not-it\r\nContent-Type: text/csv\r\n" +
+                       self.GIG + b"\r\n", 401)
+
+    def test_chunked_without_token(self):
+        self.check(b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n", 401)
+
+    def test_announced_over_the_limit(self):
+        """With the token, a Content-Length past max_body_mb is 413 at once."""
+        self.check(b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
+                   b"Content-Type: text/csv\r\n" + self.GIG + b"\r\n", 413)
+
+    def test_route_without_a_body(self):
+        """A body for a route that takes none (unknown, wrong method)."""
+        self.check(b"PUT /api/v1/import HTTP/1.1\r\nHost: x\r\n" + self.GIG + b"\r\n", 405)
+        # (the dashboard's catch-all "/" takes GET: POST elsewhere is 405)
+        self.check(b"POST /api/v1/nothing HTTP/1.1\r\nHost: x\r\n" + self.GIG + b"\r\n", 405)
+        self.check(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + self.GIG + b"\r\n", 200)
+
+    def test_writes_with_the_token_still_work(self):
+        """A small body with the token is read and imported as before."""
+        body = b"ticket_id,creator,employee,department,opened_on,closed_on\n"
+        st, text = raw(self.port, req(b"POST", b"/api/v1/import",
+                                      b"Authorization: Bearer secret\r\nContent-Type: text/csv\r\n"
+                                      b"Content-Length: %d\r\n" % len(body), body))
+        self.assertEqual(st, 200, text[:300])
+
+
+class TrustedProxies(unittest.TestCase):
+    """[server] trusted_proxies = 127.0.0.1 (issue 12): a request from the
+    proxy counts against the right-most untrusted X-Forwarded-For address
+    (per_ip_connections = 3 requests in flight each), never against the
+    proxy, so one user's requests do not lock the others out; a peer that
+    is not trusted (connecting from 127.0.0.2) is limited by its own
+    connections and its X-Forwarded-For is ignored.  A request is held in
+    flight by sending its head and half its body."""
+    LIMIT = 3
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="lt-proxy-")
+        db = os.path.join(cls.tmp, "p.db")
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        r = subprocess.run([BIN, "generate", "--creators", "20", "--seed", "3", "--as-of",
+                            "2026-11-22", "--db", db], env=env, capture_output=True)
+        assert r.returncode == 0, r.stderr
+        ini = os.path.join(cls.tmp, "c.ini")
+        with open(ini, "w") as f:
+            f.write("[data]\ndb = p.db\nas_of = 2026-11-22\nseed_demo = false\n"
+                    "[server]\nper_ip_connections = %d\nconnection_timeout = 120\nthreads = 2\n"
+                    "trusted_proxies = 127.0.0.1, 10.0.0.0/8, ::1\n"
+                    "[auth]\nwrite_token = secret\n" % cls.LIMIT)
+        cls.proc = subprocess.Popen([BIN, "serve", "--config", ini, "--port", "0"],
+                                    stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+        cls.log = []
+        cls.port = None
+        while cls.port is None:
+            line = cls.proc.stderr.readline()
+            if not line:
+                raise RuntimeError("daemon did not start: " + "".join(cls.log))
+            cls.log.append(line.decode("utf-8", "replace"))
+            m = re.search(r"on http://127\.0\.0\.1:(\d+)/", cls.log[-1])
+            if m:
+                cls.port = int(m.group(1))
+        threading.Thread(target=cls._drain, daemon=True).start()
+
+    @classmethod
+    def _drain(cls):
+        for line in cls.proc.stderr:
+            cls.log.append(line.decode("utf-8", "replace"))
+
+    @classmethod
+    def tearDownClass(cls):
+        os.kill(cls.proc.pid, signal.SIGTERM)
+        rc = cls.proc.wait(timeout=60)
+        time.sleep(0.2)
+        text = "".join(cls.log)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert rc == 0, "exit %d\n%s" % (rc, text[-3000:])
+        for marker in ("Sanitizer", "runtime error:"):
+            assert marker not in text, text[-3000:]
+
+    def connect(self, source="127.0.0.1"):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", self.port))
+        return s
+
+    def hold(self, xff, source="127.0.0.1"):
+        """A request in flight: the head and 1 of 100 body bytes.  It asks
+        for `100 Continue`, which the daemon sends once it has taken the
+        head (and counted the request): only then is it surely held, and
+        a probe of the same client cannot take its place."""
+        s = self.connect(source)
+        s.sendall(b"POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n"
+                  b"Content-Type: text/csv\r\nContent-Length: 100\r\nExpect: 100-continue\r\n" +
+                  b"".join(b"X-Forwarded-For: " + v + b"\r\n" for v in xff) + b"\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            b = s.recv(4096)
+            self.assertTrue(b, "closed before 100 Continue: %r" % got)
+            got += b
+        self.assertTrue(got.startswith(b"HTTP/1.1 100 "), got)
+        s.sendall(b"t")
+        return s
+
+    def get(self, xff, source="127.0.0.1"):
+        """GET /healthz with those X-Forwarded-For headers; the status."""
+        s = self.connect(source)
+        got = b""
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                      b"".join(b"X-Forwarded-For: " + v + b"\r\n" for v in xff) + b"\r\n")
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # refused (over a limit): no answer
+        finally:
+            s.close()
+        m = re.match(rb"HTTP/1\.1 (\d{3})", got)
+        return int(m.group(1)) if m else None, got
+
+    def until(self, want, xff, source="127.0.0.1"):
+        """Poll (generous deadline) until the status is want; the last one."""
+        deadline = time.monotonic() + 30
+        while True:
+            st, body = self.get(xff, source)
+            if st == want or time.monotonic() > deadline:
+                return st, body
+            time.sleep(0.05)
+
+    def test_forwarded_clients_are_limited_apart(self):
+        held = [self.hold([b"198.51.100.7"]) for _ in range(self.LIMIT)]
+        try:
+            st, body = self.get([b"198.51.100.7"])
+            self.assertEqual(st, 429, body[:300])
+            self.assertIn(b"198.51.100.7 has 3 requests in flight", body)
+            # the same client whatever a client wrote on the left, and
+            # behind another trusted hop on the right
+            self.assertEqual(self.get([b"203.0.113.1, 198.51.100.7"])[0], 429)
+            self.assertEqual(self.get([b"198.51.100.7, 10.1.2.3, 127.0.0.1"])[0], 429)
+            self.assertEqual(self.get([b"198.51.100.7", b"10.1.2.3"])[0], 429)
+            # everyone else behind the same proxy is served
+            self.assertEqual(self.get([b"203.0.113.9"])[0], 200)
+            self.assertEqual(self.get([b"198.51.100.7, 203.0.113.9"])[0], 200)
+            self.assertEqual(self.get([b"198.51.100.7", b"2001:db8::7"])[0], 200)
+            self.assertEqual(self.get([])[0], 200)  # the proxy's own request
+            # more requests from the proxy than per_ip_connections: fine
+            more = [self.hold([b"203.0.113.%d" % i]) for i in range(20, 20 + 2 * self.LIMIT)]
+            self.assertEqual(self.get([b"203.0.113.99"])[0], 200)
+            for s in more:
+                s.close()
+        finally:
+            for s in held:
+                s.close()
+        # the held requests end when their connections close
+        self.assertEqual(self.until(200, [b"198.51.100.7"])[0], 200)
+
+    def test_untrusted_peer_is_limited_by_its_connections(self):
+        """From 127.0.0.3 (not trusted, and used by no other test): at most
+        per_ip_connections connections are served, and its
+        X-Forwarded-For names nobody (a client at its limit behind the
+        proxy is not limited here)."""
+        held = [self.hold([b"198.51.100.50"]) for _ in range(self.LIMIT)]
+        conns = []
+        try:
+            self.assertEqual(self.get([b"198.51.100.50"])[0], 429)
+            conns = [self.connect("127.0.0.3") for _ in range(self.LIMIT + 3)]
+            answers = []
+            for s in conns:
+                try:
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                              b"X-Forwarded-For: 198.51.100.50\r\n\r\n")
+                    s.settimeout(30)
+                    answers.append(s.recv(64))
+                except OSError:
+                    answers.append(b"")
+            served = [a for a in answers if a]
+            self.assertEqual(len(served), self.LIMIT, answers)
+            for a in served:
+                self.assertTrue(a.startswith(b"HTTP/1.1 200"), a)
+        finally:
+            for s in held + conns:
+                s.close()
+        # once they are closed, 127.0.0.3 gets in again
+        self.assertEqual(self.until(200, [], source="127.0.0.3")[0], 200)
 
 if __name__ == "__main__":
     unittest.main()

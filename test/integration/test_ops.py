@@ -101,6 +101,23 @@ def notify_fields(data):
     return dict(l.split("=", 1) for l in data.split("\n") if "=" in l)
 
 
+def head_only(port, path, headers, length):
+    """POST the head of a request announcing `length` body bytes, send none
+    of them; (status, body) of the answer (the daemon refuses a body it
+    will not keep before reading it, and closes the connection)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.putrequest("POST", path)
+        for k, v in headers.items():
+            c.putheader(k, v)
+        c.putheader("Content-Length", str(length))
+        c.endheaders()
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
 class Daemon(daemon.Daemon):
     def request(self, method, path, body=None, headers=None, timeout=30):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -549,15 +566,17 @@ class Ops(unittest.TestCase):
                 st, _, _ = d.request("POST", "/api/v1/import", good,
                                      {"Content-Type": "text/csv", "Authorization": bad_auth})
                 self.assertEqual(st, 401, bad_auth)
-            # a body of a client that may not write is not even kept: 401, not 413
-            st, _, _ = d.request("POST", "/api/v1/import", big, {"Content-Type": "text/csv"})
+            # a body of a client that may not write is not even read: 401
+            # (not 413) as soon as the head is in, before the body is sent
+            st, _ = head_only(d.port, "/api/v1/import", {"Content-Type": "text/csv"}, len(big))
             self.assertEqual(st, 401)
             st, _, _ = d.request("POST", "/api/v1/import", good,
                                  dict(auth, **{"Content-Type": "application/x-www-form-urlencoded"}))
             self.assertEqual(st, 415)
             st, _, _ = d.request("POST", "/api/v1/tickets", b"[]", dict(auth, **{"Content-Type": "text/csv"}))
             self.assertEqual(st, 415)
-            st, _, body = d.request("POST", "/api/v1/import", big, csv_type)
+            # an announced length past max_body_mb: 413 before the body
+            st, body = head_only(d.port, "/api/v1/import", csv_type, len(big))
             self.assertEqual(st, 413, body)
             # 422: the same problems as the CLI, nothing written
             bad = (b"ticket_id,creator,employee,department,opened_on,closed_on\n"
@@ -613,8 +632,15 @@ class Ops(unittest.TestCase):
                                     json.dumps([{"alias": "Anna Lima", "name": "Ana Lima"}]).encode(),
                                     jtype)
             self.assertEqual(st, 200, body)
+            # alias names obey the import's rules: no control characters
+            for a, n in (("Ann\u001b[2Ja", "Ana Lima"), ("Ana L", "Ana\u0007Lima")):
+                st, _, body = d.request("POST", "/api/v1/aliases",
+                                        json.dumps([{"alias": a, "name": n}]).encode(), jtype)
+                self.assertEqual(st, 422, body)
+                self.assertIn("control characters", json.loads(body)["error"]["message"])
             st, _, body = d.request("GET", "/api/v1/aliases")
             self.assertIn({"alias": "Anna Lima", "name": "Ana Lima"}, json.loads(body)["aliases"])
+            self.assertEqual(len(json.loads(body)["aliases"]), 1)
             st, _, body = d.request("POST", "/api/v1/import",
                                     good.replace(b"Ana Lima", b"Anna Lima").replace(b"W-1", b"W-2"),
                                     csv_type)

@@ -403,6 +403,74 @@ static void test_alias_errors(void **state)
 	config_release(&cfg);
 }
 
+static void test_alias_names_obey_the_import_rules(void **state)
+{
+	struct fixture *fx = *state;
+	expect_refused(fx, "[aliases]\nJo\x01hn = John\n", 2,
+		       "alias 'Jo?hn': the alias contains a control character");
+	expect_refused(fx, "[aliases]\nAnn = A\x1bnn\n", 2,
+		       "alias 'Ann': the name contains a control character");
+	expect_refused(fx, "[aliases]\nAnn = A\x7f\x08nn\n", 2,
+		       "alias 'Ann': the name contains a control character");
+	/* UTF-8 names are fine, tabs inside a name too (as in an import) */
+	struct config cfg;
+	assert_int_equal(load_text(fx, &cfg, "[aliases]\nJ\xc3\xbcrgen M = J\xc3\xbcrgen\tM\xc3\xbcller\n"), 0);
+	assert_int_equal(cfg.naliases, 1);
+	assert_string_equal(cfg.aliases[0].name, "J\xc3\xbcrgen\tM\xc3\xbcller");
+	config_release(&cfg);
+}
+
+static void test_trusted_proxies(void **state)
+{
+	struct fixture *fx = *state;
+	struct config cfg;
+	config_defaults(&cfg);
+	assert_string_equal(cfg.trusted_proxies, "");
+	config_release(&cfg);
+	assert_int_equal(load_text(fx, &cfg, "[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/8, ::1, fd00::/8\n"), 0);
+	assert_string_equal(cfg.trusted_proxies, "127.0.0.1, 10.0.0.0/8, ::1, fd00::/8");
+	config_release(&cfg);
+	expect_refused(fx, "[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.1/8\n", 2,
+		       "key 'trusted_proxies': '10.0.0.1/8' has bits set past its prefix length");
+	expect_refused(fx, "[server]\ntrusted_proxies = proxy.local\n", 2,
+		       "key 'trusted_proxies': 'proxy.local' is not an IPv4 or IPv6 address");
+	expect_refused(fx, "[server]\ntrusted_proxies = ::/129\n", 2,
+		       "key 'trusted_proxies': '::/129' has a prefix length outside [0, 128]");
+}
+
+/* config.ini is UTF-8: a Latin-1 byte is FILE:LINE:COLUMN. */
+static void expect_not_utf8(struct fixture *fx, const char *text, int line, int col, unsigned byte)
+{
+	struct config cfg;
+	if (load_text(fx, &cfg, text) != -1)
+		fail_msg("config_load accepted:\n%s", text);
+	char want[512];
+	snprintf(want, sizeof(want), "%s:%d:%d: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
+		 fx->path, line, col, byte);
+	if (!strstr(fx->err, want))
+		fail_msg("stderr lacks \"%s\"; it was:\n%s", want, fx->err);
+	config_release(&cfg);
+}
+
+static void test_not_utf8(void **state)
+{
+	struct fixture *fx = *state;
+	/* "Contr\xe9t" as a Latin-1 editor saves it: column 27 */
+	expect_not_utf8(fx, "[pipeline]\ndepartments = Sales, Contr\xe9t\nsla_days = 1, 2\n", 2, 27, 0xe9);
+	expect_not_utf8(fx, "[aliases]\nM\xfcller = Mueller\n", 2, 2, 0xfc);
+	/* an overlong '/', a surrogate, a lone continuation byte, a cut sequence */
+	expect_not_utf8(fx, "[data]\ndb = a\xc0\xaf" "b\n", 2, 7, 0xc0);
+	expect_not_utf8(fx, "[data]\ndb = \xed\xa0\x80\n", 2, 6, 0xed);
+	expect_not_utf8(fx, "; \x80\n[data]\n", 1, 3, 0x80);
+	expect_not_utf8(fx, "[auth]\nwrite_token = ab\xe2\x82\n", 2, 17, 0xe2);
+	/* the same text in UTF-8 (with a BOM) loads */
+	struct config cfg;
+	assert_int_equal(load_text(fx, &cfg, "\xef\xbb\xbf[pipeline]\ndepartments = Sales, Contr\xc3\xa9t\n"
+					     "sla_days = 1, 2\n"), 0);
+	assert_string_equal(cfg.depts[1].name, "Contr\xc3\xa9t");
+	config_release(&cfg);
+}
+
 /* Every problem of a file is reported, each with its own line. */
 static void test_every_problem_reported(void **state)
 {
@@ -539,6 +607,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alias_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_problem_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_names_obey_the_import_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_proxies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_errors, setup, teardown),
 	};

@@ -356,6 +356,64 @@ static void test_buf_add_csv(void **state)
 	buf_release(&b);
 }
 
+static void check_guarded(const char *in, size_t n, const char *want)
+{
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "<");
+	buf_add_csv_text(&b, in, n, 1);
+	buf_addstr(&b, ">");
+	assert_string_equal(b.data, want);
+	buf_release(&b);
+	/* without the guard: exactly buf_add_csv() */
+	struct buf p = BUF_INIT, q = BUF_INIT;
+	buf_add_csv_text(&p, in, n, 0);
+	buf_add_csv(&q, in, n);
+	assert_int_equal(p.len, q.len);
+	assert_memory_equal(p.data, q.data, p.len);
+	buf_release(&p);
+	buf_release(&q);
+}
+
+#define GUARDED(lit, want) check_guarded((lit), sizeof(lit) - 1, (want))
+
+/* OWASP's CSV-injection guard: a cell a spreadsheet would evaluate. */
+static void test_csv_spreadsheet_guard(void **state)
+{
+	(void)state;
+	GUARDED("=1+1", "<\"'=1+1\">");
+	GUARDED("+1", "<\"'+1\">");
+	GUARDED("-1", "<\"'-1\">");
+	GUARDED("@SUM(A1:A9)", "<\"'@SUM(A1:A9)\">");
+	GUARDED("\tx", "<\"'\tx\">");
+	GUARDED("\rx", "<\"'\rx\">");
+	GUARDED("=HYPERLINK(\"http://e.vil\",\"x\")", "<\"'=HYPERLINK(\"\"http://e.vil\"\",\"\"x\"\")\">");
+	GUARDED("=a,b", "<\"'=a,b\">");
+	/* anything else is untouched */
+	GUARDED("", "<>");
+	GUARDED("plain", "<plain>");
+	GUARDED("a=1", "<a=1>");
+	GUARDED(" =1", "< =1>");
+	GUARDED("'quoted", "<'quoted>");
+	GUARDED("a,b", "<\"a,b\">");
+	GUARDED("\xc3\xa9=", "<\xc3\xa9=>");
+	/* a NUL first byte is not a trigger */
+	struct buf z = BUF_INIT;
+	buf_add_csv_text(&z, "\0=", 2, 1);
+	assert_int_equal(z.len, 2);
+	assert_memory_equal(z.data, "\0=", 2);
+	buf_release(&z);
+	/* a guarded cell reads back as the quote and the text */
+	struct buf b = BUF_INIT;
+	buf_add_csv_text(&b, "=1+1", 4, 1);
+	buf_addch(&b, '\n');
+	struct input in = open_input(b.data, b.len);
+	assert_int_equal(csv_read(in.r), 1);
+	assert_string_equal(csv_field(in.r, 0, NULL), "'=1+1");
+	expect_end(&in);
+	close_input(&in);
+	buf_release(&b);
+}
+
 static void check_json(const char *in, size_t n, const char *want)
 {
 	struct buf b = BUF_INIT;
@@ -427,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_error_quote_in_unquoted),
 		cmocka_unit_test(test_error_after_closing_quote),
 		cmocka_unit_test(test_buf_add_csv),
+		cmocka_unit_test(test_csv_spreadsheet_guard),
 		cmocka_unit_test(test_buf_add_json_str),
 		cmocka_unit_test(test_buf_basics),
 	};

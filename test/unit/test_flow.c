@@ -296,7 +296,7 @@ static char *csv_of(const char *json_text, const char *rows, const struct api_cs
 	assert_non_null(root);
 	struct api_csv_table t = { "t", rows, cols };
 	struct buf out = BUF_INIT;
-	*rc = api_csv_write(&out, root, &t);
+	*rc = api_csv_write(&out, root, &t, 0);
 	json_decref(root);
 	return buf_detach(&out, NULL);
 }

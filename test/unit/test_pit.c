@@ -631,8 +631,28 @@ static void test_row_output(void **state)
 	};
 	r.creator_len = strlen(r.creator);
 	r.ticket_id_len = strlen(r.ticket_id);
-	pit_row_csv(&b, &r);
+	pit_row_csv(&b, &r, 0);
 	assert_string_equal(b.data, "2024-02-29,\"Ann, \"\"The\"\" Studio\nx\",Eve,Sales,\"T,1\",0,1,12,0,\n");
+	/* with the spreadsheet guard: the same, nothing here looks like a formula */
+	buf_reset(&b);
+	pit_row_csv(&b, &r, 1);
+	assert_string_equal(b.data, "2024-02-29,\"Ann, \"\"The\"\" Studio\nx\",Eve,Sales,\"T,1\",0,1,12,0,\n");
+	/* names and ids that would be formulas get a quote; numbers stay */
+	struct pit_row f = r;
+	f.creator = "=HYPERLINK(\"http://x\",\"a\")";
+	f.creator_len = strlen(f.creator);
+	f.employee = "+1+1";
+	f.department = "@SUM(A1)";
+	f.ticket_id = "-2";
+	f.ticket_id_len = 2;
+	buf_reset(&b);
+	pit_row_csv(&b, &f, 1);
+	assert_string_equal(b.data, "2024-02-29,\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\",\"'+1+1\","
+				    "\"'@SUM(A1)\",\"'-2\",0,1,12,0,\n");
+	buf_reset(&b);
+	pit_row_csv(&b, &f, 0);
+	assert_string_equal(b.data, "2024-02-29,\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\",+1+1,"
+				    "@SUM(A1),-2,0,1,12,0,\n");
 	buf_reset(&b);
 	pit_row_json(&b, &r);
 	assert_string_equal(b.data, "{\"report_date\":\"2024-02-29\",\"creator\":\"Ann, \\\"The\\\" Studio\\nx\","
@@ -645,7 +665,7 @@ static void test_row_output(void **state)
 	r.days_to_close = 12;
 	r.creator = "Cy";
 	r.creator_len = 2;
-	pit_row_csv(&b, &r);
+	pit_row_csv(&b, &r, 0);
 	assert_string_equal(b.data, "2024-02-29,Cy,Eve,Sales,\"T,1\",0,0,12,1,12\n");
 	buf_reset(&b);
 	pit_row_json(&b, &r);
