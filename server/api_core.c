@@ -224,22 +224,27 @@ int api_pit(struct http_req *r)
 		buf_release(&key);
 		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
 	}
+	/* departments that left this view's pipeline are not reported: no
+	 * rows, and as a filter they answer like an unknown name */
+	store_dims_set_pipeline(&s->dims, r->cfg);
 	if (dept) {
 		for (size_t i = 0; i < s->dims.ndepts; i++)
-			if (strcmp(s->dims.depts[i].name, dept) == 0)
+			if (s->dims.depts[i].position > 0 && strcmp(s->dims.depts[i].name, dept) == 0)
 				q.filter.dept_id = s->dims.depts[i].id;
 		if (!q.filter.dept_id) {
 			pit_stream_done(s);
 			buf_release(&key);
 			return http_reply_error(r, 400, "bad_param", "department",
-						"department: no department named '%.60s'", dept);
+						"department: no department '%.60s' in the pipeline", dept);
 		}
 	}
 	if (emp) {
 		size_t i;
-		for (i = 0; i < s->dims.nemps; i++)
-			if (strcmp(s->dims.emps[i].name, emp) == 0)
+		for (i = 0; i < s->dims.nemps; i++) {
+			const struct store_dept *d = store_dims_dept(&s->dims, s->dims.emps[i].dept_id);
+			if (d && d->position > 0 && strcmp(s->dims.emps[i].name, emp) == 0)
 				break;
+		}
 		if (i == s->dims.nemps) {
 			pit_stream_done(s);
 			buf_release(&key);

@@ -486,6 +486,17 @@ void store_dims_release(struct store_dims *dims)
 	memset(dims, 0, sizeof(*dims));
 }
 
+void store_dims_set_pipeline(struct store_dims *dims, const struct config *cfg)
+{
+	for (size_t i = 0; i < dims->ndepts; i++) {
+		struct store_dept *d = &dims->depts[i];
+		d->position = 0;
+		for (size_t k = 0; k < cfg->ndepts; k++)
+			if (strcmp(d->name, cfg->depts[k].name) == 0)
+				d->position = (int)k + 1;
+	}
+}
+
 const struct store_dept *store_dims_dept(const struct store_dims *d, int64_t id)
 {
 	size_t lo = 0, hi = d->ndepts;

@@ -71,6 +71,10 @@ struct store_dims {
  * store_dims_release(). */
 int store_load_dims(struct store *st, struct store_dims *dims);
 void store_dims_release(struct store_dims *dims);
+/* Set each department's position from cfg's pipeline (1, 2, ... by name;
+ * 0 for a department cfg no longer lists), whatever the store last synced:
+ * a reader sees the pipeline of its own configuration. */
+void store_dims_set_pipeline(struct store_dims *dims, const struct config *cfg);
 /* Binary search by id; NULL when absent. */
 const struct store_dept *store_dims_dept(const struct store_dims *d, int64_t id);
 const struct store_employee *store_dims_employee(const struct store_dims *d, int64_t id);
