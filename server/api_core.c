@@ -28,6 +28,11 @@ int api_healthz(struct http_req *r)
 	/* a statement on this thread's connection: the database answers */
 	if (store_pragma_data_version(r->store) < 0)
 		return http_reply_error(r, 503, "unavailable", NULL, "the database does not answer");
+	/* and it can take writes: the file served is still the one the path
+	 * names, writable, with room (app_health()) */
+	struct app_fault f;
+	if (app_health(r->app, r->store, &f))
+		return api_reply_store_fault(r, &f, 1, NULL);
 	return http_reply_text(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 

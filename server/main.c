@@ -668,12 +668,28 @@ static int cmd_workbook(int argc, char **argv)
 
 /* ---- serve ---- */
 
-/* Open the store for writing, sync the pipeline, seed demo data when empty. */
+/* Open the store for writing, check it, sync the pipeline, seed demo data
+ * when empty. */
 static int prepare_store(const struct config *cfg)
 {
-	struct store *st = open_rw(cfg);
+	struct store *st = store_open(cfg->db, STORE_CREATE_DIR);
 	if (!st)
 		return -1;
+	/* a damaged store is not served: every page read later could fail or
+	 * mislead, and /healthz would not know (docs/OPERATIONS.md) */
+	int damaged = store_quick_check(st);
+	if (damaged) {
+		if (damaged > 0)
+			log_err("%s: the store is damaged (PRAGMA quick_check failed, above): not serving it; "
+				"restore a backup (docs/OPERATIONS.md, \"Backup and restore\")",
+				cfg->db);
+		store_close(st);
+		return -1;
+	}
+	if (store_sync_pipeline(st, cfg)) {
+		store_close(st);
+		return -1;
+	}
 	/* tickets derived from events follow the configured rules (a daemon
 	 * started with a changed [stages] derives them again) */
 	struct ev_result evres;
