@@ -205,16 +205,25 @@ static void drop_stale_wal(struct app *app, const char *path)
 	}
 }
 
-/* 0 when path still names the file served, else -1 with *f (GONE). */
+/*
+ * 0 when path still names the file served, else -1 with *f (GONE).  Once
+ * gone, always gone: the -wal and -shm were unlinked from the path, and a
+ * connection opened on the file again (were it moved back) would make new
+ * ones beside the daemon's own, two WALs for one file.
+ */
 static int check_file(struct app *app, const char *path, struct app_fault *f)
 {
+	if (atomic_load(&app->file_state) == STORE_ERR_GONE) {
+		pthread_mutex_lock(&app->fault_lock);
+		*f = app->gone;
+		pthread_mutex_unlock(&app->fault_lock);
+		return -1;
+	}
 	struct store_file now;
 	int rc = store_file_at(path, &now);
 	const struct store_file *old = &app->file;
-	if (rc == 1 && same_file(&now, old)) {
-		note_state(&app->file_state, STORE_ERR_NONE, path, NULL);
+	if (rc == 1 && same_file(&now, old))
 		return 0;
-	}
 	const char *then = "writes are refused (they would go to a file nobody reads) while reads show the file "
 			   "opened at start; restart leadtimed to serve the file the path names now";
 	if (rc == 1)
@@ -230,8 +239,15 @@ static int check_file(struct app *app, const char *path, struct app_fault *f)
 	else
 		fault_set(f, STORE_ERR_GONE, "%s: cannot look at the database file (%s): %s", path,
 			  strerror(errno), then);
-	if (atomic_load(&app->file_state) != STORE_ERR_GONE) {
-		note_state(&app->file_state, STORE_ERR_GONE, path, f);
+	pthread_mutex_lock(&app->fault_lock);
+	int first = atomic_load(&app->file_state) != STORE_ERR_GONE;
+	if (first) {
+		app->gone = *f;
+		atomic_store(&app->file_state, STORE_ERR_GONE);
+	}
+	pthread_mutex_unlock(&app->fault_lock);
+	if (first) {
+		log_err("%s", f->msg);
 		drop_stale_wal(app, path);
 	}
 	return -1;

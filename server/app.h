@@ -43,6 +43,13 @@ struct view {
 				     * the key of cached responses and ETags */
 };
 
+/* Why the store cannot take writes: its kind and a message for people
+ * (the log and the 503/507 replies say it). */
+struct app_fault {
+	enum store_error kind;
+	char msg[600];
+};
+
 struct app {
 	pthread_mutex_t lock;            /* guards current */
 	struct view *current;
@@ -58,19 +65,14 @@ struct app {
 	int64_t started_at;              /* unix seconds */
 	struct store_file file;          /* the database file served (at start) */
 	struct store_file wal, shm;      /* its -wal and -shm */
-	atomic_int file_state;           /* enum store_error of the last check
-					  * of file (a change is logged once) */
-	atomic_int probe_state;          /* ... of the last store_probe() */
-	pthread_mutex_t fault_lock;      /* guards fault */
+	atomic_int file_state;           /* STORE_ERR_GONE once the path was
+					  * found naming another file or none */
+	atomic_int probe_state;          /* enum store_error of the last
+					  * store_probe() (a change is logged once) */
+	pthread_mutex_t fault_lock;      /* guards fault, gone */
 	struct app_fault *fault;         /* an I/O error or damage seen by a
 					  * write, until a write succeeds */
-};
-
-/* Why the store cannot take writes: its kind and a message for people
- * (the log and the 503/507 replies say it). */
-struct app_fault {
-	enum store_error kind;
-	char msg[600];
+	struct app_fault gone;           /* what check_file() found then */
 };
 
 /* Set up: takes ownership of *cfg (left zeroed), opens the read
