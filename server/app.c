@@ -508,6 +508,9 @@ struct store *app_writer_get(struct app *app, struct app_fault *f)
 		struct store_file wf;
 		store_file(app->writer, &wf);
 		if (!same_file(&wf, &app->file)) {
+			/* another file, maybe with the served file's WAL at the
+			 * path: close without a checkpoint into it */
+			store_leave_path(app->writer);
 			store_close(app->writer);
 			app->writer = NULL;
 			if (check_file(app, path, f) == 0)
