@@ -178,7 +178,7 @@ static void note_state(atomic_int *state, enum store_error now, const char *path
 	if (was == (int)now)
 		return;
 	if (now != STORE_ERR_NONE)
-		log_err("%s", f->msg);
+		log_err("%s: %s", path, f->msg);
 	else
 		log_info("%s: the store takes writes again", path);
 }
@@ -228,17 +228,17 @@ static int check_file(struct app *app, const char *path, struct app_fault *f)
 			   "opened at start; restart leadtimed to serve the file the path names now";
 	if (rc == 1)
 		fault_set(f, STORE_ERR_GONE,
-			  "%s: the database file was replaced while serving (inode %llu on device %u:%u, now inode %llu on device %u:%u): %s",
-			  path, (unsigned long long)old->ino, major((dev_t)old->dev), minor((dev_t)old->dev),
+			  "the database file was replaced while serving (inode %llu on device %u:%u, now inode %llu on device %u:%u): %s",
+			  (unsigned long long)old->ino, major((dev_t)old->dev), minor((dev_t)old->dev),
 			  (unsigned long long)now.ino, major((dev_t)now.dev), minor((dev_t)now.dev), then);
 	else if (rc == 0)
 		fault_set(f, STORE_ERR_GONE,
-			  "%s: the database file was removed while serving (inode %llu on device %u:%u, now missing): %s",
-			  path, (unsigned long long)old->ino, major((dev_t)old->dev), minor((dev_t)old->dev),
+			  "the database file was removed while serving (inode %llu on device %u:%u, now missing): %s",
+			  (unsigned long long)old->ino, major((dev_t)old->dev), minor((dev_t)old->dev),
 			  then);
 	else
-		fault_set(f, STORE_ERR_GONE, "%s: cannot look at the database file (%s): %s", path,
-			  strerror(errno), then);
+		fault_set(f, STORE_ERR_GONE, "cannot look at the database file (%s): %s", strerror(errno),
+			  then);
 	pthread_mutex_lock(&app->fault_lock);
 	int first = atomic_load(&app->file_state) != STORE_ERR_GONE;
 	if (first) {
@@ -247,7 +247,7 @@ static int check_file(struct app *app, const char *path, struct app_fault *f)
 	}
 	pthread_mutex_unlock(&app->fault_lock);
 	if (first) {
-		log_err("%s", f->msg);
+		log_err("%s: %s", path, f->msg);
 		drop_stale_wal(app, path);
 	}
 	return -1;
@@ -262,7 +262,7 @@ int app_health(struct app *app, struct store *st, struct app_fault *f)
 		char why[512];
 		enum store_error e = store_probe(st, (int64_t)v->cfg->max_size_mb << 20, why, sizeof(why));
 		if (e != STORE_ERR_NONE) {
-			fault_set(f, e, "%s: %s: %s", path, store_error_text(e), why);
+			fault_set(f, e, "%s: %s", store_error_text(e), why);
 			rc = -1;
 		}
 		note_state(&app->probe_state, e, path, f);
@@ -467,7 +467,8 @@ int app_reload(struct app *app, struct config *fresh)
 	if (st && app_writer_put(app, st, &f) && rc == 0)
 		rc = -1;
 	if (!st || rc)
-		log_err("reload: %s", st && f.kind == STORE_ERR_NONE ? "the store refused the pipeline" : f.msg);
+		log_err("reload: %s: %s", fresh->db,
+			st && f.kind == STORE_ERR_NONE ? "the store refused the pipeline" : f.msg);
 	app_view_put(cur);
 	if (rc) {
 		log_err("reload: cannot apply the pipeline or the event rules to the store; keeping the running configuration");
@@ -501,8 +502,7 @@ struct store *app_writer_get(struct app *app, struct app_fault *f)
 		enum store_error e;
 		app->writer = store_open_err(path, STORE_DURABLE | STORE_EXISTING, &e);
 		if (!app->writer) {
-			fault_set(f, e, "%s: cannot open the store for writing: %s", path,
-				  store_error_text(e));
+			fault_set(f, e, "cannot open the store for writing: %s", store_error_text(e));
 			goto fail;
 		}
 		struct store_file wf;
@@ -514,13 +514,12 @@ struct store *app_writer_get(struct app *app, struct app_fault *f)
 			store_close(app->writer);
 			app->writer = NULL;
 			if (check_file(app, path, f) == 0)
-				fault_set(f, STORE_ERR_GONE, "%s: the database file changed while it was opened",
-					  path);
+				fault_set(f, STORE_ERR_GONE, "the database file changed while it was opened");
 			goto fail;
 		}
 	}
 	if (store_set_max_size(app->writer, (int64_t)v->cfg->max_size_mb << 20)) {
-		fault_set(f, store_error(app->writer), "%s: cannot apply [data] max_size_mb", path);
+		fault_set(f, store_error(app->writer), "cannot apply [data] max_size_mb");
 		goto fail;
 	}
 	store_error_clear(app->writer);
@@ -541,7 +540,7 @@ int app_writer_put(struct app *app, struct store *st, struct app_fault *f)
 	f->kind = STORE_ERR_NONE;
 	f->msg[0] = '\0';
 	if (e != STORE_ERR_NONE) {
-		fault_set(f, e, "%s: %s (%s)", path, store_error_text(e), store_error_msg(st));
+		fault_set(f, e, "%s (%s)", store_error_text(e), store_error_msg(st));
 		rc = -1;
 	}
 	if (e != STORE_ERR_NONE && e != STORE_ERR_OTHER && e != STORE_ERR_BUSY) {

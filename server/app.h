@@ -44,7 +44,8 @@ struct view {
 };
 
 /* Why the store cannot take writes: its kind and a message for people
- * (the log and the 503/507 replies say it). */
+ * (the 503/507 replies say it; the log says it after the path, which the
+ * replies do not name: docs/SECURITY.md). */
 struct app_fault {
 	enum store_error kind;
 	char msg[600];

@@ -502,6 +502,7 @@ static void parent_dir(const char *path, char *dir, size_t n)
 static enum store_error probe_files(const char *path, char *why, size_t n)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm" };
+	static const char *const name[] = { "the database file", "its -wal file", "its -shm file" };
 	char p[4200], dir[4096];
 	int missing = 0;
 	for (int i = 0; i < 3; i++) {
@@ -512,13 +513,13 @@ static enum store_error probe_files(const char *path, char *why, size_t n)
 			missing = 1;
 			continue;
 		}
-		snprintf(why, n, "'%s' is not writable (%s)", p, strerror(errno));
+		snprintf(why, n, "%s is not writable (%s)", name[i], strerror(errno));
 		return errno == ENOENT ? STORE_ERR_GONE : STORE_ERR_READONLY;
 	}
 	parent_dir(path, dir, sizeof(dir));
 	if (missing && access(dir, W_OK | X_OK) != 0) {
-		snprintf(why, n, "the folder '%s' is not writable (%s): the -wal and -shm files cannot be made",
-			 dir, strerror(errno));
+		snprintf(why, n, "its folder is not writable (%s): the -wal and -shm files cannot be made",
+			 strerror(errno));
 		return STORE_ERR_READONLY;
 	}
 	struct statvfs fs;
@@ -526,8 +527,8 @@ static enum store_error probe_files(const char *path, char *why, size_t n)
 		/* root may write into the blocks reserved for it */
 		uint64_t avail = (uint64_t)(geteuid() == 0 ? fs.f_bfree : fs.f_bavail) * fs.f_frsize;
 		if (avail < (uint64_t)STORE_MIN_FREE) {
-			snprintf(why, n, "only %llu KiB free on the file system of '%s'",
-				 (unsigned long long)(avail >> 10), dir);
+			snprintf(why, n, "only %llu KiB free on its file system",
+				 (unsigned long long)(avail >> 10));
 			return STORE_ERR_FULL;
 		}
 	}
@@ -545,7 +546,7 @@ enum store_error store_probe(struct store *st, int64_t max_bytes, char *why, siz
 		int64_t size = pragma_int(st, "PRAGMA page_size");
 		if (pages >= 0 && free_pages >= 0 && size > 0 &&
 		    (pages - free_pages) * size + STORE_MIN_FREE > max_bytes) {
-			snprintf(why, n, "'%s' holds %.1f MiB of its [data] max_size_mb = %lld", st->path,
+			snprintf(why, n, "it holds %.1f MiB of its [data] max_size_mb = %lld",
 				 (double)((pages - free_pages) * size) / (1 << 20),
 				 (long long)(max_bytes >> 20));
 			return STORE_ERR_FULL;

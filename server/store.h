@@ -85,7 +85,8 @@ int store_set_max_size(struct store *st, int64_t max_bytes);
  * and -shm (and the folder when one of them must be created) writable by
  * this process, at least STORE_MIN_FREE bytes free on its file system, and
  * as much room under max_bytes (0 = no limit; counted on st's pages).
- * STORE_ERR_NONE, or the kind with a message for people in why.
+ * STORE_ERR_NONE, or the kind with a message for people in why (which
+ * does not name the path: HTTP replies show it).
  */
 #define STORE_MIN_FREE ((int64_t)1 << 20)
 enum store_error store_probe(struct store *st, int64_t max_bytes, char *why, size_t n);

@@ -314,6 +314,7 @@ class StoreFaults(unittest.TestCase):
         self.assertEqual(err["code"], code, body)
         for w in words:
             self.assertIn(w, err["message"], body)
+        self.assertNotIn(self.tmp, err["message"], "an error body names a path (docs/SECURITY.md)")
 
     def assert_health(self, d, status, code=None, *words):
         st, text = self.health(d)
@@ -323,6 +324,7 @@ class StoreFaults(unittest.TestCase):
             self.assertEqual(err["code"], code, text)
             for w in words:
                 self.assertIn(w, err["message"], text)
+            self.assertNotIn(self.tmp, err["message"], "an error body names a path (docs/SECURITY.md)")
 
     def restart_count(self, cfg, db, want, wrap=()):
         """A fresh daemon starts on the store and serves `want` tickets."""
@@ -348,10 +350,10 @@ class StoreFaults(unittest.TestCase):
         try:
             # the writer is not open yet: it would open read-only
             ro(files)
-            self.assert_fault(self.post(d), 503, "store_read_only", db, "nothing was written")
+            self.assert_fault(self.post(d), 503, "store_read_only", "read-only", "nothing was written")
             self.assert_fault(self.post(d), 503, "store_read_only")
-            self.assert_health(d, 503, "store_read_only", db)
-            self.assertIn("read-only", d.wait_log("read-only"))
+            self.assert_health(d, 503, "store_read_only", "not writable")
+            self.assertIn(db + ": cannot open for writing: the file is read-only", d.wait_log("read-only"))
             rw(files)
             self.assertEqual(wait_for(lambda: self.health(d)[0] == 200), True, self.health(d))
             st, body, n = self.post(d)
@@ -444,10 +446,9 @@ class StoreFaults(unittest.TestCase):
                 shutil.copy(other, db)
             new = "missing" if how == "removed" else "now inode %d" % os.stat(db).st_ino
             word = "removed" if how == "removed" else "replaced"
-            self.assert_fault(self.post(d), 503, "store_gone", db, word, new,
-                              "inode %d" % old_ino)
+            self.assert_fault(self.post(d), 503, "store_gone", word, new, "inode %d" % old_ino)
             self.assert_fault(self.post(d), 503, "store_gone")
-            self.assert_health(d, 503, "store_gone", db, word)
+            self.assert_health(d, 503, "store_gone", word)
             log = d.wait_log("inode %d" % old_ino)
             # the line of the change (each refused request has its own line too)
             line = [l for l in log.splitlines()
