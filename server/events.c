@@ -6,7 +6,7 @@
 #include "events.h"
 #include "config.h"
 #include "date.h"
-#include "sha256.h"
+#include "digest.h"
 #include "ts.h"
 
 #include <stdio.h>
@@ -262,7 +262,7 @@ void ev_rules_fingerprint(const struct ev_rules *r, uint8_t out[32])
 	add_item(&buf, &len, &cap, "done");
 	for (size_t i = 0; i < r->done.n; i++)
 		add_item(&buf, &len, &cap, r->done.pat[i]);
-	sha256(buf, len, out);
+	digest_sha256(buf, len, out);
 	free(buf);
 }
 

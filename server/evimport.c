@@ -20,7 +20,7 @@
 #include "events.h"
 #include "evread.h"
 #include "gz.h"
-#include "sha256.h"
+#include "digest.h"
 #include "store.h"
 #include "store_events.h"
 #include "strmap.h"
@@ -342,7 +342,7 @@ static void case_digest(struct evi *x, uint8_t out[32])
 		buf_add(b, e->lifecycle, e->lifecycle_len);
 		buf_addch(b, '\n');
 	}
-	sha256(b->data ? b->data : "", b->len, out);
+	digest_sha256(b->data, b->len, out);
 }
 
 static int add_old(void *ctx, const char *ticket)

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rcache.h"
-#include "sha256.h"
+#include "digest.h"
 #include "store.h"
 #include "urlcodec.h"
 
@@ -93,7 +93,7 @@ int http_authorize(struct http_req *r)
 		return http_problem(r, 401, "unauthorized", NULL,
 				    "missing 'Authorization: Bearer <token>'");
 	h += 7;
-	if (!sha256_equal_secret(h, strlen(h), token, strlen(token)))
+	if (!digest_secret_equal(h, strlen(h), token, strlen(token)))
 		return http_problem(r, 401, "unauthorized", NULL, "wrong token");
 	return 0;
 }
