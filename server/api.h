@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+struct app_fault;
 struct buf;
 struct snap;
 struct api_csv_table;
@@ -122,6 +123,15 @@ int api_creator_events(struct http_req *r, const char *creator, int32_t as_of, j
 /* The import problems in errors (one per line) as a JSON array of
  * strings (api_write.c; the 422 of every write route). */
 json_t *api_problems_json(const struct buf *errors);
+
+/* Reply with why the store cannot take a write (api_write.c): 507
+ * `store_full` for a full disk or max_size_mb, 503 for the file gone,
+ * read-only, busy, damaged or an I/O error (`store_gone`,
+ * `store_read_only`, ...), 500 otherwise; with `health`, 503 whatever the
+ * kind (/healthz).  The message says what happened; `what` ("nothing was
+ * written") is added to it. */
+int api_reply_store_fault(struct http_req *r, const struct app_fault *f, int health,
+			  const char *what);
 
 /* Routes (each returns MHD's result). */
 int api_meta(struct http_req *r);

@@ -28,6 +28,11 @@ int api_healthz(struct http_req *r)
 	/* a statement on this thread's connection: the database answers */
 	if (store_pragma_data_version(r->store) < 0)
 		return http_reply_error(r, 503, "unavailable", NULL, "the database does not answer");
+	/* and it can take writes: the file served is still the one the path
+	 * names, writable, with room (app_health()) */
+	struct app_fault f;
+	if (app_health(r->app, r->store, &f))
+		return api_reply_store_fault(r, &f, 1, NULL);
 	return http_reply_text(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
@@ -229,22 +234,27 @@ int api_pit(struct http_req *r)
 		buf_release(&key);
 		return http_reply_error(r, 503, "unavailable", NULL, "cannot read the store");
 	}
+	/* departments that left this view's pipeline are not reported: no
+	 * rows, and as a filter they answer like an unknown name */
+	store_dims_set_pipeline(&s->dims, r->cfg);
 	if (dept) {
 		for (size_t i = 0; i < s->dims.ndepts; i++)
-			if (strcmp(s->dims.depts[i].name, dept) == 0)
+			if (s->dims.depts[i].position > 0 && strcmp(s->dims.depts[i].name, dept) == 0)
 				q.filter.dept_id = s->dims.depts[i].id;
 		if (!q.filter.dept_id) {
 			pit_stream_done(s);
 			buf_release(&key);
 			return http_reply_error(r, 400, "bad_param", "department",
-						"department: no department named '%.60s'", dept);
+						"department: no department '%.60s' in the pipeline", dept);
 		}
 	}
 	if (emp) {
 		size_t i;
-		for (i = 0; i < s->dims.nemps; i++)
-			if (strcmp(s->dims.emps[i].name, emp) == 0)
+		for (i = 0; i < s->dims.nemps; i++) {
+			const struct store_dept *d = store_dims_dept(&s->dims, s->dims.emps[i].dept_id);
+			if (d && d->position > 0 && strcmp(s->dims.emps[i].name, emp) == 0)
 				break;
+		}
 		if (i == s->dims.nemps) {
 			pit_stream_done(s);
 			buf_release(&key);

@@ -119,10 +119,11 @@ int api_post_events(struct http_req *r)
 	FILE *in = fmemopen(r->body.data, r->body.len, "rb");
 	if (!in)
 		return http_reply_error(r, 500, "internal", NULL, "cannot read the body");
-	struct store *st = app_writer_get(r->app);
+	struct app_fault f;
+	struct store *st = app_writer_get(r->app, &f);
 	if (!st) {
 		fclose(in);
-		return http_reply_error(r, 503, "unavailable", NULL, "cannot open the store for writing");
+		return api_reply_store_fault(r, &f, 0, "nothing was written");
 	}
 	uint64_t limit = (uint64_t)r->cfg->max_body_mb * INFLATE_FACTOR << 20;
 	struct ev_result res;
@@ -130,10 +131,15 @@ int api_post_events(struct http_req *r)
 	int64_t version = store_data_version(st);
 	if (rc == 0 && version >= 0)
 		app_publish_write(r->app, st); /* the writer pays for the new view */
-	app_writer_put(r->app);
+	int bad = app_writer_put(r->app, st, &f);
 	fclose(in);
 	int ret;
-	if (rc == 1 && res.too_large) {
+	if (bad && (rc < 0 || f.kind == STORE_ERR_GONE)) {
+		/* as for the other write routes (api_write.c) */
+		ret = api_reply_store_fault(r, &f, 0,
+					    rc < 0 ? "nothing was written"
+						   : "the write went to the file that is no longer served");
+	} else if (rc == 1 && res.too_large) {
 		ret = http_reply_error(r, 413, "too_large", NULL,
 				       "the body is more than %llu MiB once decompressed (%d x max_body_mb)",
 				       (unsigned long long)(limit >> 20), INFLATE_FACTOR);

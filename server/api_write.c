@@ -12,6 +12,12 @@
  * the writer, right after its commit and before it answers, publishes the
  * view of the new data (app_publish_write(): the writer pays for it, and a
  * client reads its own write).
+ *
+ * When the store cannot take the write, the reply says why
+ * (api_reply_store_fault()): 507 for a full disk or [data] max_size_mb,
+ * 503 when the file is gone, read-only, locked, damaged or failing; a
+ * write is acknowledged (200) only once committed to the file the path
+ * names (app_writer_put()).
  */
 #include "api.h"
 #include "app.h"
@@ -49,6 +55,31 @@ json_t *api_problems_json(const struct buf *errors)
 	return list;
 }
 
+int api_reply_store_fault(struct http_req *r, const struct app_fault *f, int health,
+			  const char *what)
+{
+	static const struct {
+		unsigned status;
+		const char *code;
+	} kinds[] = {
+		[STORE_ERR_NONE] = { 500, "internal" },
+		[STORE_ERR_OTHER] = { 500, "internal" },
+		[STORE_ERR_BUSY] = { 503, "store_busy" },
+		[STORE_ERR_READONLY] = { 503, "store_read_only" },
+		[STORE_ERR_CANTOPEN] = { 503, "store_cannot_open" },
+		[STORE_ERR_FULL] = { 507, "store_full" },
+		[STORE_ERR_IO] = { 503, "store_io_error" },
+		[STORE_ERR_CORRUPT] = { 503, "store_damaged" },
+		[STORE_ERR_GONE] = { 503, "store_gone" },
+	};
+	size_t k = (size_t)f->kind < sizeof(kinds) / sizeof(kinds[0]) ? (size_t)f->kind : 0;
+	unsigned status = health ? 503 : kinds[k].status;
+	const char *msg = f->msg[0] ? f->msg : store_error_text(f->kind);
+	if (what)
+		return http_reply_error(r, status, kinds[k].code, NULL, "%s; %s", msg, what);
+	return http_reply_error(r, status, kinds[k].code, NULL, "%s", msg);
+}
+
 static int content_type_is(struct http_req *r, const char *const *types)
 {
 	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
@@ -67,6 +98,21 @@ static int check_request(struct http_req *r, const char *const *types)
 	if (http_authorize(r) || http_params_allowed(r, none))
 		return -1;
 	return content_type_is(r, types) ? 0 : -1;
+}
+
+/* After a write: 1 and *ret the reply when the store failed it (rc < 0
+ * with a fault: why; a fault of the file, even after a commit: the write
+ * went into a file that is no longer served), else 0. */
+static int write_failed(struct http_req *r, int rc, int put_failed, const struct app_fault *f,
+			int *ret)
+{
+	if (put_failed && (rc < 0 || f->kind == STORE_ERR_GONE)) {
+		*ret = api_reply_store_fault(r, f, 0,
+					     rc < 0 ? "nothing was written"
+						    : "the write went to the file that is no longer served");
+		return 1;
+	}
+	return 0;
 }
 
 /* The reply of a finished import: 200 with counts, or 422 with problems. */
@@ -110,21 +156,27 @@ int api_post_import(struct http_req *r)
 	FILE *in = fmemopen(r->body.data, r->body.len, "rb");
 	if (!in)
 		return http_reply_error(r, 500, "internal", NULL, "cannot read the body");
-	struct store *st = app_writer_get(r->app);
+	struct app_fault f;
+	struct store *st = app_writer_get(r->app, &f);
 	if (!st) {
 		fclose(in);
-		return http_reply_error(r, 503, "unavailable", NULL, "cannot open the store for writing");
+		return api_reply_store_fault(r, &f, 0, "nothing was written");
 	}
 	struct import_result res;
 	int rc = import_csv(st, r->cfg, in, &res);
 	int64_t version = store_data_version(st);
 	if (rc == 0)
 		app_publish_write(r->app, st); /* the writer pays for the new view */
-	app_writer_put(r->app);
+	int bad = app_writer_put(r->app, st, &f);
 	fclose(in);
+	int ret;
+	if (write_failed(r, rc, bad, &f, &ret)) {
+		import_result_release(&res);
+		return ret;
+	}
 	if (rc == 0)
 		log_info("import: %ld rows (%ld new, %ld updated)", res.rows, res.inserted, res.updated);
-	int ret = import_reply(r, rc, &res, version);
+	ret = import_reply(r, rc, &res, version);
 	import_result_release(&res);
 	return ret;
 }
@@ -186,10 +238,11 @@ int api_post_tickets(struct http_req *r)
 		json_decref(root);
 		return http_reply_error(r, 422, "bad_rows", NULL, "expected a JSON array of tickets");
 	}
-	struct store *st = app_writer_get(r->app);
+	struct app_fault f;
+	struct store *st = app_writer_get(r->app, &f);
 	if (!st) {
 		json_decref(root);
-		return http_reply_error(r, 503, "unavailable", NULL, "cannot open the store for writing");
+		return api_reply_store_fault(r, &f, 0, "nothing was written");
 	}
 	struct import_result res;
 	int rc = -1;
@@ -207,9 +260,14 @@ int api_post_tickets(struct http_req *r)
 	int64_t version = store_data_version(st);
 	if (rc == 0)
 		app_publish_write(r->app, st); /* the writer pays for the new view */
-	app_writer_put(r->app);
+	int bad = app_writer_put(r->app, st, &f);
 	json_decref(root);
-	int ret = import_reply(r, rc, &res, version);
+	int ret;
+	if (write_failed(r, rc, bad, &f, &ret)) {
+		import_result_release(&res);
+		return ret;
+	}
+	ret = import_reply(r, rc, &res, version);
 	import_result_release(&res);
 	return ret;
 }
@@ -285,10 +343,11 @@ int api_aliases_route(struct http_req *r)
 			return http_reply_error(r, 422, "bad_rows", NULL, "item %zu: %s", i + 1, why);
 		}
 	}
-	struct store *st = app_writer_get(r->app);
+	struct app_fault f;
+	struct store *st = app_writer_get(r->app, &f);
 	if (!st) {
 		json_decref(root);
-		return http_reply_error(r, 503, "unavailable", NULL, "cannot open the store for writing");
+		return api_reply_store_fault(r, &f, 0, "nothing was written");
 	}
 	int64_t moved = 0;
 	int failed = store_begin(st);
@@ -309,9 +368,12 @@ int api_aliases_route(struct http_req *r)
 	int64_t version = store_data_version(st);
 	if (!failed)
 		app_publish_write(r->app, st); /* the writer pays for the new view */
-	app_writer_put(r->app);
+	int bad = app_writer_put(r->app, st, &f);
 	size_t n = json_array_size(root);
 	json_decref(root);
+	int ret;
+	if (write_failed(r, failed ? -1 : 0, bad, &f, &ret))
+		return ret;
 	if (failed)
 		return http_reply_error(r, 500, "internal", NULL, "saving the aliases failed; nothing was written");
 	log_info("aliases: %zu saved, %lld tickets moved to the real names", n, (long long)moved);

@@ -15,13 +15,13 @@
 #define LEADTIME_APP_H
 
 #include "config.h"
+#include "store.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 struct snap;
-struct store;
 struct rcache;
 struct http_server;
 
@@ -43,6 +43,14 @@ struct view {
 				     * the key of cached responses and ETags */
 };
 
+/* Why the store cannot take writes: its kind and a message for people
+ * (the 503/507 replies say it; the log says it after the path, which the
+ * replies do not name: docs/SECURITY.md). */
+struct app_fault {
+	enum store_error kind;
+	char msg[600];
+};
+
 struct app {
 	pthread_mutex_t lock;            /* guards current */
 	struct view *current;
@@ -56,6 +64,16 @@ struct app {
 	pthread_mutex_t write_lock;      /* one writer at a time */
 	struct store *writer;            /* opened at the first write */
 	int64_t started_at;              /* unix seconds */
+	struct store_file file;          /* the database file served (at start) */
+	struct store_file wal, shm;      /* its -wal and -shm */
+	atomic_int file_state;           /* STORE_ERR_GONE once the path was
+					  * found naming another file or none */
+	atomic_int probe_state;          /* enum store_error of the last
+					  * store_probe() (a change is logged once) */
+	pthread_mutex_t fault_lock;      /* guards fault, gone */
+	struct app_fault *fault;         /* an I/O error or damage seen by a
+					  * write, until a write succeeds */
+	struct app_fault gone;           /* what check_file() found then */
 };
 
 /* Set up: takes ownership of *cfg (left zeroed), opens the read
@@ -95,10 +113,33 @@ int app_publish_write(struct app *app, struct store *writer);
  */
 int app_reload(struct app *app, struct config *fresh);
 
-/* Take the write connection (opening it when needed); NULL on error, with
- * the lock released.  Give it back with app_writer_put(). */
-struct store *app_writer_get(struct app *app);
-void app_writer_put(struct app *app);
+/*
+ * Take the write connection (opening it when needed, synchronous = FULL);
+ * NULL with *f and the lock released when the store cannot be written:
+ * the path no longer names the file the daemon serves (STORE_ERR_GONE: a
+ * write would go to a file nobody reads), or the connection cannot be
+ * opened for writing (read-only file, ...).  Give it back with
+ * app_writer_put().
+ */
+struct store *app_writer_get(struct app *app, struct app_fault *f);
+/*
+ * Give the write connection back after a write: 0, or -1 with *f when a
+ * step of it failed because of the store (the connection is then closed,
+ * and the next write opens the file afresh: a file made writable again
+ * takes writes again) or when the path no longer names the file served
+ * (the write went into a file that was removed or replaced).
+ */
+int app_writer_put(struct app *app, struct store *st, struct app_fault *f);
+
+/*
+ * Can the store take writes now?  The path still names the file the
+ * daemon serves, the files are writable, there is room on the disk and
+ * under [data] max_size_mb (store_probe(), counted through st, any
+ * connection of the store), and no write met an I/O error or damage since
+ * the last write that succeeded.  0, or -1 with *f.  A change of answer is
+ * logged once (the error with the path, the old and the new inode).
+ */
+int app_health(struct app *app, struct store *st, struct app_fault *f);
 
 /* The read connection of the calling thread (assigned on first use). */
 struct store *app_reader(struct app *app);

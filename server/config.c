@@ -61,6 +61,7 @@ static const struct key keys[] = {
 	{ "data", "demo_creators", K_INT, F(demo_creators), 1, 10000000 },
 	{ "data", "demo_days", K_INT, F(demo_days), 28, 36500 },
 	{ "data", "demo_seed", K_INT, F(demo_seed), 0, INT_MAX },
+	{ "data", "max_size_mb", K_INT, F(max_size_mb), 0, 16777216 },
 	{ "pipeline", "departments", K_DEPTS, 0, 0, 0 },
 	{ "pipeline", "sla_days", K_SLA, 0, 0, 3650 },
 	{ "thresholds", "p50_ratio", K_REAL, F(p50_ratio), 0, 1000 },

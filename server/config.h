@@ -56,6 +56,7 @@ struct config {
 	int demo_creators;
 	int demo_days;
 	int demo_seed;
+	int max_size_mb;       /* the daemon's writes stop there (507); 0 = no limit */
 
 	/* [pipeline] */
 	struct dept_cfg depts[CONFIG_MAX_DEPTS];

@@ -103,9 +103,14 @@ static const char usage_pit[] =
 	"\n"
 	"Print the point-in-time rows (one per ticket per day it was open) with\n"
 	"from <= report_date <= to, ordered by report_date then ticket_id.  A --to\n"
-	"past as_of is clamped to as_of.  --safe (CSV, for spreadsheets): a name or\n"
-	"id beginning with = + - @, a tab or a CR is written as '... so that it is\n"
-	"shown, never evaluated as a formula.\n";
+	"past as_of is clamped to as_of.  Only departments of the configured
+"
+	"[pipeline] have rows (as on every route of the daemon).  --safe (CSV,
+"
+	"for spreadsheets): a name or id beginning with = + - @, a tab or a CR is
+"
+	"written as '... so that it is shown, never evaluated as a formula.
+";
 
 static const char usage_workbook[] =
 	"usage: leadtimed workbook [--week WEEK] -o FILE|- [--as-of DATE] [--db FILE] [--config FILE]\n"
@@ -435,9 +440,11 @@ static int check_name(struct store *st, const char *what, const char *name,
 		      const struct store_dims *dims)
 {
 	if (strcmp(what, "employee") == 0) {
-		for (size_t i = 0; i < dims->nemps; i++)
-			if (strcmp(dims->emps[i].name, name) == 0)
+		for (size_t i = 0; i < dims->nemps; i++) {
+			const struct store_dept *d = store_dims_dept(dims, dims->emps[i].dept_id);
+			if (d && d->position > 0 && strcmp(dims->emps[i].name, name) == 0)
 				return 0;
+		}
 	} else {
 		struct store_filter f = { .creator = name };
 		struct store_iter *it = store_iter_opened(st, &f, DATE_MIN, DATE_MAX);
@@ -515,14 +522,16 @@ static int cmd_pit(int argc, char **argv)
 	struct store *st = store_open(cfg.db, STORE_READONLY);
 	if (!st || store_load_dims(st, &dims))
 		goto out;
+	/* the pipeline of this configuration, as the daemon's routes report it */
+	store_dims_set_pipeline(&dims, &cfg);
 	struct pit_query q = { .from = from, .to = to, .as_of = config_as_of(&cfg) };
 	if (dept) {
-		q.filter.dept_id = store_department_id(st, dept);
-		if (q.filter.dept_id <= 0) {
-			if (q.filter.dept_id == 0) {
-				fprintf(stderr, "leadtimed pit: --department: no department named '%s'\n", dept);
-				ret = CLI_USAGE;
-			}
+		for (size_t i = 0; i < dims.ndepts; i++)
+			if (dims.depts[i].position > 0 && strcmp(dims.depts[i].name, dept) == 0)
+				q.filter.dept_id = dims.depts[i].id;
+		if (!q.filter.dept_id) {
+			fprintf(stderr, "leadtimed pit: --department: no department '%s' in the pipeline\n", dept);
+			ret = CLI_USAGE;
 			goto out;
 		}
 	}
@@ -671,12 +680,28 @@ static int cmd_workbook(int argc, char **argv)
 
 /* ---- serve ---- */
 
-/* Open the store for writing, sync the pipeline, seed demo data when empty. */
+/* Open the store for writing, check it, sync the pipeline, seed demo data
+ * when empty. */
 static int prepare_store(const struct config *cfg)
 {
-	struct store *st = open_rw(cfg);
+	struct store *st = store_open(cfg->db, STORE_CREATE_DIR);
 	if (!st)
 		return -1;
+	/* a damaged store is not served: every page read later could fail or
+	 * mislead, and /healthz would not know (docs/OPERATIONS.md) */
+	int damaged = store_quick_check(st);
+	if (damaged) {
+		if (damaged > 0)
+			log_err("%s: the store is damaged (PRAGMA quick_check failed, above): not serving it; "
+				"restore a backup (docs/OPERATIONS.md, \"Backup and restore\")",
+				cfg->db);
+		store_close(st);
+		return -1;
+	}
+	if (store_sync_pipeline(st, cfg)) {
+		store_close(st);
+		return -1;
+	}
 	/* tickets derived from events follow the configured rules (a daemon
 	 * started with a changed [stages] derives them again) */
 	struct ev_result evres;

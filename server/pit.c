@@ -59,6 +59,13 @@ static struct entry *entry_new(const struct store_ticket *t)
 	return e;
 }
 
+/* A ticket of a department in the pipeline (pit.h)? */
+static int in_pipeline(const struct pit *p, const struct store_ticket *t)
+{
+	const struct store_dept *d = store_dims_dept(p->dims, t->dept_id);
+	return d && d->position > 0;
+}
+
 static int entry_cmp(const struct entry *a, const struct entry *b)
 {
 	size_t n = a->tid_len < b->tid_len ? a->tid_len : b->tid_len;
@@ -118,7 +125,8 @@ struct pit *pit_open(struct store *st, const struct store_dims *dims, const stru
 	struct store_ticket t;
 	int rc;
 	while ((rc = store_iter_next(it, &t)) > 0)
-		push(&p->active, &p->nactive, &p->cap, entry_new(&t));
+		if (in_pipeline(p, &t))
+			push(&p->active, &p->nactive, &p->cap, entry_new(&t));
 	store_iter_free(it);
 	if (rc < 0)
 		goto fail;
@@ -155,7 +163,8 @@ static int advance(struct pit *p)
 
 	p->nbatch = 0;
 	while (p->have_pending && p->pending.opened == next) {
-		push(&p->batch, &p->nbatch, &p->bcap, entry_new(&p->pending));
+		if (in_pipeline(p, &p->pending))
+			push(&p->batch, &p->nbatch, &p->bcap, entry_new(&p->pending));
 		int rc = store_iter_next(p->later, &p->pending);
 		if (rc < 0)
 			return -1;

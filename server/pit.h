@@ -7,6 +7,10 @@
  * on one day, whatever the length of the range: the iterator sweeps the
  * days, keeping the open tickets sorted, adding those opened each day and
  * dropping those closed the day before.
+ *
+ * Only tickets of departments in the pipeline have rows: a department
+ * whose position in `dims` is 0 (store_dims_set_pipeline()) left it and, as
+ * on every other route (docs/ANALYTICS.md), is not reported.
  */
 #ifndef LEADTIME_PIT_H
 #define LEADTIME_PIT_H
@@ -44,8 +48,9 @@ struct pit_row {
 	int32_t days_to_close;      /* -1 = null */
 };
 
-/* Start an iteration.  `dims` (names of employees and departments) must
- * outlive the iterator.  NULL on error (logged). */
+/* Start an iteration.  `dims` (names of employees and departments, the
+ * departments' positions) must outlive the iterator.  NULL on error
+ * (logged). */
 struct pit *pit_open(struct store *st, const struct store_dims *dims, const struct pit_query *q);
 /* 1 = a row in *row, 0 = done, -1 = error. */
 int pit_next(struct pit *p, struct pit_row *row);

@@ -20,12 +20,80 @@ struct store;
 enum store_flags {
 	STORE_READONLY = 1 << 0,   /* a reader connection: no schema changes */
 	STORE_CREATE_DIR = 1 << 1, /* create the file's folder when missing */
+	STORE_DURABLE = 1 << 2,    /* synchronous = FULL: a commit is on disk when
+				    * it returns (the daemon's writes; bulk CLI
+				    * loads keep NORMAL, docs/OPERATIONS.md) */
+	STORE_EXISTING = 1 << 3,   /* never create the file: a missing one fails */
 };
 
-/* Open (and for writers create and migrate) the store at path; NULL on error. */
+/*
+ * The kind of the last failure on a connection (store_error()): the write
+ * routes answer by it (a full disk is not a bug) and the daemon drops a
+ * writer connection that failed because of its file, to open it afresh
+ * next time.
+ */
+enum store_error {
+	STORE_ERR_NONE = 0,
+	STORE_ERR_OTHER,      /* a constraint, a bug: nothing the operator fixes */
+	STORE_ERR_BUSY,       /* locked past the busy timeout */
+	STORE_ERR_READONLY,   /* the file (or its -wal, -shm, folder) not writable */
+	STORE_ERR_CANTOPEN,   /* the file or its -wal/-shm cannot be opened */
+	STORE_ERR_FULL,       /* the disk, or [data] max_size_mb, is full */
+	STORE_ERR_IO,         /* an I/O error */
+	STORE_ERR_CORRUPT,    /* the file is damaged (or not a database) */
+	STORE_ERR_GONE,       /* the path names another file now, or none */
+};
+
+/* Open (and for writers create and migrate) the store at path; NULL on
+ * error.  A writer that SQLite could open only read-only fails
+ * (STORE_ERR_READONLY).  With err, the kind of a failure is put there. */
 struct store *store_open(const char *path, unsigned flags);
+struct store *store_open_err(const char *path, unsigned flags, enum store_error *err);
 /* Close the connection (runs PRAGMA optimize); NULL is fine. */
 void store_close(struct store *st);
+/* Make store_close() leave the files at the path alone: no checkpoint, no
+ * PRAGMA optimize, and the -wal and -shm not removed by name.  For a file
+ * that was removed or replaced while open: what the path names now is
+ * another file's (STORE_ERR_GONE). */
+void store_leave_path(struct store *st);
+
+/* The kind of the last failure on st since store_error_clear(), and the
+ * SQLite message that came with it ("" when none; valid until the next
+ * failure on st). */
+enum store_error store_error(const struct store *st);
+const char *store_error_msg(const struct store *st);
+void store_error_clear(struct store *st);
+/* What a kind means, for people ("the disk or max_size_mb is full"). */
+const char *store_error_text(enum store_error e);
+
+/* The identity of a file: device and inode. */
+struct store_file {
+	uint64_t dev, ino;
+};
+/* The file st opened (its path's device and inode right after opening). */
+void store_file(const struct store *st, struct store_file *f);
+/* The file `path` names now: 1 (*f set), 0 when there is none, -1 on
+ * another error (errno set). */
+int store_file_at(const char *path, struct store_file *f);
+
+/* Limit the file to max_bytes (0 = no limit): writes that would grow it
+ * past that fail with STORE_ERR_FULL (PRAGMA max_page_count).  0 or -1. */
+int store_set_max_size(struct store *st, int64_t max_bytes);
+
+/*
+ * Whether a write could succeed now, without writing: the file, its -wal
+ * and -shm (and the folder when one of them must be created) writable by
+ * this process, at least STORE_MIN_FREE bytes free on its file system, and
+ * as much room under max_bytes (0 = no limit; counted on st's pages).
+ * STORE_ERR_NONE, or the kind with a message for people in why (which
+ * does not name the path: HTTP replies show it).
+ */
+#define STORE_MIN_FREE ((int64_t)1 << 20)
+enum store_error store_probe(struct store *st, int64_t max_bytes, char *why, size_t n);
+
+/* PRAGMA quick_check: 0 when it passes, 1 when the store is damaged (its
+ * findings logged, the first ten), -1 when it cannot run (logged). */
+int store_quick_check(struct store *st);
 
 /*
  * Make the departments table match the configured pipeline (names,
@@ -71,6 +139,10 @@ struct store_dims {
  * store_dims_release(). */
 int store_load_dims(struct store *st, struct store_dims *dims);
 void store_dims_release(struct store_dims *dims);
+/* Set each department's position from cfg's pipeline (1, 2, ... by name;
+ * 0 for a department cfg no longer lists), whatever the store last synced:
+ * a reader sees the pipeline of its own configuration. */
+void store_dims_set_pipeline(struct store_dims *dims, const struct config *cfg);
 /* Binary search by id; NULL when absent. */
 const struct store_dept *store_dims_dept(const struct store_dims *d, int64_t id);
 const struct store_employee *store_dims_employee(const struct store_dims *d, int64_t id);

@@ -75,8 +75,7 @@ struct store_ev_iter {
 
 static int fail(struct store *st, const char *what)
 {
-	log_err("%s: %s: %s", store_path(st), what, sqlite3_errmsg(store_db(st)));
-	return -1;
+	return store_fail(st, what);
 }
 
 struct store_evw *store_evw_new(struct store *st)

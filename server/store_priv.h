@@ -13,5 +13,8 @@ struct store;
 sqlite3 *store_db(struct store *st);
 /* The database file's path, for messages. */
 const char *store_path(const struct store *st);
+/* Log a failure of `what` with sqlite3_errmsg and keep its kind for
+ * store_error(); returns -1. */
+int store_fail(struct store *st, const char *what);
 
 #endif

@@ -23,10 +23,12 @@ def clean_env(extra=None):
 
 
 class Daemon:
-    def __init__(self, cfg, env=None, start_timeout=60, binary=None, args=()):
-        """binary: another leadtimed than LEADTIME_BIN; args: more options."""
-        self.proc = subprocess.Popen([binary or BIN, "serve", "--config", cfg, "--port", "0"]
-                                     + list(args),
+    def __init__(self, cfg, env=None, start_timeout=60, binary=None, args=(), wrap=()):
+        """binary: another leadtimed than LEADTIME_BIN; args: more options;
+        wrap: a command that runs the daemon (as another user, in a mount
+        namespace) by exec, so that self.proc.pid is the daemon's."""
+        self.proc = subprocess.Popen(list(wrap) + [binary or BIN, "serve", "--config", cfg,
+                                                   "--port", "0"] + list(args),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      env=clean_env(env))
         self.log = []
