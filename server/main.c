@@ -103,14 +103,10 @@ static const char usage_pit[] =
 	"\n"
 	"Print the point-in-time rows (one per ticket per day it was open) with\n"
 	"from <= report_date <= to, ordered by report_date then ticket_id.  A --to\n"
-	"past as_of is clamped to as_of.  Only departments of the configured
-"
-	"[pipeline] have rows (as on every route of the daemon).  --safe (CSV,
-"
-	"for spreadsheets): a name or id beginning with = + - @, a tab or a CR is
-"
-	"written as '... so that it is shown, never evaluated as a formula.
-";
+	"past as_of is clamped to as_of.  Only departments of the configured\n"
+	"[pipeline] have rows (as on every route of the daemon).  --safe (CSV,\n"
+	"for spreadsheets): a name or id beginning with = + - @, a tab or a CR is\n"
+	"written as '... so that it is shown, never evaluated as a formula.\n";
 
 static const char usage_workbook[] =
 	"usage: leadtimed workbook [--week WEEK] -o FILE|- [--as-of DATE] [--db FILE] [--config FILE]\n"
