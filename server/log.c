@@ -5,6 +5,7 @@
  * batching, which is what keeps the lines in order.
  */
 #include "log.h"
+#include "urlcodec.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -74,24 +75,6 @@ int log_level_parse(const char *s)
 
 /* ---- escaping ---- */
 
-/* Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0
- * (a lone, overlong or surrogate sequence, or one past U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-		   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	if (!len || n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
-	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
-		return 0;
-	return len;
-}
-
 /* 1 for a character that a terminal or a log viewer takes as a control or
  * a line break although it is valid UTF-8: C1 controls (U+0080..U+009F,
  * NEL among them) and U+2028, U+2029. */
@@ -109,7 +92,7 @@ size_t log_escape(char *out, size_t cap, const char *in, size_t n)
 	if (!cap)
 		return 0;
 	for (size_t i = 0; i < n;) {
-		size_t len = p[i] < 0x80 ? 1 : utf8_len(p + i, n - i);
+		size_t len = url_utf8_seq((const char *)p + i, n - i);
 		int plain = len == 1 ? p[i] >= 0x20 && p[i] != 0x7F && p[i] != '\\'
 				     : len > 1 && !utf8_breaks_line(p + i, len);
 		size_t take = len ? len : 1; /* a byte that starts no character */
