@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -466,6 +467,9 @@ struct stream {
 	long (*fill)(void *cls, char *buf, size_t max);
 	void (*done)(void *cls);
 	void *cls;
+	struct http_req *r;     /* its bytes counted for the log and /metrics:
+				 * MHD reads a body only before the request's
+				 * completion, which frees r */
 };
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -473,10 +477,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct stream *s = cls;
 	(void)pos;
 	long n = s->fill(s->cls, buf, max);
-	if (n < 0)
+	if (n < 0) {
+		s->r->body_failed = 1;
 		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
 	if (n == 0)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	s->r->bytes += (size_t)n;
 	return n;
 }
 
@@ -497,6 +504,7 @@ int http_reply_stream(struct http_req *r, const char *type, const char *filename
 	s->fill = fill;
 	s->done = done;
 	s->cls = cls;
+	s->r = r;
 	struct MHD_Response *resp =
 		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
 	if (!resp) {
@@ -624,12 +632,45 @@ static enum MHD_Result accept_peer(void *cls, const struct sockaddr *addr, sockl
 	return peer_acquire(srv->conns, &a) == 0 ? MHD_YES : MHD_NO;
 }
 
-/* The connection's own note of what accept_peer() counted, released when
- * it closes. */
+/*
+ * Slow readers.  libmicrohttpd 0.9.75 counts a connection as active when a
+ * send() of it succeeds (MHD_update_last_activity_() after every write in
+ * MHD_connection_handle_write()), and sends when poll() reports the socket
+ * writable.  Left alone, the kernel autotunes the send buffer of a
+ * loopback or fast connection to tcp_wmem's maximum (4 MiB) and reports it
+ * writable while less than two thirds of it is queued: a client that reads
+ * slowly has megabytes waiting for it in the kernel, per connection.
+ * TCP_NOTSENT_LOWAT bounds the bytes queued and not yet sent (bytes in
+ * flight do not count, so a fast client's window stays full): the socket
+ * is writable again as soon as the queue falls below it, so what a slow
+ * client pins is its receive window plus a block, and each block sent
+ * (an activity) follows the client taking about a block.  The client's
+ * progress reaches us only as its window opens, which Linux does in steps
+ * of at least its receive MSS (64 KiB on loopback): a client reading less
+ * than that per connection_timeout is idle to any server.  docs/DESIGN.md
+ * "Long responses".
+ */
+#define NOTSENT_LOWAT (16 * 1024)
+
+static void pace_socket(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int lowat = NOTSENT_LOWAT;
+	/* best effort: a socket that refuses it keeps the kernel's default */
+	if (ci)
+		(void)setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+				 sizeof(lowat));
+}
+
+/* A new connection: its socket paced (above), and its own note of what
+ * accept_peer() counted, released when it closes. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_server *srv = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		pace_socket(conn);
 	if (!srv->ntrusted)
 		return;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -829,9 +870,28 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		(void)w;
 		shutdown(ci->connect_fd, SHUT_WR);
 	}
-	metrics_observe(srv->metrics, -1, 414, 0, sizeof(body) - 1);
+	metrics_observe(srv->metrics, -1, 414, METRICS_COMPLETED, 0, sizeof(body) - 1);
 	log_info("request line of %zu bytes with %zu parameters: 414", n, params + 1);
 	return &uri_rejected;
+}
+
+/* How a request ended.  libmicrohttpd says WITH_ERROR both when a send
+ * fails (the client reset the connection or went away: "client") and when
+ * a stream cannot produce its body (ours: "error", known from the stream). */
+static enum metrics_end end_of(const struct http_req *r, enum MHD_RequestTerminationCode toe)
+{
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		return METRICS_COMPLETED;
+	if (r->body_failed)
+		return METRICS_ABORT_ERROR;
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return METRICS_ABORT_TIMEOUT;
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		return METRICS_ABORT_SHUTDOWN;
+	default:
+		return METRICS_ABORT_CLIENT;
+	}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -847,14 +907,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->client_counted)
 		peer_release(srv->clients, &r->client);
 	double ms = (double)(now_ns() - r->t0_ns) / 1e6;
-	metrics_observe(srv->metrics, r->route, r->status, ms, r->bytes);
-	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)";
+	enum metrics_end end = end_of(r, toe);
+	metrics_observe(srv->metrics, r->route, r->status, end, ms, r->bytes);
+	/* the status is the one the header announced; a response cut before
+	 * its end says so, and why (docs/OPERATIONS.md "Logs") */
+	const char *how = end == METRICS_COMPLETED ? "" : " (aborted) ";
+	const char *why = metrics_end_name(end);
 	if (r->status >= 500)
-		log_msg(LOG_ERR, "%s %s %u %zu %.1fms%s", r->method, r->path, r->status, r->bytes,
-			ms, how);
+		log_msg(LOG_ERR, "%s %s %u %zu %.1fms%s%s", r->method, r->path, r->status, r->bytes,
+			ms, how, why);
 	else
-		log_request("%s %s %u %zu %.1fms%s", r->method, r->path, r->status, r->bytes, ms,
-			    how);
+		log_request("%s %s %u %zu %.1fms%s%s", r->method, r->path, r->status, r->bytes, ms,
+			    how, why);
 	buf_release(&r->body);
 	app_view_put(r->view);
 	free(r);

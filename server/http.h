@@ -44,7 +44,8 @@ struct http_req {
 	int body_too_large;
 	int route;                /* index in the route table, -1 = none */
 	unsigned status;          /* sent status, for the log line */
-	size_t bytes;             /* sent body size, when known */
+	size_t bytes;             /* body size (a stream: the bytes produced so far) */
+	int body_failed;          /* a stream could not produce its body */
 	int64_t t0_ns;
 	struct peer_addr client;  /* behind a trusted proxy: the forwarded
 				   * client, counted while client_counted */

@@ -1,7 +1,8 @@
 /*
  * metrics.c - see metrics.h.  Statuses are counted in a fixed table of the
  * codes the daemon sends (anything else lands in "other"), so counters are
- * a plain array indexed by route x status.
+ * a plain array indexed by route x status; aborted responses likewise by
+ * route x reason.
  */
 #include "metrics.h"
 #include "buf.h"
@@ -16,8 +17,12 @@ static const unsigned statuses[] = { 200, 304, 400, 401, 403, 404, 405, 406, 411
 static const double bounds_ms[] = { 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000 };
 #define NBOUNDS (sizeof(bounds_ms) / sizeof(bounds_ms[0]))
 
+static const char *const end_names[METRICS_NEND] = { "", "client", "timeout", "shutdown",
+						     "error" };
+
 struct route_counters {
 	atomic_uint_fast64_t by_status[NSTATUS];
+	atomic_uint_fast64_t aborted[METRICS_NEND];   /* [0]: unused */
 	atomic_uint_fast64_t buckets[NBOUNDS + 1];   /* last = +Inf */
 	atomic_uint_fast64_t sum_us;
 	atomic_uint_fast64_t bytes;
@@ -41,14 +46,25 @@ void metrics_free(struct metrics *m)
 	free(m);
 }
 
-void metrics_observe(struct metrics *m, int route, unsigned status, double ms, size_t bytes)
+const char *metrics_end_name(enum metrics_end end)
+{
+	return end < METRICS_NEND ? end_names[end] : "error";
+}
+
+void metrics_observe(struct metrics *m, int route, unsigned status, enum metrics_end end,
+		     double ms, size_t bytes)
 {
 	size_t i = route < 0 || (size_t)route >= m->nroutes ? m->nroutes : (size_t)route;
 	struct route_counters *c = &m->r[i];
-	size_t s = 0;
-	while (statuses[s] && statuses[s] != status)
-		s++;
-	atomic_fetch_add_explicit(&c->by_status[s], 1, memory_order_relaxed);
+	if (end != METRICS_COMPLETED) {
+		atomic_fetch_add_explicit(&c->aborted[end < METRICS_NEND ? end : METRICS_ABORT_ERROR],
+					  1, memory_order_relaxed);
+	} else {
+		size_t s = 0;
+		while (statuses[s] && statuses[s] != status)
+			s++;
+		atomic_fetch_add_explicit(&c->by_status[s], 1, memory_order_relaxed);
+	}
 	size_t b = 0;
 	while (b < NBOUNDS && ms > bounds_ms[b])
 		b++;
@@ -77,6 +93,23 @@ void metrics_render(const struct metrics *m, struct buf *out, const char *const 
 			else
 				buf_addf(out, "leadtime_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
 					 label(names, i, m->nroutes), (unsigned long long)v);
+		}
+	for (size_t i = 0; i <= m->nroutes; i++) {
+		uint_fast64_t v = 0;
+		for (size_t e = 1; e < METRICS_NEND; e++)
+			v += atomic_load_explicit(&m->r[i].aborted[e], memory_order_relaxed);
+		if (v)
+			buf_addf(out, "leadtime_http_requests_total{route=\"%s\",status=\"aborted\"} %llu\n",
+				 label(names, i, m->nroutes), (unsigned long long)v);
+	}
+	buf_addstr(out, "# HELP leadtime_http_aborted_total Responses cut before their end, by route and reason.\n"
+			"# TYPE leadtime_http_aborted_total counter\n");
+	for (size_t i = 0; i <= m->nroutes; i++)
+		for (size_t e = 1; e < METRICS_NEND; e++) {
+			uint_fast64_t v = atomic_load_explicit(&m->r[i].aborted[e], memory_order_relaxed);
+			if (v)
+				buf_addf(out, "leadtime_http_aborted_total{route=\"%s\",reason=\"%s\"} %llu\n",
+					 label(names, i, m->nroutes), end_names[e], (unsigned long long)v);
 		}
 	buf_addstr(out, "# HELP leadtime_http_request_duration_seconds Time to answer, by route.\n"
 			"# TYPE leadtime_http_request_duration_seconds histogram\n");

@@ -2,34 +2,42 @@
  * pit.c - the point-in-time sweep; see pit.h.
  *
  * State: `active`, the tickets open on the current day sorted by ticket_id,
- * and a cursor over tickets opened after `from`, in opened_on order.  Each
- * day's rows are the active set in order; moving to the next day drops the
- * tickets closed today and merges in that day's openings.
+ * and the tickets opened after `from`, in opened_on order: a cursor over
+ * the store, or an array of the snapshot's ticket slots.  Each day's rows
+ * are the active set in order; moving to the next day drops the tickets
+ * closed today and merges in that day's openings.
  */
 #include "pit.h"
 #include "buf.h"
 #include "date.h"
 #include "log.h"
+#include "snap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* A ticket of the sweep, its names resolved when it joins: the strings
+ * point into its own allocation (from the store) or into the snapshot. */
 struct entry {
-	int64_t employee_id;
-	int64_t dept_id;
-	int32_t opened;
-	int32_t closed;
+	const char *tid;
+	const char *creator;
+	const char *employee;
+	const char *department;
 	size_t tid_len;
 	size_t creator_len;
-	char *creator;       /* points into the same allocation */
-	char tid[];
+	int32_t opened;
+	int32_t closed;
 };
 
 struct pit {
-	const struct store_dims *dims;
+	const struct store_dims *dims; /* from the store: names, pipeline */
+	const struct snap *snap;      /* ... or from a snapshot */
 	struct store_iter *later;     /* tickets opened in (from, to] */
 	struct store_ticket pending;  /* lookahead of `later` */
 	int have_pending;
+	const struct snap_tk **slots; /* the snapshot's tickets opened in
+				       * (from, to], by opened_on */
+	size_t nslots, next_slot;
 	struct entry **active;
 	size_t nactive, cap;
 	struct entry **batch;         /* openings of the next day */
@@ -42,20 +50,33 @@ struct pit {
 	int done;
 };
 
-static struct entry *entry_new(const struct store_ticket *t)
+static struct entry *entry_new(const struct pit *p, const struct store_ticket *t)
 {
 	struct entry *e = malloc(sizeof(*e) + t->ticket_id_len + 1 + t->creator_len + 1);
 	if (!e)
 		abort();
-	e->employee_id = t->employee_id;
-	e->dept_id = t->dept_id;
-	e->opened = t->opened;
-	e->closed = t->closed;
-	e->tid_len = t->ticket_id_len;
-	e->creator_len = t->creator_len;
-	memcpy(e->tid, t->ticket_id, t->ticket_id_len + 1);
-	e->creator = e->tid + t->ticket_id_len + 1;
-	memcpy(e->creator, t->creator, t->creator_len + 1);
+	char *text = (char *)(e + 1);
+	memcpy(text, t->ticket_id, t->ticket_id_len + 1);
+	memcpy(text + t->ticket_id_len + 1, t->creator, t->creator_len + 1);
+	const struct store_employee *emp = store_dims_employee(p->dims, t->employee_id);
+	const struct store_dept *dept = store_dims_dept(p->dims, t->dept_id);
+	*e = (struct entry){ text, text + t->ticket_id_len + 1, emp ? emp->name : "",
+			     dept ? dept->name : "", t->ticket_id_len, t->creator_len,
+			     t->opened, t->closed };
+	return e;
+}
+
+/* A ticket of the snapshot (in the pipeline: snap_tk_dept() >= 0). */
+static struct entry *entry_from_slot(const struct snap *s, const struct snap_tk *t)
+{
+	struct entry *e = malloc(sizeof(*e));
+	if (!e)
+		abort();
+	int emp = snap_tk_emp(s, t);
+	const char *creator = snap_creator_name(s, t->creator);
+	*e = (struct entry){ t->tid, creator, emp >= 0 ? s->emps[emp].name : "",
+			     s->depts[snap_tk_dept(s, t)].name, strlen(t->tid), strlen(creator),
+			     t->opened, t->closed };
 	return e;
 }
 
@@ -96,6 +117,7 @@ void pit_free(struct pit *p)
 	if (!p)
 		return;
 	store_iter_free(p->later);
+	free(p->slots);
 	for (size_t i = 0; i < p->nactive; i++)
 		free(p->active[i]);
 	for (size_t i = 0; i < p->nbatch; i++)
@@ -126,7 +148,7 @@ struct pit *pit_open(struct store *st, const struct store_dims *dims, const stru
 	int rc;
 	while ((rc = store_iter_next(it, &t)) > 0)
 		if (in_pipeline(p, &t))
-			push(&p->active, &p->nactive, &p->cap, entry_new(&t));
+			push(&p->active, &p->nactive, &p->cap, entry_new(p, &t));
 	store_iter_free(it);
 	if (rc < 0)
 		goto fail;
@@ -147,6 +169,61 @@ fail:
 	return NULL;
 }
 
+static int slot_opened_cmp(const void *pa, const void *pb)
+{
+	const struct snap_tk *a = *(const struct snap_tk *const *)pa;
+	const struct snap_tk *b = *(const struct snap_tk *const *)pb;
+	return a->opened < b->opened ? -1 : a->opened > b->opened;
+}
+
+struct pit *pit_open_snap(const struct snap *s, const struct pit_query *q)
+{
+	struct pit *p = calloc(1, sizeof(*p));
+	if (!p)
+		abort();
+	p->snap = s;
+	p->day = q->from;
+	p->to = q->to < q->as_of ? q->to : q->as_of;
+	p->after = q->after_ticket;
+	const struct store_filter *f = &q->filter;
+	int64_t creator = f->creator ? snap_creator_find(s, f->creator) : 0;
+	if (p->day > p->to || creator < 0) {
+		p->done = 1;
+		return p;
+	}
+	/* one pass over the slots: the tickets open on `from`, and the
+	 * openings after it (the store's two queries) */
+	size_t scap = 0;
+	for (size_t i = 0; i < snap_nslots(s); i++) {
+		const struct snap_tk *t = snap_ticket(s, i);
+		if (!t || snap_tk_dept(s, t) < 0 || t->opened > p->to ||
+		    (f->dept_id && t->dept_id != f->dept_id) || (creator && t->creator != creator))
+			continue;
+		if (f->employee) {
+			int e = snap_tk_emp(s, t);
+			if (e < 0 || strcmp(s->emps[e].name, f->employee) != 0)
+				continue;
+		}
+		if (t->opened <= p->day) {
+			if (t->closed == DATE_NONE || t->closed >= p->day)
+				push(&p->active, &p->nactive, &p->cap, entry_from_slot(s, t));
+			continue;
+		}
+		if (p->nslots == scap) {
+			scap = scap ? scap * 2 : 256;
+			p->slots = realloc(p->slots, scap * sizeof(*p->slots));
+			if (!p->slots)
+				abort();
+		}
+		p->slots[p->nslots++] = t;
+	}
+	if (p->nactive > 1)
+		qsort(p->active, p->nactive, sizeof(*p->active), entry_qcmp);
+	if (p->nslots > 1)
+		qsort(p->slots, p->nslots, sizeof(*p->slots), slot_opened_cmp);
+	return p;
+}
+
 /* Move to the next day: drop today's closes, merge tomorrow's openings. */
 static int advance(struct pit *p)
 {
@@ -162,9 +239,12 @@ static int advance(struct pit *p)
 	p->nactive = keep;
 
 	p->nbatch = 0;
+	while (p->next_slot < p->nslots && p->slots[p->next_slot]->opened == next)
+		push(&p->batch, &p->nbatch, &p->bcap,
+		     entry_from_slot(p->snap, p->slots[p->next_slot++]));
 	while (p->have_pending && p->pending.opened == next) {
 		if (in_pipeline(p, &p->pending))
-			push(&p->batch, &p->nbatch, &p->bcap, entry_new(&p->pending));
+			push(&p->batch, &p->nbatch, &p->bcap, entry_new(p, &p->pending));
 		int rc = store_iter_next(p->later, &p->pending);
 		if (rc < 0)
 			return -1;
@@ -231,14 +311,12 @@ int pit_next(struct pit *p, struct pit_row *row)
 			return -1;
 	}
 	const struct entry *e = p->active[p->pos++];
-	const struct store_employee *emp = store_dims_employee(p->dims, e->employee_id);
-	const struct store_dept *dept = store_dims_dept(p->dims, e->dept_id);
 	int32_t d = p->day;
 	row->report_date = d;
 	row->creator = e->creator;
 	row->creator_len = e->creator_len;
-	row->employee = emp ? emp->name : "";
-	row->department = dept ? dept->name : "";
+	row->employee = e->employee;
+	row->department = e->department;
 	row->ticket_id = e->tid;
 	row->ticket_id_len = e->tid_len;
 	row->initiated_contact = d == e->opened;

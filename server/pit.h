@@ -22,6 +22,7 @@
 
 struct buf;
 struct pit;
+struct snap;
 
 struct pit_query {
 	int32_t from;               /* inclusive */
@@ -48,10 +49,20 @@ struct pit_row {
 	int32_t days_to_close;      /* -1 = null */
 };
 
-/* Start an iteration.  `dims` (names of employees and departments, the
- * departments' positions) must outlive the iterator.  NULL on error
- * (logged). */
+/* Start an iteration over the store.  `dims` (names of employees and
+ * departments, the departments' positions) must outlive the iterator.  The
+ * store is read while rows are taken (a read transaction stays open until
+ * pit_free()).  NULL on error (logged). */
 struct pit *pit_open(struct store *st, const struct store_dims *dims, const struct pit_query *q);
+/*
+ * The same rows from an analytics snapshot (snap.h): its departments are
+ * the pipeline, q->filter.dept_id a departments.id, employee and creator
+ * names as for the store.  Reads no store: a long export holds no read
+ * transaction (docs/DESIGN.md "Long responses").  s must outlive the
+ * iterator (hold a reference).  Memory: the tickets open on a day, and a
+ * pointer per ticket opened in (from, to].  Never NULL.
+ */
+struct pit *pit_open_snap(const struct snap *s, const struct pit_query *q);
 /* 1 = a row in *row, 0 = done, -1 = error. */
 int pit_next(struct pit *p, struct pit_row *row);
 void pit_free(struct pit *p);
