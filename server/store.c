@@ -1188,13 +1188,23 @@ out:
 #define TICKET_COLS "t.ticket_id, c.name, t.creator_id, t.employee_id, t.department_id, " \
 		    "t.opened_on, t.closed_on FROM tickets t JOIN creators c ON c.id = t.creator_id"
 
-/* The filter as SQL conditions on parameters ?10 (dept) ?11 (employee) ?12 (creator). */
+/* The filter as SQL conditions on parameters ?10 (dept) ?11 (employee)
+ * ?12 (creator) ?13 (employee id). */
 static void filter_sql(char *out, size_t n, const struct store_filter *f)
 {
-	snprintf(out, n, "%s%s%s",
+	/* an earlier ticket of the same creator in the same department, in
+	 * (opened_on, ticket_id) order, ticket ids compared as bytes */
+	static const char earlier[] =
+		"EXISTS (SELECT 1 FROM tickets e WHERE e.creator_id = t.creator_id "
+		"AND e.department_id = t.department_id AND (e.opened_on < t.opened_on "
+		"OR (e.opened_on = t.opened_on AND e.ticket_id < t.ticket_id)))";
+	snprintf(out, n, "%s%s%s%s%s%s",
 		 f && f->dept_id ? " AND t.department_id = ?10" : "",
 		 f && f->employee ? " AND t.employee_id IN (SELECT id FROM employees WHERE name = ?11)" : "",
-		 f && f->creator ? " AND c.name = ?12" : "");
+		 f && f->creator ? " AND c.name = ?12" : "",
+		 f && f->employee_id ? " AND t.employee_id = ?13" : "",
+		 f && f->entry == STORE_ENTRY_FIRST ? " AND NOT " : f && f->entry == STORE_ENTRY_REENTRY ? " AND " : "",
+		 f && f->entry != STORE_ENTRY_ANY ? earlier : "");
 }
 
 static struct store_iter *iter_new(struct store *st, const char *sql, const struct store_filter *f)
@@ -1214,12 +1224,14 @@ static struct store_iter *iter_new(struct store *st, const char *sql, const stru
 		sqlite3_bind_text(it->stmt, 11, f->employee, -1, SQLITE_TRANSIENT);
 	if (f && f->creator)
 		sqlite3_bind_text(it->stmt, 12, f->creator, -1, SQLITE_TRANSIENT);
+	if (f && f->employee_id)
+		sqlite3_bind_int64(it->stmt, 13, f->employee_id);
 	return it;
 }
 
 struct store_iter *store_iter_active(struct store *st, const struct store_filter *f, int32_t day)
 {
-	char cond[256], sql[1024];
+	char cond[768], sql[2560];
 	filter_sql(cond, sizeof(cond), f);
 	/* two index range scans (closed_on >= day; closed_on IS NULL) rather
 	 * than every ticket opened before day */
@@ -1236,7 +1248,7 @@ struct store_iter *store_iter_active(struct store *st, const struct store_filter
 struct store_iter *store_iter_opened(struct store *st, const struct store_filter *f,
 				     int32_t lo, int32_t hi)
 {
-	char cond[256], sql[1024];
+	char cond[768], sql[2560];
 	filter_sql(cond, sizeof(cond), f);
 	snprintf(sql, sizeof(sql),
 		 "SELECT " TICKET_COLS " WHERE t.opened_on BETWEEN ?1 AND ?2%s ORDER BY t.opened_on",
