@@ -13,6 +13,7 @@
  * pipeline order (`A = 14`, the value being the SLA days).
  */
 #include "config.h"
+#include "annot.h"
 #include "calendar.h"
 #include "date.h"
 #include "events.h"
@@ -178,6 +179,9 @@ void config_release(struct config *cfg)
 		free(cfg->aliases[i].name);
 	}
 	free(cfg->aliases);
+	for (size_t i = 0; i < cfg->nannotations; i++)
+		free(cfg->annotations[i].text);
+	free(cfg->annotations);
 	free(cfg->write_token);
 	for (int c = 0; c < EVC_NCOLS; c++)
 		free(cfg->ev_col[c]);
@@ -508,6 +512,38 @@ static void add_alias(struct parse_state *st, const char *alias, const char *nam
 	a[cfg->naliases].alias = xstrdup(alias);
 	a[cfg->naliases].name = xstrdup(name);
 	cfg->naliases++;
+}
+
+/* [annotations]: `YYYY-MM-DD = text`.  A day may carry several notes;
+ * the same note twice is a mistake (a pasted line). */
+static void add_annotation(struct parse_state *st, const char *date, const char *text)
+{
+	struct config *cfg = st->cfg;
+	char shown[IMPORT_SHOWN];
+	int32_t day;
+	if (date_parse(date, strlen(date), &day) || day < date_from_ymd(1900, 1, 1)) {
+		problem(st, "key '%s': not a date (YYYY-MM-DD, from 1900 on) in [annotations]",
+			import_show_value(date, strlen(date), shown));
+		return;
+	}
+	const char *why = annot_text_problem(text, strlen(text));
+	if (why) {
+		problem(st, "key '%s': the note %s", date, why);
+		return;
+	}
+	for (size_t i = 0; i < cfg->nannotations; i++)
+		if (cfg->annotations[i].day == day && strcmp(cfg->annotations[i].text, text) == 0) {
+			problem(st, "key '%s': the note '%s' is set twice", date,
+				import_show_value(text, strlen(text), shown));
+			return;
+		}
+	struct annot_cfg *a = realloc(cfg->annotations, (cfg->nannotations + 1) * sizeof(*a));
+	if (!a)
+		abort();
+	cfg->annotations = a;
+	a[cfg->nannotations].day = day;
+	a[cfg->nannotations].text = xstrdup(text);
+	cfg->nannotations++;
 }
 
 /* One of "a|b|c" (the index is stored; an empty alternative allows ""). */
@@ -908,6 +944,10 @@ static void handler(void *user, const struct iniread_item *it)
 	    strcmp(name, "sla_days") != 0) {
 		add_dept_line(st, name, value);
 		return;
+	}
+	if (strcmp(section, "annotations") == 0) {
+		add_annotation(st, name, value);
+		return 1;
 	}
 	int known_section = 0;
 	for (size_t i = 0; i < NKEYS; i++) {

@@ -34,6 +34,11 @@ struct alias_cfg {
 	char *name;   /* the employee's real name */
 };
 
+struct annot_cfg {
+	int32_t day;  /* the note's date (days since 1970-01-01) */
+	char *text;   /* its text (annot.h rules) */
+};
+
 struct config {
 	char *path;            /* the file read, or "(built-in defaults)" */
 	char *dir;             /* its folder: relative paths resolve here */
@@ -75,6 +80,10 @@ struct config {
 	/* [aliases] */
 	struct alias_cfg *aliases;
 	size_t naliases;
+
+	/* [annotations]: `YYYY-MM-DD = text`, in file order */
+	struct annot_cfg *annotations;
+	size_t nannotations;
 
 	/* [auth] */
 	char *write_token;     /* "" = writes refused */

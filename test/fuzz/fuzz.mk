@@ -20,7 +20,7 @@ FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c serv
 	server/buf.c server/strmap.c server/log.c server/urlcodec.c \
 	server/ts.c server/tz.c server/events.c server/import_map.c server/digest.c \
 	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c server/calendar.c \
-	server/peer.c server/jsonx.c
+	server/peer.c server/jsonx.c server/annot.c
 FUZZ_HDRS    := $(wildcard server/*.h)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
