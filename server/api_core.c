@@ -82,6 +82,11 @@ int api_meta(struct http_req *r)
 	json_t *root = json_object();
 	json_object_set_new(root, "as_of", jx_date(as_of));
 	json_object_set_new(root, "data_version", json_integer(s->data_version));
+	/* freshness: when the data last changed (unix seconds, null before
+	 * any import) and the last day it describes (data_bounds.last) */
+	json_object_set_new(root, "last_import",
+			    s->last_import > 0 ? json_integer(s->last_import) : json_null());
+	json_object_set_new(root, "last_data_day", jx_date(has > 0 ? last : DATE_NONE));
 	json_object_set_new(root, "tickets", json_integer((json_int_t)s->nticket));
 	json_object_set_new(root, "data_bounds",
 			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),

@@ -41,6 +41,7 @@ enum stmt_id {
 	S_TICKET_UPDATE,
 	S_VERSION,
 	S_VERSION_BUMP,
+	S_LAST_IMPORT,
 	S_COUNT,
 	S_ANY,
 	S_CHANGES_FROM_NOW,
@@ -68,6 +69,11 @@ static const char *const stmt_sql[S_NSTMT] = {
 			    "opened_on = ?5, closed_on = ?6 WHERE id = ?1",
 	[S_VERSION] = "SELECT value FROM meta WHERE key = 'data_version'",
 	[S_VERSION_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'data_version'",
+	/* the time (unix seconds) of the last write that changed the data:
+	 * the pages' "imported …" and their stale-data banner */
+	[S_LAST_IMPORT] = "INSERT INTO meta (key, value) VALUES ('last_import', "
+			  "CAST(strftime('%s', 'now') AS INTEGER)) "
+			  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[S_COUNT] = "SELECT count(*) FROM tickets",
 	[S_ANY] = "SELECT EXISTS (SELECT 1 FROM tickets)",
 	[S_CHANGES_FROM_NOW] = "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'data_version') "
@@ -942,6 +948,9 @@ int store_commit(struct store *st, int changed)
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return db_fail(st, "bump data version");
+		s = stmt(st, S_LAST_IMPORT);
+		if (!s || (rc = sqlite3_step(s), sqlite3_reset(s), rc) != SQLITE_DONE)
+			return db_fail(st, "note the import time");
 		/* the log keeps the last CHANGES_KEEP versions; a bulk load
 		 * logged nothing, so it is complete only above this one */
 		s = stmt(st, bulk ? S_CHANGES_FROM_NOW : S_CHANGES_PRUNE_FROM);

@@ -250,7 +250,8 @@ void store_iter_free(struct store_iter *it);
  * state of the store.  0 or -1. */
 int store_read_begin(struct store *st);
 void store_read_end(struct store *st);
-/* A value of the meta table (data_version, changes_from): 1 found, 0
+/* A value of the meta table (data_version, changes_from, last_import:
+ * the unix time of the last commit that changed the data): 1 found, 0
  * absent, -1 error. */
 int store_meta(struct store *st, const char *key, int64_t *out);
 /* PRAGMA data_version of this connection: it changes when another
