@@ -130,8 +130,8 @@ const COLS = [
 	{ id: 'ticket_id', label: 'Ticket', text: true },
 	{ id: 'creator', label: 'Creator', text: true },
 	{ id: 'employee', label: 'Employee', text: true },
-	{ id: 'department', label: 'Department', text: true, many: true },
-	{ id: 'opened_on', label: 'Opened', text: true },
+	{ id: 'department', label: 'Department', text: true, many: true, wide: true },
+	{ id: 'opened_on', label: 'Opened', text: true, wide: true },
 	{ id: 'closed_on', label: 'Closed', text: true },
 	{ id: 'days', label: 'Days', n: true, title: 'Days to close; for a ticket still open, its age (calendar days)' },
 	{ id: 'open_days', label: 'Open days', n: true, perTicket: true, title: 'Days the ticket was open in the period' },
@@ -271,7 +271,7 @@ function drawLines() {
 	const head = h('tr', {}, cols.map((col) => {
 		const active = col.id === c.sort;
 		const dirWord = c.dir === 'asc' ? 'ascending' : 'descending';
-		return h('th', { scope: 'col', class: col.n ? 'n' : null, title: col.title || null, 'aria-sort': active ? dirWord : 'none' },
+		return h('th', { scope: 'col', class: [col.n ? 'n' : '', col.wide ? 'hide-sm' : ''].join(' ').trim() || null, title: col.title || null, 'aria-sort': active ? dirWord : 'none' },
 			h('button', {
 				type: 'button', class: 'sort', dataset: { sort: col.id },
 				onclick: () => {
@@ -290,7 +290,7 @@ function drawLines() {
 		case 'employee':
 			return h('td', { class: 'clip' }, l.employee_id ? h('a', { href: hrefFor('/employee', state, { emp: l.employee_id, dept: null }), title: l.employee }, l.employee) : l.employee);
 		case 'opened_on':
-			return h('td', { class: 'num' }, l.opened_on);
+			return h('td', { class: 'num hide-sm' }, l.opened_on);
 		case 'closed_on':
 			return h('td', { class: 'num' }, l.closed_on || h('span', { class: 'muted' }, 'open'));
 		case 'days':
@@ -300,7 +300,7 @@ function drawLines() {
 		case 'ticket_id':
 			return h('th', { scope: 'row', class: 'clip num' }, l.ticket_id);
 		default:
-			return h('td', { class: 'clip' }, l[col.id]);
+			return h('td', { class: `clip${col.wide ? ' hide-sm' : ''}` }, l[col.id]);
 		}
 	};
 	const table = h('table', { class: 'data compact drill-table' },
@@ -309,7 +309,8 @@ function drawLines() {
 		h('tbody', {}, shown.map((l) => h('tr', { dataset: { ticket: l.ticket_id } }, cols.map((col) => cell(col, l))))));
 	body.replaceChildren(h('div', { class: 'table-wrap' }, table),
 		shown.length < n ? h('button', { type: 'button', class: 'btn drill-more', onclick: () => { c.all = true; drawLines(); } }, `Show all ${fmt.int(n)}`) : null,
-		h('p', { class: 'legend-note' }, `Days: to close, or for a ticket still open (+) its age on ${fmt.date(c.asOf)}, in calendar days. A creator opens their timeline.`));
+		h('p', { class: 'legend-note' }, `Days: to close, or for a ticket still open (+) its age on ${fmt.date(c.asOf)}, in calendar days. A creator opens their timeline.`),
+		h('p', { class: 'legend-note show-sm' }, 'On a wider screen the list also shows the opening day and the department; the CSV has every column.'));
 }
 
 function saveCSV() {
