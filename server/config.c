@@ -947,7 +947,7 @@ static void handler(void *user, const struct iniread_item *it)
 	}
 	if (strcmp(section, "annotations") == 0) {
 		add_annotation(st, name, value);
-		return 1;
+		return;
 	}
 	int known_section = 0;
 	for (size_t i = 0; i < NKEYS; i++) {
