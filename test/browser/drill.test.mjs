@@ -68,7 +68,8 @@ async function panelLines(page) {
 		const heads = [...t.tHead.rows[0].cells].map((c) => c.querySelector('button').dataset.sort);
 		return [...t.tBodies[0].rows].map((r) => Object.fromEntries(heads.map((k, i) => {
 			const cell = r.cells[i];
-			let v = cell.textContent.trim();
+			/* the creator's cell also holds the ticket and employee shown under it on a phone */
+			let v = (k === 'creator' ? cell.querySelector('a') : cell).textContent.trim();
 			if (k === 'closed_on' && v === 'open') v = '';
 			if (k === 'days') v = v.replace(/\+$/, '').replace(/,/g, '');
 			return [k, v];

@@ -127,9 +127,10 @@ function download(name, text) {
 /* ---- the panel ---- */
 
 const COLS = [
-	{ id: 'ticket_id', label: 'Ticket', text: true },
+	/* on a phone the ticket and the employee go under the creator (wide: hidden there) */
+	{ id: 'ticket_id', label: 'Ticket', text: true, wide: true },
 	{ id: 'creator', label: 'Creator', text: true },
-	{ id: 'employee', label: 'Employee', text: true },
+	{ id: 'employee', label: 'Employee', text: true, wide: true },
 	{ id: 'department', label: 'Department', text: true, many: true, wide: true },
 	{ id: 'opened_on', label: 'Opened', text: true, wide: true },
 	{ id: 'closed_on', label: 'Closed', text: true },
@@ -286,9 +287,10 @@ function drawLines() {
 	const cell = (col, l) => {
 		switch (col.id) {
 		case 'creator':
-			return h('td', { class: 'clip' }, h('a', { href: hrefFor('/creator', state, { creator: l.creator, q: null, dept: null, emp: null }), title: `${l.creator}: timeline` }, l.creator));
+			return h('td', { class: 'clip' }, h('a', { href: hrefFor('/creator', state, { creator: l.creator, q: null, dept: null, emp: null }), title: `${l.creator}: timeline` }, l.creator),
+				h('div', { class: 'show-sm drill-sub' }, `${l.ticket_id} · ${l.employee}`));
 		case 'employee':
-			return h('td', { class: 'clip' }, l.employee_id ? h('a', { href: hrefFor('/employee', state, { emp: l.employee_id, dept: null }), title: l.employee }, l.employee) : l.employee);
+			return h('td', { class: 'clip hide-sm' }, l.employee_id ? h('a', { href: hrefFor('/employee', state, { emp: l.employee_id, dept: null }), title: l.employee }, l.employee) : l.employee);
 		case 'opened_on':
 			return h('td', { class: 'num hide-sm' }, l.opened_on);
 		case 'closed_on':
@@ -298,7 +300,7 @@ function drawLines() {
 		case 'open_days':
 			return h('td', { class: 'n' }, fmt.int(l.open_days));
 		case 'ticket_id':
-			return h('th', { scope: 'row', class: 'clip num' }, l.ticket_id);
+			return h('th', { scope: 'row', class: 'clip num hide-sm' }, l.ticket_id);
 		default:
 			return h('td', { class: `clip${col.wide ? ' hide-sm' : ''}` }, l[col.id]);
 		}
@@ -310,7 +312,7 @@ function drawLines() {
 	body.replaceChildren(h('div', { class: 'table-wrap' }, table),
 		shown.length < n ? h('button', { type: 'button', class: 'btn drill-more', onclick: () => { c.all = true; drawLines(); } }, `Show all ${fmt.int(n)}`) : null,
 		h('p', { class: 'legend-note' }, `Days: to close, or for a ticket still open (+) its age on ${fmt.date(c.asOf)}, in calendar days. A creator opens their timeline.`),
-		h('p', { class: 'legend-note show-sm' }, 'On a wider screen the list also shows the opening day and the department; the CSV has every column.'));
+		h('p', { class: 'legend-note show-sm' }, 'On a wider screen the list has a column for the ticket, the employee, the opening day and the department; the CSV has every column.'));
 }
 
 function saveCSV() {
