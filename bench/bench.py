@@ -87,6 +87,10 @@ TARGETS = {
 T0 = time.monotonic()
 
 
+# the generated stores start here (2019-01-01 + 1095 days: to 2021-12-30) whatever
+# the day the bench runs: figures stay comparable from run to run
+GEN_START = "2019-01-01"
+
 def log(*a):
     print("[%4.0fs]" % (time.monotonic() - T0), *a, file=sys.stderr, flush=True)
 
@@ -669,7 +673,7 @@ def phase_generate(b, R):
     g, gcpu = [], []
     for i in range(b.runs):
         path = big if i == 0 else os.path.join(b.tmp, "gen%d.db" % i)
-        t = b.timed([b.bin, "generate", "--config", cfg, "--creators", str(b.a.creators), "--db", path])
+        t = b.timed([b.bin, "generate", "--config", cfg, "--start", GEN_START, "--creators", str(b.a.creators), "--db", path])
         g.append(t["wall"])
         gcpu.append(t["cpu"])
         if i:
@@ -684,7 +688,7 @@ def phase_generate(b, R):
     csvp = os.path.join(b.tmp, "m.csv")
     gc, imp, imp_rss, imp_cpu = [], [], [], []
     for i in range(b.runs):
-        t = b.timed([b.bin, "generate", "--config", cfg, "--creators", str(b.a.creators), "--csv", csvp])
+        t = b.timed([b.bin, "generate", "--config", cfg, "--start", GEN_START, "--creators", str(b.a.creators), "--csv", csvp])
         gc.append(t["wall"])
         R["csv_bytes"] = os.path.getsize(csvp)
         n = int(re.search(r"(\d+) tickets", t["err"]).group(1))
@@ -1205,7 +1209,7 @@ def phase_scaling(b, R, big):
                 for f in os.listdir(b.tmp):
                     if f.startswith("s%d.db" % n):
                         os.unlink(os.path.join(b.tmp, f))
-                gen.append(b.lt("generate", "--config", cfg, "--creators", n, "--db", db)[0])
+                gen.append(b.lt("generate", "--config", cfg, "--start", GEN_START, "--creators", n, "--db", db)[0])
         res = scale_one(b, R, db, "%d creators" % n, as_of, spans)
         res["creators"], res["gen_s"] = n, gen
         sizes.append(res)
@@ -1217,7 +1221,7 @@ def phase_scaling(b, R, big):
 
     # employees: the large set's tickets spread over more employees
     csvp = os.path.join(b.tmp, "big.csv")
-    b.lt("generate", "--config", cfg, "--creators", b.a.creators, "--csv", csvp)
+    b.lt("generate", "--config", cfg, "--start", GEN_START, "--creators", b.a.creators, "--csv", csvp)
     emps = []
     for factor in b.a.emp_factors:
         if factor == 1:
@@ -1261,7 +1265,7 @@ def phase_10m(b, R):
     cfg = b.config("gen10.ini", os.path.join(b.tmp, "unused.db"), "")
     csvp, db = os.path.join(b.tmp, "10m.csv"), os.path.join(b.tmp, "10m.db")
     try:
-        t = b.timed([b.bin, "generate", "--config", cfg, "--creators", str(n), "--csv", csvp])
+        t = b.timed([b.bin, "generate", "--config", cfg, "--start", GEN_START, "--creators", str(n), "--csv", csvp])
         m = re.search(r"(\d+) tickets.*as_of (\d{4}-\d\d-\d\d)", t["err"])
         M.update(tickets=int(m.group(1)), as_of=m.group(2), gen_csv_s=t["wall"],
                  csv_bytes=os.path.getsize(csvp))

@@ -15,6 +15,7 @@
 #include "store.h"
 
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -81,6 +82,11 @@ int api_meta(struct http_req *r)
 	json_t *root = json_object();
 	json_object_set_new(root, "as_of", jx_date(as_of));
 	json_object_set_new(root, "data_version", json_integer(s->data_version));
+	/* freshness: when the data last changed (unix seconds, null before
+	 * any import) and the last day it describes (data_bounds.last) */
+	json_object_set_new(root, "last_import",
+			    s->last_import > 0 ? json_integer(s->last_import) : json_null());
+	json_object_set_new(root, "last_data_day", jx_date(has > 0 ? last : DATE_NONE));
 	json_object_set_new(root, "tickets", json_integer((json_int_t)s->nticket));
 	json_object_set_new(root, "data_bounds",
 			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),
@@ -186,13 +192,35 @@ static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
 int api_pit(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "department", "employee", "creator",
-					       "format", "limit", "cursor", "as_of", "safe", NULL };
+					       "format", "limit", "cursor", "as_of", "safe", "only",
+					       "employee_id", "entry", NULL };
 	struct api_range rg;
-	long limit = 1000, safe = 0;
+	long limit = 1000, safe = 0, emp_id = 0;
 	if (http_params_allowed(r, allowed) || api_parse_range(r, "", 0, &rg) ||
 	    api_parse_long(r, "limit", 1000, 1, 10000, &limit) ||
-	    api_parse_long(r, "safe", 0, 0, 1, &safe))
+	    api_parse_long(r, "safe", 0, 0, 1, &safe) ||
+	    api_parse_long(r, "employee_id", 0, 1, INT32_MAX, &emp_id))
 		return http_reply_problem(r);
+	/* the drill-down filters (docs/API.md): which rows, which tickets */
+	int only = PIT_ONLY_ALL, entry = STORE_ENTRY_ANY;
+	const char *only_s = http_param(r, "only");
+	if (only_s) {
+		static const char *const names[] = { "opened", "closed", "open" };
+		for (int i = 0; i < 3 && !only; i++)
+			if (strcmp(only_s, names[i]) == 0)
+				only = i + 1;
+		if (!only)
+			return http_reply_error(r, 400, "bad_param", "only",
+						"only: '%.20s' is not opened, closed or open", only_s);
+	}
+	const char *entry_s = http_param(r, "entry");
+	if (entry_s) {
+		entry = strcmp(entry_s, "first") == 0 ? STORE_ENTRY_FIRST
+			: strcmp(entry_s, "reentry") == 0 ? STORE_ENTRY_REENTRY : -1;
+		if (entry < 0)
+			return http_reply_error(r, 400, "bad_param", "entry",
+						"entry: '%.20s' is not first or reentry", entry_s);
+	}
 	const char *format = http_param(r, "format");
 	int csv = !format || strcmp(format, "csv") == 0;
 	if (!csv && strcmp(format, "json") != 0)
@@ -205,7 +233,7 @@ int api_pit(struct http_req *r)
 	struct buf key = BUF_INIT;
 	if (!csv) {
 		static const char *const keyed[] = { "department", "employee", "creator", "limit",
-						     "cursor", NULL };
+						     "cursor", "only", "employee_id", "entry", NULL };
 		buf_addstr(&key, "pit");
 		api_range_key(&key, &rg);
 		for (const char *const *k = keyed; *k; k++) {
@@ -223,7 +251,8 @@ int api_pit(struct http_req *r)
 		abort();
 	buf_init(&s->out);
 	s->safe = (int)safe;
-	struct pit_query q = { .from = rg.from, .to = rg.to, .as_of = rg.as_of };
+	struct pit_query q = { .from = rg.from, .to = rg.to, .as_of = rg.as_of, .only = only };
+	q.filter.entry = entry;
 	char after[160];
 	const char *dept = http_param(r, "department");
 	const char *emp = http_param(r, "employee");
@@ -262,6 +291,21 @@ int api_pit(struct http_req *r)
 						"employee: no employee named '%.60s'", emp);
 		}
 		q.filter.employee = emp;
+	}
+	if (emp_id) {
+		size_t i;
+		for (i = 0; i < s->dims.nemps; i++) {
+			const struct store_dept *d = store_dims_dept(&s->dims, s->dims.emps[i].dept_id);
+			if (d && d->position > 0 && s->dims.emps[i].id == emp_id)
+				break;
+		}
+		if (i == s->dims.nemps) {
+			pit_stream_done(s);
+			buf_release(&key);
+			return http_reply_error(r, 400, "bad_param", "employee_id",
+						"employee_id: no employee with id %ld", emp_id);
+		}
+		q.filter.employee_id = emp_id;
 	}
 	q.filter.creator = creator;
 	if (cursor) {

@@ -39,6 +39,7 @@ struct pit {
 	int32_t day, to;
 	size_t pos;                   /* next row in active for `day` */
 	const char *after;            /* resume point on the first day */
+	int only;                     /* PIT_ONLY_* */
 	int done;
 };
 
@@ -115,6 +116,7 @@ struct pit *pit_open(struct store *st, const struct store_dims *dims, const stru
 	p->day = q->from;
 	p->to = q->to < q->as_of ? q->to : q->as_of;
 	p->after = q->after_ticket;
+	p->only = q->only;
 	if (p->day > p->to) {
 		p->done = 1;
 		return p;
@@ -204,7 +206,7 @@ static int advance(struct pit *p)
 	return 0;
 }
 
-int pit_next(struct pit *p, struct pit_row *row)
+static int next_row(struct pit *p, struct pit_row *row)
 {
 	if (p->done)
 		return 0;
@@ -247,6 +249,29 @@ int pit_next(struct pit *p, struct pit_row *row)
 	row->ticket_closed = d == e->closed;
 	row->days_to_close = d == e->closed ? e->closed - e->opened : -1;
 	return 1;
+}
+
+/* the row passes the `only` filter */
+static int wanted(const struct pit *p, const struct pit_row *r)
+{
+	switch (p->only) {
+	case PIT_ONLY_OPENED:
+		return r->initiated_contact;
+	case PIT_ONLY_CLOSED:
+		return r->ticket_closed;
+	case PIT_ONLY_OPEN:
+		return r->is_open;
+	default:
+		return 1;
+	}
+}
+
+int pit_next(struct pit *p, struct pit_row *row)
+{
+	int rc;
+	while ((rc = next_row(p, row)) > 0 && !wanted(p, row))
+		;
+	return rc;
 }
 
 /* ---- output ---- */

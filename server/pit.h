@@ -31,7 +31,13 @@ struct pit_query {
 	/* resume after a row: skip rows of day `from` whose ticket_id is
 	 * <= after_ticket (byte order); NULL = start at the first row */
 	const char *after_ticket;
+	/* PIT_ONLY_*: keep only the rows with initiated_contact = 1, with
+	 * ticket_closed = 1 or with is_open = 1 (the rows behind a count of
+	 * SPEC §3); 0 = every row */
+	int only;
 };
+
+enum { PIT_ONLY_ALL = 0, PIT_ONLY_OPENED = 1, PIT_ONLY_CLOSED = 2, PIT_ONLY_OPEN = 3 };
 
 struct pit_row {
 	int32_t report_date;

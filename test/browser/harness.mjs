@@ -324,3 +324,63 @@ export function recordRequests(page) {
 	seen.stop = () => page.off('request', on);
 	return seen;
 }
+
+/* ---- a second daemon on a store of its own ---- */
+
+/**
+ * Another leadtimed beside the main one (trust.test.mjs: a stale store):
+ * `generate` with `genArgs` into a fresh store, served with `[data] as_of`
+ * = `asOf` ('' = today) and `ini` ({key: value} over the repository's
+ * config.ini).  Returns {base, meta, stop()}; stop() ends that daemon (its
+ * own PID) and removes its folder.
+ */
+export async function extraDaemon({ genArgs = [], asOf = '', ini = {} } = {}) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-extra-'));
+	let text = fs.readFileSync(path.join(ROOT, 'config.ini'), 'utf8');
+	const set = (key, value) => {
+		const re = new RegExp(`^(${key}\\s*=).*$`, 'm');
+		if (re.test(text)) text = text.replace(re, `$1 ${value}`);
+		else throw new Error(`config.ini has no key ${key}`);
+	};
+	set('seed_demo', 'false');
+	set('db', 'lt.db');
+	set('as_of', asOf);
+	for (const [k, v] of Object.entries(ini)) set(k, v);
+	const cfg = path.join(dir, 'config.ini');
+	fs.writeFileSync(cfg, text);
+	const db = path.join(dir, 'lt.db');
+	execFileSync(BIN, ['generate', '--config', cfg, '--db', db, ...genArgs], { stdio: 'pipe' });
+	const child = spawn(BIN, ['serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let log = '';
+	const base = await new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`leadtimed did not start:\n${log}`)), 15000);
+		child.stderr.setEncoding('utf8');
+		child.stderr.on('data', (chunk) => {
+			log += chunk;
+			const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(log);
+			if (m) {
+				clearTimeout(timer);
+				resolve(m[1]);
+			}
+		});
+		child.on('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`leadtimed exited (${code}):\n${log}`));
+		});
+	});
+	const meta = await (await fetch(`${base}/api/v1/meta`)).json();
+	return {
+		base,
+		meta,
+		async stop() {
+			if (child.exitCode === null) {
+				const done = new Promise((r) => child.once('exit', r));
+				child.kill('SIGTERM');
+				const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+				await done;
+				clearTimeout(t);
+			}
+			fs.rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}

@@ -93,6 +93,10 @@ export function applyChartTheme() {
 	d.plugins.tooltip.boxPadding = 4;
 	d.plugins.tooltip.usePointStyle = true;
 	d.elements.line.borderWidth = 2;
+	/* straight segments, and a gap where a period has no value: a curve
+	 * or a bridge would draw values nobody measured */
+	d.elements.line.tension = 0;
+	d.spanGaps = false;
 	d.elements.point.radius = 0;
 	d.elements.point.hoverRadius = 4;
 	d.elements.point.hitRadius = 6;

@@ -118,12 +118,73 @@ function updateNavLinks(state) {
 	for (const a of document.querySelectorAll('a[data-path]')) a.href = hrefFor(a.dataset.path, state);
 }
 
-/* the header's as-of line: the data's last day, or the day being looked at */
-function showAsOf(state, meta) {
+/*
+ * How many days the view's as_of may run past the data's last day before
+ * the page says the data is stale: a weekend and a holiday or two without
+ * an import are normal, a week is not (docs/DASHBOARD.md "Freshness").
+ */
+export const STALE_DAYS = 7;
+
+/* the data's last day as the view sees it: none after the view's as_of */
+function lastDataDay(meta, asOf) {
+	const last = meta.last_data_day || (meta.data_bounds && meta.data_bounds.last) || null;
+	return last && last > asOf ? asOf : last;
+}
+
+/*
+ * The header's freshness line: the data's last day and when it was last
+ * imported (or the day being looked at, while time travelling).
+ */
+function showAsOf(state, meta, asOf) {
 	const el = $('#asof');
 	if (!el) return;
 	el.classList.toggle('travel', !!state.as_of);
-	el.textContent = state.as_of ? `Viewing ${fmt.date(state.as_of)} · data to ${fmt.date(meta.as_of)}` : `Data as of ${fmt.date(meta.as_of)}`;
+	const last = lastDataDay(meta, asOf);
+	const data = h('span', { class: 'asof-data', id: 'asof-data' },
+		state.as_of ? `Viewing ${fmt.date(state.as_of)} · data to ${fmt.date(last)}` : `Data to ${fmt.date(last)}`);
+	let imported = null;
+	if (meta.last_import) {
+		const iso = new Date(meta.last_import * 1000).toISOString();
+		const when = fmt.instant(iso);
+		const t = new Date(iso);
+		const pad = (n) => String(n).padStart(2, '0');
+		/* short, in the reader's zone: "2 Dec 2026, 10:04" */
+		const local = `${fmt.date(`${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`)}, ${pad(t.getHours())}:${pad(t.getMinutes())}`;
+		imported = h('span', { class: 'asof-import' }, 'imported ',
+			h('time', { id: 'asof-import', datetime: iso, title: `Last import: ${when.local}${when.same ? '' : ` (${when.utc})`}` }, local));
+	}
+	el.replaceChildren(data, imported);
+}
+
+/*
+ * The stale-data banner: the view's as_of is more than STALE_DAYS past the
+ * data's last day, so recent ranges are empty or thin; it offers the two
+ * ways out (look at the data's last day; import newer tickets).
+ */
+function showStale(state, meta, asOf, path) {
+	let el = $('#stale');
+	const last = lastDataDay(meta, asOf);
+	const gap = last ? daysBetween(last, asOf) : 0;
+	if (!last || gap <= STALE_DAYS) {
+		if (el) el.hidden = true;
+		return;
+	}
+	if (!el) {
+		el = h('div', { id: 'stale', class: 'banner warn stale', role: 'status' });
+		const anchor = $('#banner') || $('#toolbar');
+		if (anchor) anchor.before(el);
+		else if ($('#main')) $('#main').prepend(el);
+	}
+	el.hidden = false;
+	fill(el,
+		h('strong', {}, `The data ends on ${fmt.date(last)}, ${fmt.plural(gap, 'day')} before ${fmt.date(asOf)}, the day these figures are for.`),
+		' Recent ranges have no or few tickets because nothing newer was imported, not because work stopped. ',
+		h('a', { id: 'stale-goto', href: hrefFor(path, { ...state, as_of: last < meta.as_of ? last : null }) }, `View as of ${fmt.date(last)}`),
+		' · or import newer tickets (',
+		h('code', {}, 'leadtimed import FILE.csv'),
+		' or ',
+		h('code', {}, 'POST /api/v1/import'),
+		').');
 }
 
 /* ---- toolbar ---- */
@@ -404,7 +465,8 @@ export async function startPage(page) {
 		ctx.isCurrent = () => my === generation;
 		setView({ as_of: s.as_of, days: s.days });
 		fmt.setDayUnit(s.days);
-		showAsOf(s, meta);
+		showAsOf(s, meta, ctx.asOf);
+		showStale(s, meta, ctx.asOf, page.path);
 		updateNavLinks(page.linkState ? { ...s, ...page.linkState(s, ctx) } : s);
 		syncToolbar(parts, s, ctx);
 		if (page.sync) page.sync(s, ctx);

@@ -204,12 +204,13 @@ function drawTrend(d, state) {
 		datasets.push({ label: 'Trend', data: [{ x: from, y: y(0) }, { x: to, y: y(n) }], borderColor: t.text, borderWidth: 2, borderDash: [6, 4], pointRadius: 0, pointStyle: 'line', backgroundColor: t.text });
 	}
 	const mid = (x) => (fmt.ms(x.start) + fmt.ms(x.end)) / 2;
-	const deptSeries = ((d.department && d.department.series) || []).filter((x) => x.lead_time && fmt.isNum(x.lead_time.p50));
-	if (deptSeries.length) {
+	/* every period, null where the department closed nothing: a gap, not a bridge */
+	const deptSeries = (d.department && d.department.series) || [];
+	if (deptSeries.some((x) => x.lead_time && fmt.isNum(x.lead_time.p50))) {
 		datasets.push({
 			label: `${d.department.name} median`,
-			data: deptSeries.map((x) => ({ x: mid(x), y: x.lead_time.p50 })),
-			borderColor: t.faint, backgroundColor: t.faint, borderWidth: 1.5, pointRadius: 0, tension: 0.2, pointStyle: 'line',
+			data: deptSeries.map((x) => ({ x: mid(x), y: x.lead_time && fmt.isNum(x.lead_time.p50) ? x.lead_time.p50 : null })),
+			borderColor: t.faint, backgroundColor: t.faint, borderWidth: 1.5, pointRadius: 0, pointStyle: 'line',
 		});
 	}
 	const words = slopeWords(tr, daysBetween(d.range.from, d.range.to) / 7);

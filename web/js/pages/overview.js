@@ -93,7 +93,6 @@ function drawTrend(ov, state) {
 					backgroundColor: t.text,
 					borderWidth: 2.5,
 					pointRadius: 0,
-					tension: 0.25,
 					order: 1,
 				},
 				{
@@ -325,7 +324,7 @@ function drawFlow(ov, state) {
 					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name)),
 					{
 						type: 'line', label: 'Backlog', data: series.map((s) => s.backlog_end), yAxisID: 'y1',
-						borderColor: t.text, borderWidth: 1.5, pointRadius: 0, tension: 0.2, order: 1,
+						borderColor: t.text, borderWidth: 1.5, pointRadius: 0, order: 1,
 					},
 				],
 			},
@@ -363,12 +362,10 @@ function drawDeptLeadTime(ov, state) {
 				backgroundColor: deptColor(d.name),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
 				borderWidth: 2,
-				tension: 0.2,
 			})),
 		},
 		options: {
 			...fastLine(),
-			spanGaps: true,
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
 			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
