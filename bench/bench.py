@@ -87,6 +87,10 @@ TARGETS = {
 T0 = time.monotonic()
 
 
+# the generated stores start here (2019-01-01 + 1095 days: to 2021-12-30) whatever
+# the day the bench runs: figures stay comparable from run to run
+GEN_START = "2019-01-01"
+
 def log(*a):
     print("[%4.0fs]" % (time.monotonic() - T0), *a, file=sys.stderr, flush=True)
 
@@ -479,7 +483,7 @@ def discover(d, db):
     a search term."""
     meta = d.get_json("/api/v1/meta")
     emp = next(e["id"] for e in meta["employees"] if e["department"] == "Design")
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         row = con.execute(
             "SELECT c.name FROM creators c JOIN tickets t ON t.creator_id = c.id "
@@ -521,7 +525,7 @@ def ticket_pair(r):
 
 def pick_ticket(db, as_of):
     """A Design ticket closed in the last year whose close can move a day."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         r = con.execute(
             TICKET_ROWS + "WHERE d.name = 'Design' AND t.closed_on BETWEEN ? AND ? "
@@ -536,7 +540,7 @@ def pick_tickets(db, as_of, n):
     """n (base, moved) pairs of tickets of every department, closed 30 to
     300 days before as_of, spread over the store (every k-th in ticket_id
     order)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         rows = con.execute(
             TICKET_ROWS + "WHERE d.position IS NOT NULL AND t.closed_on BETWEEN ? AND ? "
@@ -669,7 +673,7 @@ def phase_generate(b, R):
     g, gcpu = [], []
     for i in range(b.runs):
         path = big if i == 0 else os.path.join(b.tmp, "gen%d.db" % i)
-        t = b.timed([b.bin, "generate", "--config", cfg, "--creators", str(b.a.creators), "--db", path])
+        t = b.timed([b.bin, "generate", "--config", cfg, "--start", GEN_START, "--creators", str(b.a.creators), "--db", path])
         g.append(t["wall"])
         gcpu.append(t["cpu"])
         if i:
@@ -684,7 +688,7 @@ def phase_generate(b, R):
     csvp = os.path.join(b.tmp, "m.csv")
     gc, imp, imp_rss, imp_cpu = [], [], [], []
     for i in range(b.runs):
-        t = b.timed([b.bin, "generate", "--config", cfg, "--creators", str(b.a.creators), "--csv", csvp])
+        t = b.timed([b.bin, "generate", "--config", cfg, "--start", GEN_START, "--creators", str(b.a.creators), "--csv", csvp])
         gc.append(t["wall"])
         R["csv_bytes"] = os.path.getsize(csvp)
         n = int(re.search(r"(\d+) tickets", t["err"]).group(1))
@@ -1058,7 +1062,7 @@ def measure_mixed(b, d, R, routes, pairs, ov_path):
 
 
 def pit_rows(db, first, to, as_of):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         f, t, a = daynum(first), daynum(to), daynum(as_of)
         return con.execute(
@@ -1092,7 +1096,7 @@ def run_sql(b, db, sqlfile, f, t, a):
                ".parameter set :asof %d\n.mode list\n" % (f, t, a))
     sql = prelude + open(sqlfile).read()
     t0 = time.perf_counter()
-    p = run_bounded(["sqlite3", "-readonly", db], b.a.cmd_timeout, input=sql.encode())
+    p = run_bounded(["sqlite3", "-readonly", "-cmd", ".timeout 10000", db], b.a.cmd_timeout, input=sql.encode())
     el = time.perf_counter() - t0
     if p.returncode != 0 or p.stderr:
         raise RuntimeError("sqlite3 %s: %s" % (sqlfile, p.stderr.decode()))
@@ -1205,7 +1209,7 @@ def phase_scaling(b, R, big):
                 for f in os.listdir(b.tmp):
                     if f.startswith("s%d.db" % n):
                         os.unlink(os.path.join(b.tmp, f))
-                gen.append(b.lt("generate", "--config", cfg, "--creators", n, "--db", db)[0])
+                gen.append(b.lt("generate", "--config", cfg, "--start", GEN_START, "--creators", n, "--db", db)[0])
         res = scale_one(b, R, db, "%d creators" % n, as_of, spans)
         res["creators"], res["gen_s"] = n, gen
         sizes.append(res)
@@ -1217,7 +1221,7 @@ def phase_scaling(b, R, big):
 
     # employees: the large set's tickets spread over more employees
     csvp = os.path.join(b.tmp, "big.csv")
-    b.lt("generate", "--config", cfg, "--creators", b.a.creators, "--csv", csvp)
+    b.lt("generate", "--config", cfg, "--start", GEN_START, "--creators", b.a.creators, "--csv", csvp)
     emps = []
     for factor in b.a.emp_factors:
         if factor == 1:
@@ -1261,7 +1265,7 @@ def phase_10m(b, R):
     cfg = b.config("gen10.ini", os.path.join(b.tmp, "unused.db"), "")
     csvp, db = os.path.join(b.tmp, "10m.csv"), os.path.join(b.tmp, "10m.db")
     try:
-        t = b.timed([b.bin, "generate", "--config", cfg, "--creators", str(n), "--csv", csvp])
+        t = b.timed([b.bin, "generate", "--config", cfg, "--start", GEN_START, "--creators", str(n), "--csv", csvp])
         m = re.search(r"(\d+) tickets.*as_of (\d{4}-\d\d-\d\d)", t["err"])
         M.update(tickets=int(m.group(1)), as_of=m.group(2), gen_csv_s=t["wall"],
                  csv_bytes=os.path.getsize(csvp))

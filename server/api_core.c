@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -80,6 +81,11 @@ int api_meta(struct http_req *r)
 	json_t *root = json_object();
 	json_object_set_new(root, "as_of", jx_date(as_of));
 	json_object_set_new(root, "data_version", json_integer(s->data_version));
+	/* freshness: when the data last changed (unix seconds, null before
+	 * any import) and the last day it describes (data_bounds.last) */
+	json_object_set_new(root, "last_import",
+			    s->last_import > 0 ? json_integer(s->last_import) : json_null());
+	json_object_set_new(root, "last_data_day", jx_date(has > 0 ? last : DATE_NONE));
 	json_object_set_new(root, "tickets", json_integer((json_int_t)s->nticket));
 	json_object_set_new(root, "data_bounds",
 			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),
@@ -185,6 +191,49 @@ static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
 }
 
 /*
+ * The drill-down filters of /api/v1/pit (docs/API.md): which rows (`only`),
+ * which tickets (`entry`), and whether the JSON rows carry their ticket
+ * (`fields=ticket`).  0, or -1 when the reply (a 400) has been queued in
+ * *res.
+ */
+static int parse_drill(struct http_req *r, int csv, int *only, int *entry, int *ticket, int *res)
+{
+	static const char *const names[] = { "opened", "closed", "open" };
+	const char *only_s = http_param(r, "only");
+	const char *entry_s = http_param(r, "entry");
+	const char *fields = http_param(r, "fields");
+	*only = PIT_ONLY_ALL;
+	*entry = STORE_ENTRY_ANY;
+	*ticket = fields != NULL;
+	if (only_s) {
+		for (int i = 0; i < 3 && !*only; i++)
+			if (strcmp(only_s, names[i]) == 0)
+				*only = i + 1;
+		if (!*only) {
+			*res = http_reply_error(r, 400, "bad_param", "only",
+						"only: '%.20s' is not opened, closed or open", only_s);
+			return -1;
+		}
+	}
+	if (entry_s) {
+		*entry = strcmp(entry_s, "first") == 0 ? STORE_ENTRY_FIRST
+			 : strcmp(entry_s, "reentry") == 0 ? STORE_ENTRY_REENTRY : -1;
+		if (*entry < 0) {
+			*res = http_reply_error(r, 400, "bad_param", "entry",
+						"entry: '%.20s' is not first or reentry", entry_s);
+			return -1;
+		}
+	}
+	if (fields && (strcmp(fields, "ticket") != 0 || csv)) {
+		*res = http_reply_error(r, 400, "bad_param", "fields",
+					csv ? "fields: only with format=json (the CSV is SPEC §2's)"
+					    : "fields: '%.20s' is not ticket", fields);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * format=csv: the whole range, streamed from the request's view rather
  * than the store.  A slow client may take minutes; reading the store all
  * that time would hold this thread's read transaction open, so that its
@@ -193,7 +242,7 @@ static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
  * responses"); its rows are those the store held at its data version.
  */
 static int pit_csv(struct http_req *r, struct pit_query *q, const char *dept, const char *emp,
-		   int safe)
+		   long emp_id, int safe)
 {
 	struct snap *sn = r->view->snap;
 	/* the view's departments are its pipeline (pit.h) */
@@ -213,6 +262,12 @@ static int pit_csv(struct http_req *r, struct pit_query *q, const char *dept, co
 						"employee: no employee named '%.60s'", emp);
 		q->filter.employee = emp;
 	}
+	if (emp_id) {
+		if (snap_emp_find(sn, emp_id) < 0)
+			return http_reply_error(r, 400, "bad_param", "employee_id",
+						"employee_id: no employee with id %ld", emp_id);
+		q->filter.employee_id = emp_id;
+	}
 	if (http_param(r, "cursor"))
 		return http_reply_error(r, 400, "bad_param", "cursor", "cursor: only with format=json");
 	struct pit_stream *s = calloc(1, sizeof(*s));
@@ -230,12 +285,14 @@ static int pit_csv(struct http_req *r, struct pit_query *q, const char *dept, co
 int api_pit(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "department", "employee", "creator",
-					       "format", "limit", "cursor", "as_of", "safe", NULL };
+					       "format", "limit", "cursor", "as_of", "safe", "only",
+					       "employee_id", "entry", "fields", NULL };
 	struct api_range rg;
-	long limit = 1000, safe = 0;
+	long limit = 1000, safe = 0, emp_id = 0;
 	if (http_params_allowed(r, allowed) || api_parse_range(r, "", 0, &rg) ||
 	    api_parse_long(r, "limit", 1000, 1, 10000, &limit) ||
-	    api_parse_long(r, "safe", 0, 0, 1, &safe))
+	    api_parse_long(r, "safe", 0, 0, 1, &safe) ||
+	    api_parse_long(r, "employee_id", 0, 1, INT32_MAX, &emp_id))
 		return http_reply_problem(r);
 	const char *format = http_param(r, "format");
 	int csv = !format || strcmp(format, "csv") == 0;
@@ -244,32 +301,36 @@ int api_pit(struct http_req *r)
 					format);
 	if (!csv && http_param(r, "safe"))
 		return http_reply_error(r, 400, "bad_param", "safe", "safe: only with format=csv");
+	int only, entry, ticket, bad;
+	if (parse_drill(r, csv, &only, &entry, &ticket, &bad))
+		return bad;
 	/* a JSON page is a pure function of the query and the data version:
 	 * ETag, 304 and the response cache as for the analytics routes */
 	struct buf key = BUF_INIT;
 	if (!csv) {
 		static const char *const keyed[] = { "department", "employee", "creator", "limit",
-						     "cursor", NULL };
+						     "cursor", "only", "employee_id", "entry", "fields", NULL };
 		buf_addstr(&key, "pit");
 		api_range_key(&key, &rg);
 		for (const char *const *k = keyed; *k; k++) {
 			const char *v = http_param(r, *k);
 			buf_addf(&key, "|%zu:%s", v ? strlen(v) : 0, v ? v : "");
 		}
-		int res;
-		if (http_try_cached(r, key.data, &res)) {
+		int hit;
+		if (http_try_cached(r, key.data, &hit)) {
 			buf_release(&key);
-			return res;
+			return hit;
 		}
 	}
-	struct pit_query q = { .from = rg.from, .to = rg.to, .as_of = rg.as_of };
+	struct pit_query q = { .from = rg.from, .to = rg.to, .as_of = rg.as_of, .only = only };
+	q.filter.entry = entry;
 	char after[160];
 	const char *dept = http_param(r, "department");
 	const char *emp = http_param(r, "employee");
 	const char *cursor = http_param(r, "cursor");
 	q.filter.creator = http_param(r, "creator");
 	if (csv)
-		return pit_csv(r, &q, dept, emp, (int)safe);
+		return pit_csv(r, &q, dept, emp, emp_id, (int)safe);
 	/* json: one page, read from the store (a short read) */
 	struct pit_stream *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -309,6 +370,21 @@ int api_pit(struct http_req *r)
 		}
 		q.filter.employee = emp;
 	}
+	if (emp_id) {
+		size_t i;
+		for (i = 0; i < s->dims.nemps; i++) {
+			const struct store_dept *d = store_dims_dept(&s->dims, s->dims.emps[i].dept_id);
+			if (d && d->position > 0 && s->dims.emps[i].id == emp_id)
+				break;
+		}
+		if (i == s->dims.nemps) {
+			pit_stream_done(s);
+			buf_release(&key);
+			return http_reply_error(r, 400, "bad_param", "employee_id",
+						"employee_id: no employee with id %ld", emp_id);
+		}
+		q.filter.employee_id = emp_id;
+	}
 	if (cursor) {
 		if (cursor_decode(cursor, &q.from, after, sizeof(after)) || q.from < rg.from ||
 		    q.from > rg.to) {
@@ -347,7 +423,7 @@ int api_pit(struct http_req *r)
 	while (n < limit && (rc = pit_next(s->pit, &row)) > 0) {
 		if (n++)
 			buf_addch(b, ',');
-		pit_row_json(b, &row);
+		pit_row_json(b, &row, ticket);
 		last_day = row.report_date;
 		last_len = row.ticket_id_len < sizeof(last_tid) ? row.ticket_id_len : sizeof(last_tid) - 1;
 		memcpy(last_tid, row.ticket_id, last_len);

@@ -66,9 +66,11 @@ static const char usage_generate[] =
 	"                          [--db FILE | --csv FILE|- | --events [--csv FILE|- | --xes FILE|-]]\n"
 	"                          [--config FILE]\n"
 	"\n"
-	"Write a realistic synthetic data set: creators arriving over D days from\n"
-	"START (default 2019-01-01, 1095 days) pass the configured pipeline; the data\n"
-	"ends at START + D - 1, its as_of.  --as-of DATE ends it at DATE instead.\n"
+	"Write a realistic synthetic data set: creators arriving over D days (default\n"
+	"1095) pass the configured pipeline.  The data ends at the configured as_of\n"
+	"(today when [data] as_of is empty), or at --as-of DATE; --start DATE makes\n"
+	"it start there and end at START + D - 1 instead.  Fix one for data that\n"
+	"does not move with the calendar.\n"
 	"Same seed and options give the same data, byte for byte.  The store must be\n"
 	"empty; --csv writes the import CSV instead of a store.\n"
 	"\n"
@@ -222,15 +224,19 @@ static int cmd_generate(int argc, char **argv)
 	o.creators = creators;
 	o.seed = (uint64_t)seed;
 	o.days = (int)days;
-	if (start != DATE_NONE)
-		o.start = start;
-	if (c.as_of != DATE_NONE)
-		o.start = c.as_of - o.days + 1;
-	c.as_of = DATE_NONE; /* the data's as_of comes from --days, not the config */
+	int32_t end = c.as_of;
+	c.as_of = DATE_NONE; /* the data's as_of comes from the options, not --as-of's override */
 
 	struct config cfg;
 	if ((rc = load_config(&cfg, &c)))
 		return rc;
+	/* --start fixes the first day, --as-of the last; without either the
+	 * data ends at the configured as_of (today when it is empty), so the
+	 * demo is never stale */
+	if (start != DATE_NONE)
+		o.start = start;
+	else
+		o.start = (end != DATE_NONE ? end : config_as_of(&cfg)) - o.days + 1;
 	struct gen_stats stats;
 	int ret = CLI_FAIL;
 	long nevents = 0;
@@ -553,7 +559,7 @@ static int cmd_pit(int argc, char **argv)
 	while ((rc = pit_next(p, &row)) > 0) {
 		if (json) {
 			buf_addstr(&out, n ? ",\n" : "\n");
-			pit_row_json(&out, &row);
+			pit_row_json(&out, &row, 0);
 		} else {
 			pit_row_csv(&out, &row, safe);
 		}

@@ -25,6 +25,7 @@ struct entry {
 	const char *department;
 	size_t tid_len;
 	size_t creator_len;
+	int64_t employee_id;
 	int32_t opened;
 	int32_t closed;
 };
@@ -44,9 +45,10 @@ struct pit {
 	size_t nbatch, bcap;
 	struct entry **merged;        /* scratch for the merge */
 	size_t mcap;
-	int32_t day, to;
+	int32_t day, to, as_of;
 	size_t pos;                   /* next row in active for `day` */
 	const char *after;            /* resume point on the first day */
+	int only;                     /* PIT_ONLY_* */
 	int done;
 };
 
@@ -62,7 +64,7 @@ static struct entry *entry_new(const struct pit *p, const struct store_ticket *t
 	const struct store_dept *dept = store_dims_dept(p->dims, t->dept_id);
 	*e = (struct entry){ text, text + t->ticket_id_len + 1, emp ? emp->name : "",
 			     dept ? dept->name : "", t->ticket_id_len, t->creator_len,
-			     t->opened, t->closed };
+			     t->employee_id, t->opened, t->closed };
 	return e;
 }
 
@@ -76,7 +78,7 @@ static struct entry *entry_from_slot(const struct snap *s, const struct snap_tk 
 	const char *creator = snap_creator_name(s, t->creator);
 	*e = (struct entry){ t->tid, creator, emp >= 0 ? s->emps[emp].name : "",
 			     s->depts[snap_tk_dept(s, t)].name, strlen(t->tid), strlen(creator),
-			     t->opened, t->closed };
+			     t->emp_id, t->opened, t->closed };
 	return e;
 }
 
@@ -137,6 +139,8 @@ struct pit *pit_open(struct store *st, const struct store_dims *dims, const stru
 	p->day = q->from;
 	p->to = q->to < q->as_of ? q->to : q->as_of;
 	p->after = q->after_ticket;
+	p->only = q->only;
+	p->as_of = q->as_of;
 	if (p->day > p->to) {
 		p->done = 1;
 		return p;
@@ -169,6 +173,40 @@ fail:
 	return NULL;
 }
 
+/* Has t's creator an earlier ticket in t's department, in (opened_on,
+ * ticket_id) order (the store's STORE_ENTRY_REENTRY)? */
+static int reentry(const struct snap *s, const struct snap_tk *t)
+{
+	const struct snap_cr *cr = snap_creator(s, t->creator);
+	for (uint32_t i = cr ? cr->head : 0; i; ) {
+		const struct snap_tk *u = (const struct snap_tk *)pvec_at(s->tickets, i);
+		if (!u)
+			break;
+		if (u->creator && u->dept_id == t->dept_id &&
+		    (u->opened < t->opened || (u->opened == t->opened && strcmp(u->tid, t->tid) < 0)))
+			return 1;
+		i = u->next;
+	}
+	return 0;
+}
+
+/* Does t pass the filter (creator: its id, 0 = any)? */
+static int snap_wanted(const struct snap *s, const struct snap_tk *t, const struct store_filter *f,
+		       int64_t creator)
+{
+	if ((f->dept_id && t->dept_id != f->dept_id) || (creator && t->creator != creator) ||
+	    (f->employee_id && t->emp_id != f->employee_id))
+		return 0;
+	if (f->employee) {
+		int e = snap_tk_emp(s, t);
+		if (e < 0 || strcmp(s->emps[e].name, f->employee) != 0)
+			return 0;
+	}
+	if (f->entry != STORE_ENTRY_ANY && reentry(s, t) != (f->entry == STORE_ENTRY_REENTRY))
+		return 0;
+	return 1;
+}
+
 static int slot_opened_cmp(const void *pa, const void *pb)
 {
 	const struct snap_tk *a = *(const struct snap_tk *const *)pa;
@@ -185,6 +223,8 @@ struct pit *pit_open_snap(const struct snap *s, const struct pit_query *q)
 	p->day = q->from;
 	p->to = q->to < q->as_of ? q->to : q->as_of;
 	p->after = q->after_ticket;
+	p->only = q->only;
+	p->as_of = q->as_of;
 	const struct store_filter *f = &q->filter;
 	int64_t creator = f->creator ? snap_creator_find(s, f->creator) : 0;
 	if (p->day > p->to || creator < 0) {
@@ -197,13 +237,8 @@ struct pit *pit_open_snap(const struct snap *s, const struct pit_query *q)
 	for (size_t i = 0; i < snap_nslots(s); i++) {
 		const struct snap_tk *t = snap_ticket(s, i);
 		if (!t || snap_tk_dept(s, t) < 0 || t->opened > p->to ||
-		    (f->dept_id && t->dept_id != f->dept_id) || (creator && t->creator != creator))
+		    !snap_wanted(s, t, f, creator))
 			continue;
-		if (f->employee) {
-			int e = snap_tk_emp(s, t);
-			if (e < 0 || strcmp(s->emps[e].name, f->employee) != 0)
-				continue;
-		}
 		if (t->opened <= p->day) {
 			if (t->closed == DATE_NONE || t->closed >= p->day)
 				push(&p->active, &p->nactive, &p->cap, entry_from_slot(s, t));
@@ -284,7 +319,7 @@ static int advance(struct pit *p)
 	return 0;
 }
 
-int pit_next(struct pit *p, struct pit_row *row)
+static int next_row(struct pit *p, struct pit_row *row)
 {
 	if (p->done)
 		return 0;
@@ -324,7 +359,33 @@ int pit_next(struct pit *p, struct pit_row *row)
 	row->ticket_age = d - e->opened;
 	row->ticket_closed = d == e->closed;
 	row->days_to_close = d == e->closed ? e->closed - e->opened : -1;
+	row->employee_id = e->employee_id;
+	row->opened_on = e->opened;
+	row->closed_on = e->closed != DATE_NONE && e->closed <= p->as_of ? e->closed : DATE_NONE;
 	return 1;
+}
+
+/* the row passes the `only` filter */
+static int wanted(const struct pit *p, const struct pit_row *r)
+{
+	switch (p->only) {
+	case PIT_ONLY_OPENED:
+		return r->initiated_contact;
+	case PIT_ONLY_CLOSED:
+		return r->ticket_closed;
+	case PIT_ONLY_OPEN:
+		return r->is_open;
+	default:
+		return 1;
+	}
+}
+
+int pit_next(struct pit *p, struct pit_row *row)
+{
+	int rc;
+	while ((rc = next_row(p, row)) > 0 && !wanted(p, row))
+		;
+	return rc;
 }
 
 /* ---- output ---- */
@@ -360,7 +421,7 @@ void pit_row_csv(struct buf *out, const struct pit_row *r, int safe)
 	buf_addch(out, '\n');
 }
 
-void pit_row_json(struct buf *out, const struct pit_row *r)
+void pit_row_json(struct buf *out, const struct pit_row *r, int ticket)
 {
 	buf_addstr(out, "{\"report_date\":\"");
 	buf_add_date(out, r->report_date);
@@ -385,5 +446,17 @@ void pit_row_json(struct buf *out, const struct pit_row *r)
 		buf_add_int(out, r->days_to_close);
 	else
 		buf_addstr(out, "null");
+	if (ticket) {
+		buf_addf(out, ",\"employee_id\":%lld,\"opened_on\":\"", (long long)r->employee_id);
+		buf_add_date(out, r->opened_on);
+		buf_addstr(out, "\",\"closed_on\":");
+		if (r->closed_on != DATE_NONE) {
+			buf_addch(out, '"');
+			buf_add_date(out, r->closed_on);
+			buf_addch(out, '"');
+		} else {
+			buf_addstr(out, "null");
+		}
+	}
 	buf_addch(out, '}');
 }

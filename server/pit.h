@@ -32,7 +32,13 @@ struct pit_query {
 	/* resume after a row: skip rows of day `from` whose ticket_id is
 	 * <= after_ticket (byte order); NULL = start at the first row */
 	const char *after_ticket;
+	/* PIT_ONLY_*: keep only the rows with initiated_contact = 1, with
+	 * ticket_closed = 1 or with is_open = 1 (the rows behind a count of
+	 * SPEC §3); 0 = every row */
+	int only;
 };
+
+enum { PIT_ONLY_ALL = 0, PIT_ONLY_OPENED = 1, PIT_ONLY_CLOSED = 2, PIT_ONLY_OPEN = 3 };
 
 struct pit_row {
 	int32_t report_date;
@@ -47,6 +53,10 @@ struct pit_row {
 	int32_t ticket_age;
 	int ticket_closed;
 	int32_t days_to_close;      /* -1 = null */
+	/* the ticket itself (the drill-down's `fields=ticket`, docs/API.md) */
+	int64_t employee_id;
+	int32_t opened_on;
+	int32_t closed_on;          /* DATE_NONE while open at as_of */
 };
 
 /* Start an iteration over the store.  `dims` (names of employees and
@@ -72,7 +82,9 @@ void pit_csv_header(struct buf *out);
 /* One row as a CSV line (LF-terminated); `safe`: the names and the ticket
  * id with the spreadsheet guard (buf_add_csv_text()), numbers as they are. */
 void pit_row_csv(struct buf *out, const struct pit_row *row, int safe);
-/* One row as a JSON object (no separator). */
-void pit_row_json(struct buf *out, const struct pit_row *row);
+/* One row as a JSON object (no separator); `ticket`: with the ticket's
+ * employee_id, opened_on and closed_on (null while open at as_of) after
+ * SPEC §2's keys. */
+void pit_row_json(struct buf *out, const struct pit_row *row, int ticket);
 
 #endif

@@ -139,6 +139,7 @@ struct snap {
 
 	int32_t as_of;                  /* of the creator-level values */
 	int64_t data_version;
+	int64_t last_import;            /* unix time of the last data change; 0 unknown */
 	size_t nticket;                 /* tickets held (every department) */
 };
 

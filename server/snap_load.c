@@ -113,8 +113,11 @@ struct snap *snap_load(struct store *st, const struct config *cfg, int32_t as_of
 {
 	if (store_read_begin(st))
 		return NULL;
-	int64_t dv = 0;
-	struct snap *s = store_meta(st, "data_version", &dv) < 0 ? NULL : load(st, cfg, as_of, dv);
+	int64_t dv = 0, li = 0;
+	struct snap *s = store_meta(st, "data_version", &dv) < 0 || store_meta(st, "last_import", &li) < 0
+				 ? NULL : load(st, cfg, as_of, dv);
+	if (s)
+		s->last_import = li;
 	store_read_end(st);
 	if (s)
 		log_info("analytics state built for data version %lld (%zu tickets)", (long long)dv,
@@ -168,10 +171,10 @@ struct snap *snap_refresh(struct snap *old, struct store *st, const struct confi
 	if (store_read_begin(st))
 		return NULL;
 	struct snap *s = NULL;
-	int64_t dv = 0, from = 0, nchanged = 0;
+	int64_t dv = 0, from = 0, nchanged = 0, li = 0;
 	struct snap_dims *dims = NULL;
 	if (store_meta(st, "data_version", &dv) < 0 || store_meta(st, "changes_from", &from) < 0 ||
-	    !(dims = dims_load(st, cfg)))
+	    store_meta(st, "last_import", &li) < 0 || !(dims = dims_load(st, cfg)))
 		goto out;
 	int same_dims = dims_identical(old->dims, dims);
 	const struct snap_bz *bz = atomic_load(&old->bz);
@@ -189,6 +192,8 @@ struct snap *snap_refresh(struct snap *old, struct store *st, const struct confi
 			log_info("analytics state: rebuilding for data version %lld (from %lld)",
 				 (long long)dv, (long long)old->data_version);
 			s = load(st, cfg, as_of, dv);
+			if (s)
+				s->last_import = li;
 		}
 		goto out;
 	}
@@ -202,6 +207,7 @@ struct snap *snap_refresh(struct snap *old, struct store *st, const struct confi
 	struct apply_ctx a = { st, e, 0 };
 	int rc = store_each_changed(st, old->data_version, apply_change, &a);
 	s = snap_edit_finish(e, dv);
+	s->last_import = li;
 	if (rc) {
 		snap_put(s);
 		s = NULL;

@@ -41,6 +41,7 @@ enum stmt_id {
 	S_TICKET_UPDATE,
 	S_VERSION,
 	S_VERSION_BUMP,
+	S_LAST_IMPORT,
 	S_COUNT,
 	S_ANY,
 	S_CHANGES_FROM_NOW,
@@ -68,6 +69,11 @@ static const char *const stmt_sql[S_NSTMT] = {
 			    "opened_on = ?5, closed_on = ?6 WHERE id = ?1",
 	[S_VERSION] = "SELECT value FROM meta WHERE key = 'data_version'",
 	[S_VERSION_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'data_version'",
+	/* the time (unix seconds) of the last write that changed the data:
+	 * the pages' "imported …" and their stale-data banner */
+	[S_LAST_IMPORT] = "INSERT INTO meta (key, value) VALUES ('last_import', "
+			  "CAST(strftime('%s', 'now') AS INTEGER)) "
+			  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[S_COUNT] = "SELECT count(*) FROM tickets",
 	[S_ANY] = "SELECT EXISTS (SELECT 1 FROM tickets)",
 	[S_CHANGES_FROM_NOW] = "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'data_version') "
@@ -942,6 +948,9 @@ int store_commit(struct store *st, int changed)
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return db_fail(st, "bump data version");
+		s = stmt(st, S_LAST_IMPORT);
+		if (!s || (rc = sqlite3_step(s), sqlite3_reset(s), rc) != SQLITE_DONE)
+			return db_fail(st, "note the import time");
 		/* the log keeps the last CHANGES_KEEP versions; a bulk load
 		 * logged nothing, so it is complete only above this one */
 		s = stmt(st, bulk ? S_CHANGES_FROM_NOW : S_CHANGES_PRUNE_FROM);
@@ -1179,13 +1188,23 @@ out:
 #define TICKET_COLS "t.ticket_id, c.name, t.creator_id, t.employee_id, t.department_id, " \
 		    "t.opened_on, t.closed_on FROM tickets t JOIN creators c ON c.id = t.creator_id"
 
-/* The filter as SQL conditions on parameters ?10 (dept) ?11 (employee) ?12 (creator). */
+/* The filter as SQL conditions on parameters ?10 (dept) ?11 (employee)
+ * ?12 (creator) ?13 (employee id). */
 static void filter_sql(char *out, size_t n, const struct store_filter *f)
 {
-	snprintf(out, n, "%s%s%s",
+	/* an earlier ticket of the same creator in the same department, in
+	 * (opened_on, ticket_id) order, ticket ids compared as bytes */
+	static const char earlier[] =
+		"EXISTS (SELECT 1 FROM tickets e WHERE e.creator_id = t.creator_id "
+		"AND e.department_id = t.department_id AND (e.opened_on < t.opened_on "
+		"OR (e.opened_on = t.opened_on AND e.ticket_id < t.ticket_id)))";
+	snprintf(out, n, "%s%s%s%s%s%s",
 		 f && f->dept_id ? " AND t.department_id = ?10" : "",
 		 f && f->employee ? " AND t.employee_id IN (SELECT id FROM employees WHERE name = ?11)" : "",
-		 f && f->creator ? " AND c.name = ?12" : "");
+		 f && f->creator ? " AND c.name = ?12" : "",
+		 f && f->employee_id ? " AND t.employee_id = ?13" : "",
+		 f && f->entry == STORE_ENTRY_FIRST ? " AND NOT " : f && f->entry == STORE_ENTRY_REENTRY ? " AND " : "",
+		 f && f->entry != STORE_ENTRY_ANY ? earlier : "");
 }
 
 static struct store_iter *iter_new(struct store *st, const char *sql, const struct store_filter *f)
@@ -1205,12 +1224,14 @@ static struct store_iter *iter_new(struct store *st, const char *sql, const stru
 		sqlite3_bind_text(it->stmt, 11, f->employee, -1, SQLITE_TRANSIENT);
 	if (f && f->creator)
 		sqlite3_bind_text(it->stmt, 12, f->creator, -1, SQLITE_TRANSIENT);
+	if (f && f->employee_id)
+		sqlite3_bind_int64(it->stmt, 13, f->employee_id);
 	return it;
 }
 
 struct store_iter *store_iter_active(struct store *st, const struct store_filter *f, int32_t day)
 {
-	char cond[256], sql[1024];
+	char cond[768], sql[2560];
 	filter_sql(cond, sizeof(cond), f);
 	/* two index range scans (closed_on >= day; closed_on IS NULL) rather
 	 * than every ticket opened before day */
@@ -1227,7 +1248,7 @@ struct store_iter *store_iter_active(struct store *st, const struct store_filter
 struct store_iter *store_iter_opened(struct store *st, const struct store_filter *f,
 				     int32_t lo, int32_t hi)
 {
-	char cond[256], sql[1024];
+	char cond[768], sql[2560];
 	filter_sql(cond, sizeof(cond), f);
 	snprintf(sql, sizeof(sql),
 		 "SELECT " TICKET_COLS " WHERE t.opened_on BETWEEN ?1 AND ?2%s ORDER BY t.opened_on",

@@ -209,7 +209,14 @@ struct store_filter {
 	int64_t dept_id;          /* 0 = any */
 	const char *employee;     /* employee name; NULL = any */
 	const char *creator;      /* creator name; NULL = any */
+	int64_t employee_id;      /* 0 = any */
+	/* STORE_ENTRY_*: a creator's first ticket in its department, or a
+	 * re-entry (an earlier ticket of the creator in the same department,
+	 * in (opened_on, ticket_id) order: docs/ANALYTICS.md "Rework") */
+	int entry;
 };
+
+enum { STORE_ENTRY_ANY = 0, STORE_ENTRY_FIRST = 1, STORE_ENTRY_REENTRY = 2 };
 
 struct store_ticket {
 	const char *ticket_id;    /* valid until the next store_iter_next() */
@@ -243,7 +250,8 @@ void store_iter_free(struct store_iter *it);
  * state of the store.  0 or -1. */
 int store_read_begin(struct store *st);
 void store_read_end(struct store *st);
-/* A value of the meta table (data_version, changes_from): 1 found, 0
+/* A value of the meta table (data_version, changes_from, last_import:
+ * the unix time of the last commit that changed the data): 1 found, 0
  * absent, -1 error. */
 int store_meta(struct store *st, const char *key, int64_t *out);
 /* PRAGMA data_version of this connection: it changes when another

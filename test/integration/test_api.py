@@ -570,7 +570,7 @@ class Gen1(Routes, ApiCase):
     def prepare(cls):
         cls.write("config.ini", cls.config_text(""))
         cls.must(["generate", "--config", os.path.join(cls.dir, "config.ini"),
-                  "--creators", 300, "--seed", 1, "--days", 400])
+                  "--creators", 300, "--seed", 1, "--days", 400, "--start", "2019-01-01"])
 
     def test_pit_filters(self):
         e = self.emps[min(self.emps)][0]
@@ -607,7 +607,7 @@ class Gen2(Routes, ApiCase):
     def prepare(cls):
         cls.write("config.ini", cls.config_text(""))
         cls.must(["generate", "--config", os.path.join(cls.dir, "config.ini"),
-                  "--creators", 800, "--seed", 42, "--days", 500])
+                  "--creators", 800, "--seed", 42, "--days", 500, "--start", "2019-01-01"])
 
     def test_concurrent_requests_agree(self):
         """32 requests in parallel (8 routes × 4) give the bodies the same

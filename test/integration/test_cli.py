@@ -120,7 +120,7 @@ class PitVsReference(Case):
         cls.base = tempfile.mkdtemp(prefix="lt-pit-")
         base = cls.base
         gen = os.path.join(base, "gen.csv")
-        p = run(["generate", "--csv", gen, "--creators", 400, "--seed", 7, "--days", 400])
+        p = run(["generate", "--csv", gen, "--creators", 400, "--seed", 7, "--days", 400, "--start", GEN_START])
         if p.returncode != 0:
             raise RuntimeError("generate failed: %s" % p.stderr.decode())
         with open(gen, encoding="utf-8", newline="") as f:
@@ -406,7 +406,7 @@ class EdgeCases(Case):
 class Import(Case):
     def generated(self, creators=1000, seed=3):
         path = self.path("gen-%d-%d.csv" % (creators, seed))
-        self.ok(["generate", "--csv", path, "--creators", creators, "--seed", seed, "--days", 700])
+        self.ok(["generate", "--csv", path, "--creators", creators, "--seed", seed, "--days", 700, "--start", GEN_START])
         with open(path, encoding="utf-8", newline="") as f:
             return f.read()
 
@@ -540,24 +540,24 @@ class Import(Case):
 
 class Generate(Case):
     def test_same_seed_same_database(self):
-        self.ok(["generate", "--db", self.path("a.db"), "--seed", 1])
-        self.ok(["generate", "--db", self.path("b.db"), "--seed", 1])
-        self.ok(["generate", "--db", self.path("c.db"), "--seed", 2])
+        self.ok(["generate", "--db", self.path("a.db"), "--seed", 1, "--start", GEN_START])
+        self.ok(["generate", "--db", self.path("b.db"), "--seed", 1, "--start", GEN_START])
+        self.ok(["generate", "--db", self.path("c.db"), "--seed", 2, "--start", GEN_START])
         a, b, c = (dump_db(self.path(n)) for n in ("a.db", "b.db", "c.db"))
         self.assertGreater(len(a), 1000)
         self.assertEqual(a, b)
         self.assertNotEqual(a, c)
 
     def test_same_seed_same_csv_bytes(self):
-        one = self.ok(["generate", "--csv", "-", "--seed", 9, "--creators", 200]).stdout
-        two = self.ok(["generate", "--csv", "-", "--seed", 9, "--creators", 200]).stdout
-        other = self.ok(["generate", "--csv", "-", "--seed", 10, "--creators", 200]).stdout
+        one = self.ok(["generate", "--csv", "-", "--seed", 9, "--creators", 200, "--start", GEN_START]).stdout
+        two = self.ok(["generate", "--csv", "-", "--seed", 9, "--creators", 200, "--start", GEN_START]).stdout
+        other = self.ok(["generate", "--csv", "-", "--seed", 10, "--creators", 200, "--start", GEN_START]).stdout
         self.assertEqual(one, two)
         self.assertNotEqual(one, other)
         self.assertTrue(one.startswith(b"ticket_id,creator,employee,department,opened_on,closed_on\n"))
 
     def test_generated_data_follows_spec(self):
-        out = self.ok(["generate", "--csv", "-", "--seed", 4, "--days", 400]).stdout.decode()
+        out = self.ok(["generate", "--csv", "-", "--seed", 4, "--days", 400, "--start", GEN_START]).stdout.decode()
         truth = pit_ref.read_import_csv(out)
         self.assertEqual({t["department"] for t in truth},
                          {"Sales", "Contract", "Design", "Manufacturing", "Campaign"})
@@ -580,7 +580,7 @@ class Usage(Case):
     def setUp(self):
         super().setUp()
         self.cfg = self.config(as_of=D("2019-03-31"))
-        self.ok(["generate", "--db", self.path("lt.db"), "--creators", 20, "--days", 60])
+        self.ok(["generate", "--db", self.path("lt.db"), "--creators", 20, "--days", 60, "--start", GEN_START])
         self.pit = ["pit", "--config", self.cfg]
 
     def test_unknown_flag(self):

@@ -48,7 +48,7 @@ BIN = daemon.BIN
 UTC = dt.timezone.utc
 DEPTS = ["Sales", "Contract", "Design", "Manufacturing", "Campaign"]
 TOKEN = "ev3nts-t0ken"
-GEN = ["--creators", 400, "--seed", 11, "--days", 400]
+GEN = ["--creators", 400, "--seed", 11, "--days", 400, "--start", "2019-01-01"]
 GEN_AS_OF = dt.date(2019, 1, 1) + dt.timedelta(days=399)
 
 
@@ -653,7 +653,7 @@ class TimelineEvents(Case):
         cfg = self.config(token=TOKEN)
         log = self.path("log.csv")
         must(["generate", "--config", cfg, "--events", "--csv", log, "--creators", 60, "--seed", 5,
-              "--days", 400])
+              "--days", 400, "--start", "2019-01-01"])
         must(["import", "--events", "--config", cfg, log])
         with open(log, encoding="utf-8", newline="") as f:
             text = f.read()

@@ -806,7 +806,7 @@ class FlowGen(FlowCase):
     def prepare(cls):
         cls.write("config.ini", cls.config_text(""))
         cls.must(["generate", "--config", os.path.join(cls.dir, "config.ini"),
-                  "--creators", 300, "--seed", 1, "--days", 400])
+                  "--creators", 300, "--seed", 1, "--days", 400, "--start", "2019-01-01"])
 
 
 class FlowEdge(FlowCase):

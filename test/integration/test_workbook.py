@@ -408,7 +408,7 @@ class Gen(WorkbookCase, unittest.TestCase):
 
     @classmethod
     def prepare(cls):
-        cls.must(["generate", "--config", cls.cfg, "--creators", 150, "--seed", 11, "--days", 300])
+        cls.must(["generate", "--config", cls.cfg, "--creators", 150, "--seed", 11, "--days", 300, "--start", "2019-01-01"])
 
     def test_data_set_has_its_cases(self):
         self.assertTrue(any(t["closed"] and t["closed"] > self.AS_OF for t in self.tickets))

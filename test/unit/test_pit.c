@@ -137,6 +137,9 @@ struct query {
 	const char *employee;
 	const char *creator;
 	const char *after;
+	int only;              /* PIT_ONLY_* */
+	int entry;             /* STORE_ENTRY_* (no reference: store vs snapshot) */
+	int64_t employee_id;   /* 0 = any (the same) */
 };
 
 static struct rows collect(struct pit *p)
@@ -181,6 +184,9 @@ static struct rows run_pit(struct fixture *fx, const struct query *qq)
 	q.filter.employee = qq->employee;
 	q.filter.creator = qq->creator;
 	q.after_ticket = qq->after;
+	q.only = qq->only;
+	q.filter.entry = qq->entry;
+	q.filter.employee_id = qq->employee_id;
 	if (!fx->have_dims) {
 		assert_int_equal(store_load_dims(fx->st, &fx->dims), 0);
 		fx->have_dims = 1;
@@ -227,6 +233,10 @@ static struct rows reference(const struct tk *t, size_t n, const struct query *q
 			if (d < q->from || d > to)
 				continue;
 			if (d == q->from && q->after && byte_cmp(t[i].id, q->after) <= 0)
+				continue;
+			int ic = d == o, open = c == DATE_NONE || d < c, closed = c != DATE_NONE && d == c;
+			if ((q->only == PIT_ONLY_OPENED && !ic) || (q->only == PIT_ONLY_CLOSED && !closed) ||
+			    (q->only == PIT_ONLY_OPEN && !open))
 				continue;
 			struct row *r = rows_push(&out);
 			r->d = d;
@@ -622,7 +632,55 @@ static void test_random_against_reference(void **state)
 			q.creator = creators[rnd_below(4)];
 		if (f == 4)
 			q.after = ids[rnd_below(NT)];
+		/* the drill-down's row filter, alone or with a resume point */
+		if (f == 5 || iter % 3 == 0)
+			q.only = 1 + rnd_below(3);
 		check_query(fx, t, NT, &q);
+	}
+	free(t);
+}
+
+/* The drill-down filters the reference does not model: the store and the
+ * snapshot must agree (run_pit()), and first entries and re-entries
+ * partition the rows. */
+static void test_entry_and_employee_id(void **state)
+{
+	struct fixture *fx = *state;
+	enum { NT = 300 };
+	static char ids[NT][16];
+	static const char *const creators[] = { "Ann", "Bo", "Cy" };
+	static const char *const emps[] = { "Eve", "Finn" };
+	static const char *const depts[] = { "Sales", "Contract", "Design" };
+	struct tk *t = calloc(NT, sizeof(*t));
+	int32_t base = D("2024-01-01");
+	for (int i = 0; i < NT; i++) {
+		/* same-day tickets of one creator: the ticket id breaks the tie */
+		snprintf(ids[i], sizeof(ids[i]), "%c%d", "ZAm"[rnd_below(3)], i);
+		t[i] = (struct tk){ ids[i], creators[rnd_below(3)], emps[rnd_below(2)],
+				    depts[rnd_below(3)], base + rnd_below(30), DATE_NONE };
+		if (rnd_below(4))
+			t[i].closed = t[i].opened + rnd_below(20);
+	}
+	add_tickets(fx, t, NT);
+	for (int iter = 0; iter < 20; iter++) {
+		struct query q = { .from = base + rnd_below(40), .as_of = base + 30 + rnd_below(30) };
+		q.to = q.from + rnd_below(30);
+		if (iter % 2)
+			q.dept = depts[rnd_below(3)];
+		struct rows all = run_pit(fx, &q);
+		q.entry = STORE_ENTRY_FIRST;
+		struct rows first = run_pit(fx, &q);
+		q.entry = STORE_ENTRY_REENTRY;
+		struct rows again = run_pit(fx, &q);
+		assert_int_equal(first.n + again.n, all.n);
+		if (iter == 0)
+			assert_true(first.n > 0 && again.n > 0);
+		q.entry = STORE_ENTRY_ANY;
+		q.employee_id = fx->dims.emps[rnd_below((int)fx->dims.nemps)].id;
+		free(run_pit(fx, &q).v);
+		free(all.v);
+		free(first.v);
+		free(again.v);
 	}
 	free(t);
 }
@@ -675,7 +733,7 @@ static void test_row_output(void **state)
 	assert_string_equal(b.data, "2024-02-29,\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\",+1+1,"
 				    "@SUM(A1),-2,0,1,12,0,\n");
 	buf_reset(&b);
-	pit_row_json(&b, &r);
+	pit_row_json(&b, &r, 0);
 	assert_string_equal(b.data, "{\"report_date\":\"2024-02-29\",\"creator\":\"Ann, \\\"The\\\" Studio\\nx\","
 				    "\"employee\":\"Eve\",\"department\":\"Sales\",\"ticket_id\":\"T,1\","
 				    "\"initiated_contact\":0,\"is_open\":1,\"ticket_age\":12,"
@@ -689,8 +747,20 @@ static void test_row_output(void **state)
 	pit_row_csv(&b, &r, 0);
 	assert_string_equal(b.data, "2024-02-29,Cy,Eve,Sales,\"T,1\",0,0,12,1,12\n");
 	buf_reset(&b);
-	pit_row_json(&b, &r);
+	pit_row_json(&b, &r, 0);
 	assert_non_null(strstr(b.data, "\"ticket_closed\":1,\"days_to_close\":12}"));
+	/* fields=ticket: the ticket after SPEC §2's keys; closed_on null while open at as_of */
+	buf_reset(&b);
+	r.employee_id = 7;
+	r.opened_on = r.report_date - 12;
+	r.closed_on = r.report_date;
+	pit_row_json(&b, &r, 1);
+	assert_non_null(strstr(b.data, "\"days_to_close\":12,\"employee_id\":7,\"opened_on\":\"2024-02-17\","
+				       "\"closed_on\":\"2024-02-29\"}"));
+	buf_reset(&b);
+	r.closed_on = DATE_NONE;
+	pit_row_json(&b, &r, 1);
+	assert_non_null(strstr(b.data, "\"opened_on\":\"2024-02-17\",\"closed_on\":null}"));
 	buf_release(&b);
 }
 
@@ -711,6 +781,7 @@ int main(void)
 		FX(test_empty_ranges),
 		FX(test_empty_store),
 		FX(test_random_against_reference),
+		FX(test_entry_and_employee_id),
 		cmocka_unit_test(test_row_output),
 	};
 	return cmocka_run_group_tests_name("pit", tests, NULL, NULL);

@@ -118,12 +118,108 @@ function updateNavLinks(state) {
 	for (const a of document.querySelectorAll('a[data-path]')) a.href = hrefFor(a.dataset.path, state);
 }
 
-/* the header's as-of line: the data's last day, or the day being looked at */
-function showAsOf(state, meta) {
+/*
+ * How many days the view's as_of may run past the data's last day before
+ * the page says the data is stale: a weekend and a holiday or two without
+ * an import are normal, a week is not (docs/DASHBOARD.md "Freshness").
+ */
+export const STALE_DAYS = 7;
+
+/* the data's last day as the view sees it: none after the view's as_of */
+function lastDataDay(meta, asOf) {
+	const last = meta.last_data_day || (meta.data_bounds && meta.data_bounds.last) || null;
+	return last && last > asOf ? asOf : last;
+}
+
+/*
+ * The header's freshness line: the data's last day and when it was last
+ * imported (or the day being looked at, while time travelling).
+ */
+function showAsOf(state, meta, asOf) {
 	const el = $('#asof');
 	if (!el) return;
 	el.classList.toggle('travel', !!state.as_of);
-	el.textContent = state.as_of ? `Viewing ${fmt.date(state.as_of)} · data to ${fmt.date(meta.as_of)}` : `Data as of ${fmt.date(meta.as_of)}`;
+	const last = lastDataDay(meta, asOf);
+	const data = h('span', { class: 'asof-data', id: 'asof-data' },
+		state.as_of ? `Viewing ${fmt.date(state.as_of)} · data to ${fmt.date(last)}` : `Data to ${fmt.date(last)}`);
+	let imported = null;
+	if (meta.last_import) {
+		const iso = new Date(meta.last_import * 1000).toISOString();
+		const when = fmt.instant(iso);
+		const t = new Date(iso);
+		const pad = (n) => String(n).padStart(2, '0');
+		/* short, in the reader's zone: "2 Dec 2026, 10:04" */
+		const local = `${fmt.date(`${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`)}, ${pad(t.getHours())}:${pad(t.getMinutes())}`;
+		imported = h('span', { class: 'asof-import' }, 'imported ',
+			h('time', { id: 'asof-import', datetime: iso, title: `Last import: ${when.local}${when.same ? '' : ` (${when.utc})`}` }, local));
+	}
+	el.replaceChildren(data, imported);
+}
+
+/*
+ * The stale-data banner: the view's as_of is more than STALE_DAYS past the
+ * data's last day, so recent ranges are empty or thin; it offers the two
+ * ways out (look at the data's last day; import newer tickets).
+ */
+function showStale(state, meta, asOf, path) {
+	let el = $('#stale');
+	const last = lastDataDay(meta, asOf);
+	const gap = last ? daysBetween(last, asOf) : 0;
+	if (!last || gap <= STALE_DAYS) {
+		if (el) el.hidden = true;
+		return;
+	}
+	if (!el) {
+		el = h('div', { id: 'stale', class: 'banner warn stale', role: 'status' });
+		const anchor = $('#banner') || $('#toolbar');
+		if (anchor) anchor.before(el);
+		else if ($('#main')) $('#main').prepend(el);
+	}
+	el.hidden = false;
+	fill(el,
+		h('strong', {}, `The data ends on ${fmt.date(last)}, ${fmt.plural(gap, 'day')} before ${fmt.date(asOf)}, the day these figures are for.`),
+		' Recent ranges have no or few tickets because nothing newer was imported, not because work stopped. ',
+		h('a', { id: 'stale-goto', href: hrefFor(path, { ...state, as_of: last < meta.as_of ? last : null }) }, `View as of ${fmt.date(last)}`),
+		' · or import newer tickets (',
+		h('code', {}, 'leadtimed import FILE.csv'),
+		' or ',
+		h('code', {}, 'POST /api/v1/import'),
+		').');
+}
+
+/* ---- notices: what a bookmark names that is not there ---- */
+
+/*
+ * A bookmark (or a pasted link) can name a department, an employee or a
+ * creator that does not exist (renamed, removed, a typo), or a range after
+ * the data's last day.  The page then shows what it can (the first
+ * department, the range cut at as_of) and says so in an alert above the
+ * toolbar, naming what was asked for: never another view without a word.
+ * The notices of a state are collected while it is completed (normalize)
+ * and shown with it; the next change of state clears them.
+ */
+function showNotices(list) {
+	let el = $('#notice');
+	if (!list.length) {
+		if (el) el.hidden = true;
+		return;
+	}
+	if (!el) {
+		el = h('div', { id: 'notice', class: 'banner error notice', role: 'alert' });
+		const anchor = $('#banner') || $('#toolbar');
+		if (anchor) anchor.before(el);
+		else if ($('#main')) $('#main').prepend(el);
+	}
+	el.hidden = false;
+	fill(el, list.map((t) => h('p', {}, t)));
+}
+
+let notices = [];
+
+/** Add a notice to the current view's (page code: e.g. a creator the API does not know). */
+export function notice(text) {
+	notices.push(text);
+	showNotices(notices);
 }
 
 /* ---- toolbar ---- */
@@ -353,10 +449,39 @@ export function infoTip(text) {
 	return [btn, h('span', { class: 'visually-hidden', id }, text)];
 }
 
+/* ---- long names ---- */
+
+/*
+ * Names (a table's row headers, the leaderboard's people, anything marked
+ * .trunc) keep to one line and end in "…" when they do not fit (app.css);
+ * each carries its whole text as its title, shown on hover.  Set here, for
+ * every such element any page adds, so no table can forget it.
+ */
+const NAME_SEL = 'table.data th[scope="row"], .rank .who, .trunc';
+
+function titleName(el) {
+	if (el.hasAttribute('title')) return;
+	const t = el.textContent.replace(/\s+/g, ' ').trim();
+	if (t) el.setAttribute('title', t);
+}
+
+function watchNames() {
+	const scan = (n) => {
+		if (n.nodeType !== 1) return;
+		if (n.matches(NAME_SEL)) titleName(n);
+		for (const el of n.querySelectorAll(NAME_SEL)) titleName(el);
+	};
+	scan(document.body);
+	new MutationObserver((muts) => {
+		for (const m of muts) for (const n of m.addedNodes) scan(n);
+	}).observe(document.body, { childList: true, subtree: true });
+}
+
 /* ---- the load loop ---- */
 
 export async function startPage(page) {
 	buildHeader(page.path);
+	watchNames();
 	document.title = `${page.title} · Leadtime`;
 	const main = $('#main');
 	let meta;
@@ -384,9 +509,18 @@ export async function startPage(page) {
 	};
 	let state = initState(page.keys || []);
 	const asOfOf = (s) => (s.as_of && s.as_of < meta.as_of ? s.as_of : meta.as_of);
+	ctx.notice = (text) => notices.push(text);
 	const complete = (s) => {
+		notices = [];
 		ctx.asOf = asOfOf(s);
 		ctx.range = resolveRange(s, ctx.asOf);
+		if (s.as_of && s.as_of > meta.as_of)
+			ctx.notice(`The link asks for the figures as of ${fmt.date(s.as_of)}, which is in the future: the data ends on ${fmt.date(meta.as_of)}. Showing the latest data.`);
+		if (page.toolbar && page.toolbar.range && s.range === 'custom' && s.to > ctx.asOf) {
+			ctx.notice(s.from > ctx.asOf
+				? `The range ${fmt.range(s.from, s.to)} is in the future: the data ends on ${fmt.date(ctx.asOf)}. Showing ${fmt.date(ctx.range.from)} only; choose an earlier range.`
+				: `The range ${fmt.range(s.from, s.to)} runs past the data's last day: showing ${fmt.range(ctx.range.from, ctx.range.to)}.`);
+		}
 		const patch = { ...(page.normalize ? page.normalize(s, ctx) : null) };
 		/* as_of on or after the configured one is the latest data: not in the URL */
 		if (s.as_of && s.as_of >= meta.as_of) patch.as_of = null;
@@ -404,7 +538,9 @@ export async function startPage(page) {
 		ctx.isCurrent = () => my === generation;
 		setView({ as_of: s.as_of, days: s.days });
 		fmt.setDayUnit(s.days);
-		showAsOf(s, meta);
+		showAsOf(s, meta, ctx.asOf);
+		showStale(s, meta, ctx.asOf, page.path);
+		showNotices(notices);
 		updateNavLinks(page.linkState ? { ...s, ...page.linkState(s, ctx) } : s);
 		syncToolbar(parts, s, ctx);
 		if (page.sync) page.sync(s, ctx);

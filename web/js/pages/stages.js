@@ -148,12 +148,10 @@ function drawTrend(data, state) {
 				borderColor: deptColor(d.name),
 				backgroundColor: deptColor(d.name),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
-				tension: 0.2,
 			})),
 		},
 		options: {
 			...fastLine(),
-			spanGaps: true,
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(fmt.ms(data.range.from), fmt.ms(data.range.to)), y: valueAxis(`${st.word} ${fmt.dayWord()} in the stage`) },
 			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
