@@ -218,7 +218,7 @@ describe('drill-down', () => {
 		const { context, page, problems } = await openPage({ width: 1280, height: 800 });
 		await visit(page, '/');
 		const ov = await api('/api/v1/overview');
-		const btn = await page.$('#glance .drill-pick');
+		const btn = await page.$('#glance .drill-tool');
 		await btn.focus();
 		await page.keyboard.press('Enter');
 		await waitPanel(page);
@@ -234,7 +234,7 @@ describe('drill-down', () => {
 		await page.click('dialog#drill .drill-back');
 		await page.waitForSelector('dialog#drill .drill-item');
 		await page.keyboard.press('Escape');
-		assert.equal(await page.evaluate(() => document.activeElement.className), 'drill-pick');
+		assert.ok(await page.evaluate(() => document.activeElement.classList.contains('drill-tool')), 'focus back on the card’s Tickets tool');
 		/* the table: one tab stop, arrows move, Enter opens */
 		const first = await page.$('#dept-table button.cell-drill[tabindex="0"]');
 		assert.ok(first, 'a cell in the tab order');

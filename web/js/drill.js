@@ -22,8 +22,8 @@
  *
  * The hooks the pages call (a few lines per chart or tile):
  *   attach(chart, (el) => spec | null)   a Chart.js chart: a click on a bar
- *       or point opens its spec; a "Tickets behind this chart" button under
- *       it opens a list of every element (the keyboard way in).
+ *       or point opens its spec; the card's "Tickets" tool opens a list of
+ *       every element of its charts (the keyboard way in).
  *   attachEl(el, () => spec, {focus, name})   a KPI tile, a flag: click
  *       anywhere on el, Enter or Space on its focus target (el or `focus`).
  *   attachCells(table, selector, (td) => spec | null)   table cells
@@ -47,6 +47,7 @@ const MAX_ROWS = 200000;
 const SHOW = 250; /* lines drawn at once; "Show all" draws the rest */
 const ICON_DOWN = ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'];
 const ICON_X = ['M6 6l12 12', 'M18 6L6 18'];
+const ICON_LIST = ['M9 6h11', 'M9 12h11', 'M9 18h11', 'M4 6h.01', 'M4 12h.01', 'M4 18h.01'];
 
 /* ---- the rows ---- */
 
@@ -374,7 +375,8 @@ function specOf(chart, resolve, el) {
 
 /**
  * Make a Chart.js chart drill down: resolve({datasetIndex, index, dataset,
- * value}) → spec or null.  `name`: the chart's name in the button under it.
+ * value}) → spec or null.  `name`: the chart's name in the list (a card
+ * with several charts groups their elements by it).
  */
 export function attach(chart, resolve, { name = null } = {}) {
 	if (!chart || !chart.canvas) return;
@@ -382,24 +384,68 @@ export function attach(chart, resolve, { name = null } = {}) {
 	canvas.classList.add('drillable-chart');
 	canvas.addEventListener('click', (evt) => {
 		const spec = specOf(chart, resolve, elementAt(chart, evt));
+		/* focus returns to the card's button: a canvas takes none */
 		if (spec) openDrill(spec, btn);
 	});
 	canvas.addEventListener('mousemove', (evt) => {
 		canvas.style.cursor = specOf(chart, resolve, elementAt(chart, evt)) ? 'pointer' : '';
 	});
-	const groups = () => chart.data.datasets.map((ds, di) => ({
-		name: ds.label || `Series ${di + 1}`,
-		items: (ds.data || []).map((v, i) => (chart.isDatasetVisible(di) ? resolve({ datasetIndex: di, index: i, dataset: ds, value: v }) : null)).filter(Boolean),
-	})).filter((g) => g.items.length);
-	const label = name || canvas.getAttribute('aria-label') || 'this chart';
+	const chartName = name || canvas.getAttribute('aria-label') || 'this chart';
+	chart.drill = { resolve, name: chartName };
+	const cardEl = canvas.closest('.card');
+	let btn = null;
+	if (cardEl) {
+		if (!cardCharts.has(cardEl)) cardCharts.set(cardEl, new Set());
+		const set = cardCharts.get(cardEl);
+		for (const c of set) if (!c.canvas || !c.canvas.isConnected) set.delete(c); /* drawn over */
+		set.add(chart);
+		btn = cardTool(cardEl);
+	} else {
+		/* a chart outside a card: the button goes under it */
+		btn = h('button', { type: 'button', class: 'drill-pick', 'aria-haspopup': 'dialog', onclick: () => openList(`Tickets behind: ${chartName}`, groupsOf([chart]), btn) }, 'Tickets behind this chart…');
+		canvas.parentNode.after(btn);
+	}
+}
+
+/* the charts of each card that drill down (a card's button lists them all) */
+const cardCharts = new WeakMap();
+
+/* the keyboard list's groups: a series of a chart, its elements that have a spec */
+function groupsOf(charts) {
+	const out = [];
+	for (const chart of charts) {
+		chart.data.datasets.forEach((ds, di) => {
+			if (!chart.isDatasetVisible(di)) return;
+			const items = (ds.data || []).map((v, i) => chart.drill.resolve({ datasetIndex: di, index: i, dataset: ds, value: v })).filter(Boolean);
+			const label = ds.label || `Series ${di + 1}`;
+			if (items.length) out.push({ name: charts.length > 1 ? `${chart.drill.name} · ${label}` : label, items });
+		});
+	}
+	return out;
+}
+
+/* the card's "Tickets" tool (before "View as table", which stays last) */
+function cardTool(cardEl) {
+	const head = cardEl.querySelector('.card-head');
+	const old = cardEl.querySelector('.drill-tool');
+	if (old || !head) return old;
+	const title = (cardEl.querySelector('h2') || {}).textContent || 'this card';
 	const btn = h('button', {
-		type: 'button', class: 'drill-pick', 'aria-haspopup': 'dialog',
-		title: 'List the tickets behind a bar or point of this chart',
-		onclick: () => openList(`Tickets behind: ${label}`, groups(), btn),
-	}, 'Tickets behind this chart…');
-	const box = canvas.parentNode;
-	if (box && box.parentNode) box.after(btn);
-	chart.drill = { resolve, button: btn };
+		type: 'button', class: 'tool drill-tool', 'aria-haspopup': 'dialog',
+		'aria-label': `List the tickets behind a bar or point of “${title}”`,
+		title: 'The tickets behind a bar or point of the chart',
+	}, icon(ICON_LIST), 'Tickets');
+	btn.addEventListener('click', () => {
+		const charts = [...(cardCharts.get(cardEl) || [])].filter((c) => c.canvas && c.canvas.isConnected && c.drill);
+		openList(`Tickets behind: ${title}`, groupsOf(charts), btn);
+	});
+	let tools = head.querySelector('.card-tools');
+	if (!tools) {
+		tools = h('div', { class: 'card-tools', role: 'group', 'aria-label': `Tools: ${title}` });
+		head.append(tools);
+	}
+	tools.insertBefore(btn, tools.querySelector('.table-toggle'));
+	return btn;
 }
 
 /**
