@@ -22,8 +22,8 @@
  *
  * The hooks the pages call (a few lines per chart or tile):
  *   attach(chart, (el) => spec | null)   a Chart.js chart: a click on a bar
- *       or point opens its spec; a "Tickets behind this chart" button under
- *       it opens a list of every element (the keyboard way in).
+ *       or point opens its spec; the card's "Tickets" tool opens a list of
+ *       every element of its charts (the keyboard way in).
  *   attachEl(el, () => spec, {focus, name})   a KPI tile, a flag: click
  *       anywhere on el, Enter or Space on its focus target (el or `focus`).
  *   attachCells(table, selector, (td) => spec | null)   table cells
@@ -38,7 +38,7 @@
  * close button closes it, and focus returns to what opened it.
  */
 import { getJSON } from './api.js';
-import { h, icon } from './dom.js';
+import { fill, h, icon } from './dom.js';
 import * as fmt from './format.js';
 import { daysBetween, getState, hrefFor } from './state.js';
 
@@ -47,6 +47,7 @@ const MAX_ROWS = 200000;
 const SHOW = 250; /* lines drawn at once; "Show all" draws the rest */
 const ICON_DOWN = ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'];
 const ICON_X = ['M6 6l12 12', 'M18 6L6 18'];
+const ICON_LIST = ['M9 6h11', 'M9 12h11', 'M9 18h11', 'M4 6h.01', 'M4 12h.01', 'M4 18h.01'];
 
 /* ---- the rows ---- */
 
@@ -309,7 +310,7 @@ function drawLines() {
 		h('caption', { class: 'visually-hidden' }, `${spec.title}: ${fmt.plural(n, 'ticket')}, sorted by ${cols.find((x) => x.id === c.sort).label}, ${c.dir === 'asc' ? 'ascending' : 'descending'}`),
 		h('thead', {}, head),
 		h('tbody', {}, shown.map((l) => h('tr', { dataset: { ticket: l.ticket_id } }, cols.map((col) => cell(col, l))))));
-	body.replaceChildren(h('div', { class: 'table-wrap' }, table),
+	fill(body, h('div', { class: 'table-wrap' }, table),
 		shown.length < n ? h('button', { type: 'button', class: 'btn drill-more', onclick: () => { c.all = true; drawLines(); } }, `Show all ${fmt.int(n)}`) : null,
 		h('p', { class: 'legend-note' }, `Days: to close, or for a ticket still open (+) its age on ${fmt.date(c.asOf)}, in calendar days. A creator opens their timeline.`),
 		h('p', { class: 'legend-note show-sm' }, 'On a wider screen the list has a column for the ticket, the employee, the opening day and the department; the CSV has every column.'));
@@ -374,7 +375,8 @@ function specOf(chart, resolve, el) {
 
 /**
  * Make a Chart.js chart drill down: resolve({datasetIndex, index, dataset,
- * value}) → spec or null.  `name`: the chart's name in the button under it.
+ * value}) → spec or null.  `name`: the chart's name in the list (a card
+ * with several charts groups their elements by it).
  */
 export function attach(chart, resolve, { name = null } = {}) {
 	if (!chart || !chart.canvas) return;
@@ -382,24 +384,68 @@ export function attach(chart, resolve, { name = null } = {}) {
 	canvas.classList.add('drillable-chart');
 	canvas.addEventListener('click', (evt) => {
 		const spec = specOf(chart, resolve, elementAt(chart, evt));
+		/* focus returns to the card's button: a canvas takes none */
 		if (spec) openDrill(spec, btn);
 	});
 	canvas.addEventListener('mousemove', (evt) => {
 		canvas.style.cursor = specOf(chart, resolve, elementAt(chart, evt)) ? 'pointer' : '';
 	});
-	const groups = () => chart.data.datasets.map((ds, di) => ({
-		name: ds.label || `Series ${di + 1}`,
-		items: (ds.data || []).map((v, i) => (chart.isDatasetVisible(di) ? resolve({ datasetIndex: di, index: i, dataset: ds, value: v }) : null)).filter(Boolean),
-	})).filter((g) => g.items.length);
-	const label = name || canvas.getAttribute('aria-label') || 'this chart';
+	const chartName = name || canvas.getAttribute('aria-label') || 'this chart';
+	chart.drill = { resolve, name: chartName };
+	const cardEl = canvas.closest('.card');
+	let btn = null;
+	if (cardEl) {
+		if (!cardCharts.has(cardEl)) cardCharts.set(cardEl, new Set());
+		const set = cardCharts.get(cardEl);
+		for (const c of set) if (!c.canvas || !c.canvas.isConnected) set.delete(c); /* drawn over */
+		set.add(chart);
+		btn = cardTool(cardEl);
+	} else {
+		/* a chart outside a card: the button goes under it */
+		btn = h('button', { type: 'button', class: 'drill-pick', 'aria-haspopup': 'dialog', onclick: () => openList(`Tickets behind: ${chartName}`, groupsOf([chart]), btn) }, 'Tickets behind this chart…');
+		canvas.parentNode.after(btn);
+	}
+}
+
+/* the charts of each card that drill down (a card's button lists them all) */
+const cardCharts = new WeakMap();
+
+/* the keyboard list's groups: a series of a chart, its elements that have a spec */
+function groupsOf(charts) {
+	const out = [];
+	for (const chart of charts) {
+		chart.data.datasets.forEach((ds, di) => {
+			if (!chart.isDatasetVisible(di)) return;
+			const items = (ds.data || []).map((v, i) => chart.drill.resolve({ datasetIndex: di, index: i, dataset: ds, value: v })).filter(Boolean);
+			const label = ds.label || `Series ${di + 1}`;
+			if (items.length) out.push({ name: charts.length > 1 ? `${chart.drill.name} · ${label}` : label, items });
+		});
+	}
+	return out;
+}
+
+/* the card's "Tickets" tool (before "View as table", which stays last) */
+function cardTool(cardEl) {
+	const head = cardEl.querySelector('.card-head');
+	const old = cardEl.querySelector('.drill-tool');
+	if (old || !head) return old;
+	const title = (cardEl.querySelector('h2') || {}).textContent || 'this card';
 	const btn = h('button', {
-		type: 'button', class: 'drill-pick', 'aria-haspopup': 'dialog',
-		title: 'List the tickets behind a bar or point of this chart',
-		onclick: () => openList(`Tickets behind: ${label}`, groups(), btn),
-	}, 'Tickets behind this chart…');
-	const box = canvas.parentNode;
-	if (box && box.parentNode) box.after(btn);
-	chart.drill = { resolve, button: btn };
+		type: 'button', class: 'tool drill-tool', 'aria-haspopup': 'dialog',
+		'aria-label': `List the tickets behind a bar or point of “${title}”`,
+		title: 'The tickets behind a bar or point of the chart',
+	}, icon(ICON_LIST), 'Tickets');
+	btn.addEventListener('click', () => {
+		const charts = [...(cardCharts.get(cardEl) || [])].filter((c) => c.canvas && c.canvas.isConnected && c.drill);
+		openList(`Tickets behind: ${title}`, groupsOf(charts), btn);
+	});
+	let tools = head.querySelector('.card-tools');
+	if (!tools) {
+		tools = h('div', { class: 'card-tools', role: 'group', 'aria-label': `Tools: ${title}` });
+		head.append(tools);
+	}
+	tools.insertBefore(btn, tools.querySelector('.table-toggle'));
+	return btn;
 }
 
 /**
@@ -432,7 +478,8 @@ export function attachEl(el, resolve, { focus = null, name = null } = {}) {
  * Table cells that drill down: the content of each cell `selector` picks
  * in `table` becomes a button (cells whose resolve gives null are left
  * alone); one of them is in the tab order, arrow keys, Home and End move
- * between them.
+ * between them.  `table` may be any container (a list: the elements in
+ * their order, as one column).
  */
 export function attachCells(table, selector, resolve) {
 	if (!table) return;
@@ -452,7 +499,11 @@ export function attachCells(table, selector, resolve) {
 	}
 	if (!buttons.length) return;
 	buttons[0].tabIndex = 0;
-	const pos = (b) => ({ row: b.closest('tr').rowIndex, col: b.closest('td, th').cellIndex });
+	/* in a table its row and column; elsewhere (a list) the order, as one column */
+	const pos = (b) => {
+		const tr = b.closest('tr');
+		return tr ? { row: tr.rowIndex, col: b.closest('td, th').cellIndex } : { row: buttons.indexOf(b), col: 0 };
+	};
 	const move = (from, pick) => {
 		const to = pick(pos(from));
 		if (!to) return;
@@ -483,9 +534,13 @@ export function attachCells(table, selector, resolve) {
 			Home: (p) => find((q) => (q.row === p.row ? q.col : null)),
 			End: (p) => find((q) => (q.row === p.row ? 1000 - q.col : null)),
 		};
-		if (!keys[e.key]) return;
+		const inTable = !!b.closest('tr');
+		const key = inTable ? e.key : { ArrowRight: 'ArrowDown', ArrowLeft: 'ArrowUp', Home: 'PageUp', End: 'PageDown' }[e.key] || e.key;
+		keys.PageUp = () => buttons[0];
+		keys.PageDown = () => buttons[buttons.length - 1];
+		if (!keys[key]) return;
 		e.preventDefault();
-		move(b, keys[e.key]);
+		move(b, keys[key]);
 	});
 }
 
@@ -505,19 +560,21 @@ export function span(from, to) {
  */
 export function spec(kind, from, to, who = {}, extra = {}) {
 	const where = who.name ? ` of ${who.name}` : '';
+	/* "Design: closed · 3–9 Mar 2026"; without a group "Closed · …" */
+	const lead = who.name ? `${who.name}: ` : '';
 	const q = { from, to, department: who.department || null, employee_id: who.employee_id || null };
 	const sp = span(from, to);
 	const kinds = {
-		closed: () => ({ only: 'closed', title: `Closed${where} · ${sp}`, what: `The tickets${where} closed in ${sp}: the rows behind the number closed, the days to close and the share within SLA.` }),
-		opened: () => ({ only: 'opened', title: `Opened${where} · ${sp}`, what: `The tickets${where} opened in ${sp}.` }),
-		rework: () => ({ only: 'opened', entry: 'reentry', title: `Re-entries${where} · ${sp}`, what: `The tickets${where} opened in ${sp} for a creator who already had an earlier ticket in the same department.` }),
-		backlog: () => ({ only: 'open', from: to, title: `Open${where} on ${fmt.date(to)}`, what: `The tickets${where} open at the end of ${fmt.date(to)}.` }),
-		avg_open: () => ({ only: 'open', perTicket: true, title: `Open${where} · ${sp}`, what: `The tickets${where} open on any day of ${sp}, with the days each was open: their sum over the days is the average open.` }),
+		closed: () => ({ only: 'closed', title: `${lead}closed · ${sp}`, what: `The tickets${where} closed in ${sp}: the rows behind the number closed, the days to close and the share within SLA.` }),
+		opened: () => ({ only: 'opened', title: `${lead}opened · ${sp}`, what: `The tickets${where} opened in ${sp}.` }),
+		rework: () => ({ only: 'opened', entry: 'reentry', title: `${lead}re-entries · ${sp}`, what: `The tickets${where} opened in ${sp} for a creator who already had an earlier ticket in the same department.` }),
+		backlog: () => ({ only: 'open', from: to, title: `${lead}open on ${fmt.date(to)}`, what: `The tickets${where} open at the end of ${fmt.date(to)}.` }),
+		avg_open: () => ({ only: 'open', perTicket: true, title: `${lead}open · ${sp}`, what: `The tickets${where} open on any day of ${sp}, with the days each was open: their sum over the days is the average open.` }),
 		campaigns: () => ({ only: 'opened', entry: 'first', title: `Campaign starts · ${sp}`, what: `Each creator’s first ticket in ${who.department} opened in ${sp}: the campaigns that started.` }),
 	};
 	const k = kinds[kind]();
 	return {
-		title: k.title,
+		title: lead ? k.title : k.title.charAt(0).toUpperCase() + k.title.slice(1),
 		what: k.what,
 		perTicket: !!k.perTicket,
 		query: { ...q, from: k.from || from, only: k.only, entry: k.entry || null },
