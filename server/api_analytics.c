@@ -457,7 +457,8 @@ int api_department(struct http_req *r)
 	if (!t)
 		abort();
 	const struct config *cfg = r->cfg;
-	struct agg_thresholds th = { cfg->p50_ratio, cfg->min_sla_hit_rate, cfg->max_avg_open };
+	struct agg_thresholds th = { cfg->p50_ratio, cfg->min_sla_hit_rate, cfg->max_avg_open,
+				     cfg->min_closed };
 	agg_table_evaluate(t, &th);
 
 	json_t *d = dept_head(s, dept);
@@ -480,9 +481,10 @@ int api_department(struct http_req *r)
 	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "department", d);
 	json_object_set_new(root, "thresholds",
-			    json_pack("{s:o,s:o,s:o}", "p50_ratio", jx_num3(th.p50_ratio),
+			    json_pack("{s:o,s:o,s:o,s:I}", "p50_ratio", jx_num3(th.p50_ratio),
 				      "min_sla_hit_rate", jx_num3(th.min_sla_hit_rate),
-				      "max_avg_open", jx_num3(th.max_avg_open)));
+				      "max_avg_open", jx_num3(th.max_avg_open), "min_closed",
+				      (json_int_t)th.min_closed));
 	json_object_set_new(root, "employees", emps);
 	agg_table_free(t);
 	return api_ctx_finish(r, &c, root);

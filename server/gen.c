@@ -347,8 +347,10 @@ static int run(struct gen *g, const struct config *cfg)
 			if (day > g->as_of)
 				break;
 			struct employee *em = pick_employee(g, d);
-			int32_t closed = day + duration(g, d, em, day);
-			if (emit(g, d, em, name.data, creator_id, c + 1, 0, day, closed) == DATE_NONE)
+			/* the close as written (a parked ticket closes later) */
+			int32_t closed = emit(g, d, em, name.data, creator_id, c + 1, 0, day,
+					      day + duration(g, d, em, day));
+			if (closed == DATE_NONE)
 				break;
 			if (d->m.rework > 0 && rng_unit(&g->rng) < d->m.rework && closed <= g->as_of) {
 				/* a second round in the same department */

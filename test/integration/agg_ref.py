@@ -309,15 +309,23 @@ def score(values, sense):
     return out
 
 
+def min_closed(th):
+    """[thresholds] min_closed (default 5): the closes a verdict needs."""
+    return th.get("min_closed", 5)
+
+
 def flags(totals, dept_p50, th):
     """Threshold flags over an employee's totals (strict comparisons; null
-    values raise none).  th: {p50_ratio, min_sla_hit_rate, max_avg_open}."""
+    values raise none; the two close-based rules only with min_closed
+    closes or more).  th: {p50_ratio, min_sla_hit_rate, max_avg_open[,
+    min_closed]}."""
     out = []
+    enough = totals["lead_time"]["n"] >= min_closed(th)
     p50 = totals["lead_time"]["p50"]
-    if p50 is not None and dept_p50 is not None and p50 > th["p50_ratio"] * dept_p50:
+    if enough and p50 is not None and dept_p50 is not None and p50 > th["p50_ratio"] * dept_p50:
         out.append({"rule": "p50_ratio", "value": p50, "limit": th["p50_ratio"] * dept_p50})
     hit = totals["sla_hit_rate"]
-    if hit is not None and hit < th["min_sla_hit_rate"]:
+    if enough and hit is not None and hit < th["min_sla_hit_rate"]:
         out.append({"rule": "min_sla_hit_rate", "value": hit, "limit": th["min_sla_hit_rate"]})
     if totals["avg_open"] > th["max_avg_open"]:
         out.append({"rule": "max_avg_open", "value": totals["avg_open"], "limit": th["max_avg_open"]})
@@ -531,10 +539,16 @@ class Ref:
                          "series": self.series_public(ser, dser),
                          "flags": flags(t, dtot["lead_time"]["p50"], self.th),
                          "box": box(closes.get(i, []))})
-        senses = {"lead_time_p50": (-1, lambda e: e["totals"]["lead_time"]["p50"]),
-                  "closed": (1, lambda e: e["totals"]["closed"]),
-                  "sla_hit_rate": (1, lambda e: e["totals"]["sla_hit_rate"]),
-                  "avg_open": (1, lambda e: e["totals"]["avg_open"])}
+        # close-based scores only for employees with min_closed closes
+        mc = min_closed(self.th)
+        judged = lambda f: (lambda e: f(e) if e["totals"]["lead_time"]["n"] >= mc else None)
+        senses = {"lead_time_p50": (-1, judged(lambda e: e["totals"]["lead_time"]["p50"])),
+                  "lead_time_mean": (-1, judged(lambda e: e["totals"]["lead_time"]["mean"])),
+                  "closed": (1, judged(lambda e: e["totals"]["closed"])),
+                  "closes_per_week": (1, judged(lambda e: e["totals"]["closes_per_week"])),
+                  "sla_hit_rate": (1, judged(lambda e: e["totals"]["sla_hit_rate"])),
+                  "avg_open": (1, lambda e: e["totals"]["avg_open"]),
+                  "workload_share": (1, lambda e: e["totals"]["workload_share"])}
         for e in emps:
             e["scores"] = {}
         for key, (sense, get) in senses.items():
