@@ -157,5 +157,7 @@ int api_scatter(struct http_req *r);
 int api_flow(struct http_req *r);
 int api_forecast(struct http_req *r);
 int api_handoffs(struct http_req *r);
+int api_annotations_route(struct http_req *r);
+int api_annotation_delete(struct http_req *r);
 
 #endif

@@ -37,6 +37,9 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/aliases", 0, api_aliases_route, 0 },
 	{ "POST", "/api/v1/aliases", 0, api_aliases_route, 0 },
 	{ "POST", "/api/v1/events", 0, api_post_events, 0 },
+	{ "GET", "/api/v1/annotations", 0, api_annotations_route, 0 },
+	{ "POST", "/api/v1/annotations", 0, api_annotations_route, 0 },
+	{ "DELETE", "/api/v1/annotations/", 1, api_annotation_delete, 0 },
 	/* last: every other GET is a file of the dashboard */
 	{ "GET", "/", 0, api_static, 1 },
 	{ "GET", "/", 1, api_static, 1 },

@@ -1,5 +1,5 @@
 /*
- * config.h - config.ini (SPEC §4, §5), read with inih.
+ * config.h - config.ini (SPEC §4, §5), read with iniread.h.
  *
  * Every key lives in one table in config.c (section, name, type, bounds,
  * field).  An unknown section or key, a key set twice, or a bad value stops
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_DEPTS 32
+#define CONFIG_MAX_LINE (1 << 20)   /* bytes in one line of config.ini */
 
 struct tz;
 
@@ -31,6 +32,11 @@ struct dept_cfg {
 struct alias_cfg {
 	char *alias;  /* the misspelt name */
 	char *name;   /* the employee's real name */
+};
+
+struct annot_cfg {
+	int32_t day;  /* the note's date (days since 1970-01-01) */
+	char *text;   /* its text (annot.h rules) */
 };
 
 struct config {
@@ -75,6 +81,10 @@ struct config {
 	/* [aliases] */
 	struct alias_cfg *aliases;
 	size_t naliases;
+
+	/* [annotations]: `YYYY-MM-DD = text`, in file order */
+	struct annot_cfg *annotations;
+	size_t nannotations;
 
 	/* [auth] */
 	char *write_token;     /* "" = writes refused */
