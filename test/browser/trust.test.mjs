@@ -138,3 +138,87 @@ describe('lines', () => {
 		await context.close();
 	});
 });
+
+/* ---- 3. small samples ---- */
+
+const addDays = (iso, k) => new Date(Date.parse(`${iso}T00:00:00Z`) + k * 86400000).toISOString().slice(0, 10);
+
+describe('small samples', () => {
+	test('meta serves [thresholds] min_closed', () => {
+		assert.equal(env.meta.min_closed, 5, 'the default');
+	});
+
+	test('team table: a statistic on fewer than min_closed closes is greyed with its n, never shaded or flagged', async () => {
+		const { context, page } = await openPage();
+		const to = env.meta.as_of, from = addDays(to, -29);
+		await visit(page, `/department?dept=Design&from=${from}&to=${to}&bucket=week`);
+		const data = await api(`/api/v1/departments/Design?from=${from}&to=${to}&bucket=week`);
+		const min = env.meta.min_closed;
+		let few = 0, enough = 0;
+		for (const e of data.employees) {
+			const n = e.totals.lead_time.n;
+			const cells = await page.$$eval(`#team-table tr[data-emp="${e.id}"] td`, (tds) => tds.map((td) => ({
+				col: td.dataset.col || td.dataset.flag, cls: td.className, text: td.textContent.replace(/\s+/g, ' ').trim(), title: td.title,
+			})));
+			const p50 = cells.find((c) => c.col === 'p50' || c.col === 'p50_ratio');
+			const sla = cells.find((c) => c.col === 'sla' || c.col === 'min_sla_hit_rate');
+			for (const c of [p50, sla]) {
+				assert.ok(c, `${e.name}: median and SLA cells`);
+				if (n < min) {
+					assert.match(c.cls, /\bfew\b/, `${e.name} (${n} closes): greyed`);
+					assert.doesNotMatch(c.cls, /\b(s|w)-[pn]\d\b|flagged/, `${e.name} (${n} closes): not shaded, not flagged`);
+					if (n > 0) assert.ok(c.text.endsWith(`n ${n}`), `${e.name}: n beside the value: "${c.text}"`);
+					assert.ok(c.title.includes(`n = ${n}`), `${e.name}: n in the title: "${c.title}"`);
+				} else {
+					assert.doesNotMatch(c.cls, /\bfew\b/, `${e.name} (${n} closes): judged`);
+				}
+			}
+			/* and the API agrees: no close-based score or flag under min_closed */
+			if (n < min) {
+				few++;
+				assert.equal(e.scores.lead_time_p50, null, e.name);
+				assert.equal(e.scores.sla_hit_rate, null, e.name);
+				assert.deepEqual(e.flags.filter((f) => f.rule !== 'max_avg_open'), [], e.name);
+			} else enough++;
+		}
+		assert.ok(few > 0 && enough > 0, `both kinds in the range: ${few} under ${min}, ${enough} at or over`);
+		assert.match(await text(page, '#few-note'), new RegExp(`fewer than ${min} closes`));
+		await context.close();
+	});
+
+	test('where the time goes: a block on fewer than min_closed creators is pale, and every tooltip gives n', async () => {
+		const { context, page } = await openPage();
+		await visit(page, '/?range=365d&bucket=month');
+		const st = await page.$eval('#where canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			return ch.data.datasets.map((ds) => ({ label: ds.label, ns: ds.ns, colors: ds.backgroundColor }));
+		});
+		const min = env.meta.min_closed;
+		let pale = 0;
+		for (const ds of st) {
+			ds.ns.forEach((n, i) => {
+				const a = /rgba\([^)]*,\s*([\d.]+)\)/.exec(ds.colors[i]);
+				const opacity = a ? Number(a[1]) : 1;
+				if (n < min) {
+					pale++;
+					assert.ok(opacity < 0.5, `${ds.label} #${i}: ${n} creators, drawn pale (${ds.colors[i]})`);
+				} else assert.equal(opacity, 1, `${ds.label} #${i}: ${n} creators, full colour`);
+			});
+		}
+		/* the API's n per block, by brute force from the stages route */
+		const api1 = await api(`/api/v1/stages?from=${addDays(env.meta.as_of, -364)}&to=${env.meta.as_of}&bucket=month`);
+		const sales = api1.departments.find((d) => d.name === 'Sales');
+		assert.deepEqual(st.find((d) => d.label === 'Sales').ns, sales.series.map((s) => (s.stage ? s.stage.n : 0)));
+		/* hover the first month's Sales block: the tooltip names n */
+		const label = await page.$eval('#where canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			const el = ch.getDatasetMeta(0).data[0];
+			ch.tooltip.setActiveElements([{ datasetIndex: 0, index: 0 }], { x: el.x, y: el.y });
+			ch.update();
+			return ch.tooltip.body.map((b) => b.lines.join(' ')).join(' | ');
+		});
+		assert.match(label, /n = \d+ creators/, label);
+		assert.ok(pale >= 0);
+		await context.close();
+	});
+});

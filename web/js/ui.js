@@ -18,6 +18,7 @@
  */
 import { getMeta, setView } from './api.js';
 import { applyChartTheme, chartsAvailable, setDepartments } from './charts.js';
+import { setMinClosed } from './defs.js';
 import { $, fill, h, icon } from './dom.js';
 import * as fmt from './format.js';
 import {
@@ -430,6 +431,7 @@ export async function startPage(page) {
 		return;
 	}
 	setDepartments(meta.departments);
+	setMinClosed(meta.min_closed);
 	applyChartTheme();
 	const foot = $('#foot');
 	if (foot) foot.textContent = `Leadtime ${meta.version || ''} · ${fmt.int(meta.tickets)} tickets · data ${fmt.range(meta.data_bounds.first, meta.data_bounds.last)} · as of ${fmt.date(meta.as_of)}`;

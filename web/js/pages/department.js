@@ -15,6 +15,7 @@ import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { daysBetween, hrefFor, navigate } from '../state.js';
 import { card, chartBox, field, floatTip, infoTip, select, startPage } from '../ui.js';
+import { def, getMinClosed, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 
 let cache = null; /* {key, data, wip, state} */
@@ -23,15 +24,16 @@ let deptSelect;
 /* the team table's columns; `score` names the key in employee.scores */
 const COLUMNS = [
 	{ id: 'name', label: 'Employee', get: (e) => e.name, text: true },
-	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed' },
-	{ id: 'p50', label: 'Median days', short: 'Median', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio' },
-	{ id: 'sla', label: 'Within SLA', short: 'In SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate' },
-	{ id: 'open', label: 'Avg open', get: (e) => e.totals.avg_open, show: (v) => fmt.num(v, 1), score: 'avg_open', neutral: true, flag: 'max_avg_open' },
-	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1), score: 'closes_per_week', wide: true },
-	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1), wide: true },
-	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1), score: 'workload_share', neutral: true, wide: true },
+	/* `closes`: the statistic rests on the employee's closes (n = closed): greyed and not judged under min_closed */
+	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed', closes: true, def: 'closed' },
+	{ id: 'p50', label: 'Median days', short: 'Median', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio', closes: true, def: 'p50' },
+	{ id: 'sla', label: 'Within SLA', short: 'In SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate', closes: true, def: 'sla' },
+	{ id: 'open', label: 'Avg open', get: (e) => e.totals.avg_open, show: (v) => fmt.num(v, 1), score: 'avg_open', neutral: true, flag: 'max_avg_open', def: 'avg_open' },
+	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1), score: 'closes_per_week', wide: true, closes: true, def: 'closes_per_week' },
+	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1), wide: true, closes: true, def: 'p90' },
+	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1), score: 'workload_share', neutral: true, wide: true, def: 'workload_share' },
 	/* re-entries and their share of the tickets opened, in one column ("3 (12.5%)"); sorted by the share */
-	{ id: 'rework', label: 'Rework', get: (e) => e.totals.rework_rate, show: (v) => fmt.pct(v, 1), cell: (e) => fmt.rework(e.totals), wide: true, help: fmt.REWORK_TIP,
+	{ id: 'rework', label: 'Rework', get: (e) => e.totals.rework_rate, show: (v) => fmt.pct(v, 1), cell: (e) => fmt.rework(e.totals), wide: true, def: 'rework',
 		title: (e) => `${fmt.int(e.totals.rework)} of the ${fmt.int(e.totals.opened)} tickets ${e.name} opened are re-entries` },
 ];
 const SORTS = COLUMNS.map((c) => c.id);
@@ -127,9 +129,8 @@ function drawTable(data, state) {
 		return h('th', {
 			scope: 'col',
 			class: `${col.text ? 'sticky-col' : 'n'}${col.wide ? ' hide-sm' : ''}`,
-			title: col.help || null,
 			'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
-		}, h('button', {
+		}, col.def ? infoTip(def(col.def, { sla, range: fmt.range(data.range.from, data.range.to), days: daysBetween(data.range.from, data.range.to) + 1 })) : null, h('button', {
 			type: 'button',
 			class: 'sort',
 			dataset: { sort: col.id },
@@ -147,10 +148,16 @@ function drawTable(data, state) {
 		const v = col.get(e);
 		const score = col.score && e.scores ? e.scores[col.score] : null;
 		const flags = col.flag ? (e.flags || []).filter((f) => f.rule === col.flag) : [];
-		const cls = ['n', shadeClass(score, col.neutral), col.wide ? 'hide-sm' : ''].filter(Boolean);
+		const n = lt(e).n ?? e.totals.closed;
+		/* on fewer than min_closed closes: greyed, n beside it, neither shaded nor flagged (the API's rule) */
+		const few = col.closes && tooFew(n);
+		const cls = ['n', few ? 'few' : shadeClass(score, col.neutral), col.wide ? 'hide-sm' : ''].filter(Boolean);
 		if (!flags.length) {
-			const title = col.score ? shadeTitle(score, col.neutral) : col.title ? col.title(e) : null;
-			return h('td', { class: cls.join(' '), title, dataset: { col: col.id } }, col.cell ? col.cell(e) : col.show(v));
+			const title = few ? `${e.name}: ${nNote(n)}`
+				: [col.score ? shadeTitle(score, col.neutral) : col.title ? col.title(e) : null, col.closes && col.id !== 'closed' ? nNote(n) : null].filter(Boolean).join(' · ') || null;
+			return h('td', { class: cls.join(' '), title, dataset: { col: col.id, n: col.closes ? n : null } },
+				col.cell ? col.cell(e) : col.show(v),
+				few && col.id !== 'closed' && fmt.isNum(v) ? h('span', { class: 'n-of' }, ` n ${fmt.int(n)}`) : null);
 		}
 		const text = flags.map((f) => flagText(f, sla)).join(' ');
 		const id = `tip-${++tipN}`;
@@ -179,6 +186,7 @@ function drawTable(data, state) {
 				h('span', { class: 'w-ramp', 'aria-hidden': 'true' }, ['w-n2', 'w-0', 'w-p2'].map((x) => h('i', { class: x }))),
 				h('span', {}, 'above')),
 			h('div', {}, h('span', {}, h('span', { class: 'pill bad', 'aria-hidden': 'true' }, '!'), ' A flagged cell breaks a threshold: hover or focus it for the rule.')),
+			h('div', { id: 'few-note' }, h('span', {}, h('span', { class: 'few' }, 'Grey, n 3'), `: rests on fewer than ${getMinClosed()} closes in the range ([thresholds] min_closed), so it is neither shaded nor flagged.`)),
 			h('div', { class: 'hide-sm' }, 'Rework: the re-entries each employee opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened; the column sorts by the share.'),
 			h('div', { class: 'show-sm' }, 'On a wider screen the table also shows closes per week, the 90th percentile, the workload share and the rework (re-entries).')),
 		flagSummary(flagged, sla));

@@ -18,6 +18,7 @@ import * as fmt from '../format.js';
 import { daysBetween, hrefFor } from '../state.js';
 import { setExports } from '../exports.js';
 import { card, chartBox, deptSwatch, infoTip, startPage } from '../ui.js';
+import { def, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 
 let last = null; /* {ov, st, wip, state, ctx} for redraw */
@@ -67,7 +68,9 @@ function seriesX(item) {
 function drawTrend(ov, state) {
 	const c = card('trend');
 	const e2e = ov.end_to_end || {};
-	const series = (e2e.series || []).filter((s) => s.n > 0);
+	/* every period and day, null where there is no campaign start: a gap in the line, not a bridge */
+	const all = e2e.series || [];
+	const series = all.filter((s) => s.n > 0);
 	const rolling = (e2e.rolling_28d || []).filter((r) => fmt.isNum(r.mean));
 	if (!series.length && !rolling.length) {
 		c.empty('No campaign started in this range', 'End-to-end lead time is counted when a creator’s campaign starts. Try a longer range.');
@@ -88,7 +91,7 @@ function drawTrend(ov, state) {
 			datasets: [
 				{
 					label: 'Rolling 28-day mean',
-					data: rolling.map((r) => ({ x: fmt.ms(r.date), y: r.mean })),
+					data: (e2e.rolling_28d || []).map((r) => ({ x: fmt.ms(r.date), y: fmt.isNum(r.mean) ? r.mean : null })),
 					borderColor: t.text,
 					backgroundColor: t.text,
 					borderWidth: 2.5,
@@ -98,7 +101,7 @@ function drawTrend(ov, state) {
 				{
 					/* neutral greys: the palette's colours belong to the departments */
 					label: `Median per ${state.bucket}`,
-					data: series.map((s) => ({ x: seriesX(s), y: s.p50 })),
+					data: all.map((s) => ({ x: seriesX(s), y: s.n > 0 ? s.p50 : null, n: s.n })),
 					borderColor: t.muted,
 					backgroundColor: state.bucket === 'day' ? alpha(t.muted, 0.55) : t.muted,
 					borderWidth: 1.5,
@@ -109,7 +112,7 @@ function drawTrend(ov, state) {
 				/* a day's 90th percentile over a handful of campaigns is noise: weeks and months only */
 				state.bucket === 'day' ? null : {
 					label: `90th percentile per ${state.bucket}`,
-					data: series.map((s) => ({ x: seriesX(s), y: s.p90 })),
+					data: all.map((s) => ({ x: seriesX(s), y: s.n > 0 ? s.p90 : null, n: s.n })),
 					borderColor: t.faint,
 					backgroundColor: t.faint,
 					borderDash: [4, 4],
@@ -125,7 +128,7 @@ function drawTrend(ov, state) {
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
 			plugins: {
 				...fastLine().plugins,
-				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
+				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n, 'campaigns')})` : ''}` } },
 			},
 		},
 	}, `End-to-end lead time: ${trendSentence(e2e, rolling)}`);
@@ -205,13 +208,17 @@ function drawWhere(st, ov) {
 	const labels = buckets.map((b) => fmt.monthLabel(b.start));
 	const t = theme();
 	/* `ns`: how many creators each value is over (not read by Chart.js) */
-	const datasets = stages.map((d) => ({
-		label: d.name,
-		data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
-		ns: (d.series || []).map((s) => (s.stage ? s.stage.n : 0)),
-		backgroundColor: deptColor(d.name),
-		stack: 'time',
-	}));
+	/* a block over fewer than min_closed creators is pale: too few to read a change from */
+	const datasets = stages.map((d) => {
+		const ns = (d.series || []).map((s) => (s.stage ? s.stage.n : 0));
+		return {
+			label: d.name,
+			data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
+			ns,
+			backgroundColor: ns.map((n) => deptColor(d.name, tooFew(n) ? 0.3 : 1)),
+			stack: 'time',
+		};
+	});
 	/* every wait is on the path, the one into the last department too */
 	const waitN = buckets.map(() => Infinity);
 	const waits = buckets.map((_, i) => {
@@ -226,7 +233,9 @@ function drawWhere(st, ov) {
 		}
 		return any ? sum : null;
 	});
-	datasets.push({ label: WAITS, data: waits, ns: waitN.map((n) => (Number.isFinite(n) ? n : 0)), backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
+	const wns = waitN.map((n) => (Number.isFinite(n) ? n : 0));
+	const waitColor = t.dark ? '#5d6773' : '#b9c0c8';
+	datasets.push({ label: WAITS, data: waits, ns: wns, backgroundColor: wns.map((n) => (tooFew(n) ? alpha(waitColor, 0.35) : waitColor)), stack: 'time' });
 
 	const box = chartBox('tall');
 	const grew = grewSentence(datasets, labels, buckets);
@@ -244,7 +253,7 @@ function drawWhere(st, ov) {
 					mode: 'index',
 					callbacks: {
 						title: (items) => fmt.bucketLabel(buckets[items[0].dataIndex], 'month'),
-						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${i.dataset.label === WAITS ? 'at least ' : ''}${fmt.plural(i.dataset.ns[i.dataIndex], 'creator')})`,
+						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${i.dataset.label === WAITS ? 'at least ' : ''}${nNote(i.dataset.ns[i.dataIndex], 'creators')})`,
 						footer: (items) => `Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`,
 					},
 				},
@@ -357,9 +366,10 @@ function drawDeptLeadTime(ov, state) {
 		data: {
 			datasets: depts.map((d) => ({
 				label: d.name,
-				data: (d.series || []).map((s) => ({ x: seriesX(s), y: s.lead_time ? s.lead_time.p50 : null })),
+				data: (d.series || []).map((s) => ({ x: seriesX(s), y: s.lead_time ? s.lead_time.p50 : null, n: s.lead_time ? s.lead_time.n : 0 })),
 				borderColor: deptColor(d.name),
-				backgroundColor: deptColor(d.name),
+				/* a median of fewer than min_closed closes: a hollow point */
+				backgroundColor: (d.series || []).map((s) => (tooFew(s.lead_time && s.lead_time.n) ? 'transparent' : deptColor(d.name))),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
 				borderWidth: 2,
 			})),
@@ -368,7 +378,7 @@ function drawDeptLeadTime(ov, state) {
 			...fastLine(),
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
-			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
+			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n)})` } } },
 		},
 	}, 'Median days to close per department over time');
 }

@@ -10,6 +10,7 @@ import { apiURL, getJSON } from '../api.js';
 import { deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
@@ -144,7 +145,9 @@ function drawTrend(data, state) {
 		data: {
 			datasets: depts.map((d) => ({
 				label: d.name,
-				data: (d.series || []).map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.stage ? s.stage[st.value] : null })),
+				data: (d.series || []).map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.stage ? s.stage[st.value] : null, n: s.stage ? s.stage.n : 0 })),
+				/* over fewer than min_closed creators: a hollow point */
+				pointBackgroundColor: (d.series || []).map((s) => (tooFew(s.stage && s.stage.n) ? 'transparent' : deptColor(d.name))),
 				borderColor: deptColor(d.name),
 				backgroundColor: deptColor(d.name),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
@@ -154,7 +157,7 @@ function drawTrend(data, state) {
 			...fastLine(),
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(fmt.ms(data.range.from), fmt.ms(data.range.to)), y: valueAxis(`${st.word} ${fmt.dayWord()} in the stage`) },
-			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
+			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n, 'creators')})` } } },
 		},
 	}, `${st.label} days in each stage per period`);
 }
