@@ -53,7 +53,9 @@ export function setExports(id, req, tables, { png = true } = {}) {
 		title: 'The chart as a PNG image',
 		onclick: () => downloadPNG(el, `${stem}.png`),
 	}, icon(ICON_DOWN), 'PNG') : null;
-	tools.replaceChildren(...links, ...(shot ? [shot] : []));
+	/* the "View as table" toggle (charttable.js) stays last */
+	const toggle = tools.querySelector('.table-toggle');
+	tools.replaceChildren(...links, ...(shot ? [shot] : []), ...(toggle ? [toggle] : []));
 }
 
 /* text wrapped to `width` pixels: the lines */

@@ -463,7 +463,10 @@ startPage({
 	normalize(state, ctx) {
 		const names = ctx.meta.departments.map((d) => d.name);
 		const patch = {};
-		if (!names.includes(state.dept)) patch.dept = names[0];
+		if (!names.includes(state.dept)) {
+			if (state.dept) ctx.notice(`There is no department “${state.dept}” in the pipeline. Showing ${names[0]} instead; choose another below.`);
+			patch.dept = names[0];
+		}
 		if (state.sort && !SORTS.includes(state.sort)) patch.sort = null;
 		if (state.dir && state.dir !== 'asc' && state.dir !== 'desc') patch.dir = null;
 		return patch;

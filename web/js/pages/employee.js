@@ -13,6 +13,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
+import { combobox } from '../combobox.js';
 import { daysBetween, navigate } from '../state.js';
 import { card, chartBox, field, infoTip, select, startPage } from '../ui.js';
 
@@ -280,6 +281,8 @@ startPage({
 		if (empOf(ctx.meta, state.emp)) return { dept: null };
 		const inDept = emps.find((e) => e.department === state.dept);
 		const pick = inDept || emps[0];
+		if (state.emp && pick) ctx.notice(`There is no employee with the id “${state.emp}”. Showing ${pick.name} instead; choose another below.`);
+		else if (state.emp) ctx.notice(`There is no employee with the id “${state.emp}”, and no employees yet.`);
 		return { emp: pick ? String(pick.id) : null, dept: null };
 	},
 	linkState(state, ctx) {
@@ -292,7 +295,16 @@ startPage({
 			options: ctx.meta.employees.filter((e) => e.department === d.name).map((e) => ({ value: String(e.id), label: e.name })),
 		})).filter((g) => g.options.length);
 		empSelect = select(groups, { id: 'emp', onChange: (v) => navigate({ emp: v }) });
-		return [field('Employee', empSelect)];
+		/* thousands of employees: a search beside the list (combobox.js) */
+		const search = combobox({
+			id: 'emp-search',
+			label: 'Employees',
+			placeholder: 'Name or department',
+			items: groups.flatMap((g) => g.options.map((o) => ({ value: o.value, label: o.label, group: g.group }))),
+			onPick: (v) => navigate({ emp: v }),
+		});
+		return [field('Employee', empSelect),
+			h('div', { class: 'field wide' }, h('label', { for: 'emp-search' }, 'Find an employee'), search.el)];
 	},
 	sync(state, ctx) {
 		const e = empOf(ctx.meta, state.emp);
