@@ -321,6 +321,16 @@ void agg_table_free(struct agg_table *t)
 	free(t);
 }
 
+int agg_bucket_full_days(enum agg_bucket k, int32_t day)
+{
+	switch (k) {
+	case AGG_DAY: return 1;
+	case AGG_WEEK: return 7;
+	case AGG_MONTH: return date_month_end(day) - date_month_start(day) + 1;
+	}
+	return 1;
+}
+
 /* ---- scores and flags ---- */
 
 static double score_value(const struct agg_metrics *m, enum agg_score k)

@@ -54,6 +54,10 @@ struct agg_span {
 	int32_t start, end;      /* inclusive; cut to the range */
 };
 
+/* The days of the whole bucket of kind k that holds `day` (1, 7, or the
+ * month's 28-31): a span cut by the range has fewer (end − start + 1). */
+int agg_bucket_full_days(enum agg_bucket k, int32_t day);
+
 #define AGG_MAX_BUCKETS 65535
 
 /* 1 when from <= to <= as_of, all within DATE_MIN..DATE_MAX, and the range

@@ -192,12 +192,18 @@ describe('small samples', () => {
 		await visit(page, '/?range=365d&bucket=month');
 		const st = await page.$eval('#where canvas', (c) => {
 			const ch = window.Chart.getChart(c);
-			return ch.data.datasets.map((ds) => ({ label: ds.label, ns: ds.ns, colors: ds.backgroundColor }));
+			return ch.data.datasets.map((ds) => ({ label: ds.label, ns: ds.ns, colors: ds.backgroundColor.map((x) => (typeof x === 'string' ? x : 'hatched')) }));
 		});
+		const api1 = await api(`/api/v1/stages?from=${addDays(env.meta.as_of, -364)}&to=${env.meta.as_of}&bucket=month`);
+		const months = api1.departments[0].series;
 		const min = env.meta.min_closed;
 		let pale = 0;
 		for (const ds of st) {
 			ds.ns.forEach((n, i) => {
+				if (months[i].days < months[i].bucket_days) {
+					assert.equal(ds.colors[i], 'hatched', `${ds.label} #${i}: a month cut by the range is hatched`);
+					return;
+				}
 				const a = /rgba\([^)]*,\s*([\d.]+)\)/.exec(ds.colors[i]);
 				const opacity = a ? Number(a[1]) : 1;
 				if (n < min) {
@@ -206,8 +212,7 @@ describe('small samples', () => {
 				} else assert.equal(opacity, 1, `${ds.label} #${i}: ${n} creators, full colour`);
 			});
 		}
-		/* the API's n per block, by brute force from the stages route */
-		const api1 = await api(`/api/v1/stages?from=${addDays(env.meta.as_of, -364)}&to=${env.meta.as_of}&bucket=month`);
+		/* the API's n per block */
 		const sales = api1.departments.find((d) => d.name === 'Sales');
 		assert.deepEqual(st.find((d) => d.label === 'Sales').ns, sales.series.map((s) => (s.stage ? s.stage.n : 0)));
 		/* hover the first month's Sales block: the tooltip names n */
@@ -220,6 +225,71 @@ describe('small samples', () => {
 		});
 		assert.match(label, /n = \d+ creators/, label);
 		assert.ok(pale >= 0);
+		await context.close();
+	});
+});
+
+/* ---- 5. cut buckets ---- */
+
+describe('cut buckets', () => {
+	/* a Wednesday to a Friday: the first and last ISO weeks are cut */
+	const from = '2026-08-05', to = '2026-11-20';
+
+	test('the API gives each bucket its real days of the whole bucket\'s', async () => {
+		const ov = await api(`/api/v1/overview?from=${from}&to=${to}&bucket=week`);
+		const s = ov.departments[0].series;
+		const first = s[0], last = s[s.length - 1];
+		assert.equal(first.start, from);
+		assert.equal(first.days, dayNum(first.end) - dayNum(first.start) + 1);
+		assert.equal(first.days, 5, 'Wed..Sun');
+		assert.equal(last.days, 5, 'Mon..Fri');
+		for (const b of s) assert.equal(b.bucket_days, 7);
+		for (const b of s.slice(1, -1)) assert.equal(b.days, 7);
+		/* rates over the real days: closes per week of the cut bucket */
+		const closed = first.closed;
+		assert.ok(Math.abs(first.closes_per_week - closed / (5 / 7)) < 0.001);
+		const m = await api(`/api/v1/overview?from=2026-09-10&to=2026-11-22&bucket=month`);
+		const ms = m.departments[0].series;
+		assert.deepEqual(ms.map((b) => [b.days, b.bucket_days]), [[21, 30], [31, 31], [22, 30]]);
+	});
+
+	test('every bucketed chart marks a cut bucket and says "5 of 7 days" on hover', async () => {
+		const { context, page } = await openPage();
+		await visit(page, `/?from=${from}&to=${to}&bucket=week`);
+		const flow = await page.$eval('#flow canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			const closed = ch.data.datasets.find((d) => d.label === 'Closed');
+			const kinds = closed.backgroundColor.map((x) => (typeof x === 'string' ? 'plain' : 'hatched'));
+			ch.tooltip.setActiveElements([{ datasetIndex: 1, index: 0 }], { x: 10, y: 10 });
+			ch.update();
+			const footer = ch.tooltip.footer.join(' ');
+			return { kinds, footer };
+		});
+		assert.equal(flow.kinds[0], 'hatched', 'the first (cut) week is hatched');
+		assert.equal(flow.kinds[flow.kinds.length - 1], 'hatched', 'the last (cut) week is hatched');
+		assert.ok(flow.kinds.slice(1, -1).every((k) => k === 'plain'), 'whole weeks are plain');
+		assert.match(flow.footer, /5 of 7 days/);
+		/* lines: dashed into a cut bucket, its point hollow */
+		const dash = await page.$eval('#deptlt canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			const ds = ch.data.datasets[0];
+			return { first: ds.backgroundColor[0], mid: ds.backgroundColor[2], seg: typeof ds.segment.borderDash };
+		});
+		assert.equal(dash.first, 'transparent', 'the cut week\'s point is hollow');
+		assert.notEqual(dash.mid, 'transparent');
+		assert.equal(dash.seg, 'function');
+		/* the heatmap: the cut week is hatched and never among the darkest steps */
+		await visit(page, `/department?dept=Design&from=${from}&to=${to}&bucket=week`);
+		const heat = await page.$$eval('#closes table.heat tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td.h')].map((td) => ({
+			part: td.classList.contains('part'), q: Number((/\bq(\d)\b/.exec(td.className) || [0, 0])[1]), title: td.title,
+		}))));
+		for (const row of heat) {
+			assert.equal(row[0].part, true);
+			assert.equal(row[row.length - 1].part, true);
+			assert.ok(row[0].q <= 5 && row[row.length - 1].q <= 5, `a cut week is never shaded darkest: ${row[0].q}, ${row[row.length - 1].q}`);
+			assert.match(row[0].title, /5 of 7 days/);
+			assert.ok(row.slice(1, -1).every((c) => !c.part));
+		}
 		await context.close();
 	});
 });

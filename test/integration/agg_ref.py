@@ -59,6 +59,18 @@ def buckets(frm, to, bucket):
     return out
 
 
+def span(out, s, e, bucket):
+    """A bucket's start, end, its real days and the days of the whole
+    bucket (1, 7, or its month's): "days": 1 of "bucket_days": 7 when the
+    range cuts it.  Sets them in out, returns out."""
+    import calendar
+    out["start"], out["end"] = iso(s), iso(e)
+    out["days"] = (e - s).days + 1
+    out["bucket_days"] = (1 if bucket == "day" else 7 if bucket == "week"
+                          else calendar.monthrange(s.year, s.month)[1])
+    return out
+
+
 def pct(sorted_vals, p):
     """percentile_cont of SPEC §3."""
     n = len(sorted_vals)
@@ -415,7 +427,7 @@ class Ref:
             ser = []
             for s, e in bks:
                 m = self.block(index, s, e, self.sla_of)
-                m["start"], m["end"] = iso(s), iso(e)
+                span(m, s, e, bucket)
                 ser.append(m)
             out[g] = (tot, ser)
         return out
@@ -426,7 +438,7 @@ class Ref:
         ser = []
         for s, e in buckets(frm, to, bucket):
             m = metrics([], s, e, None)
-            m["start"], m["end"] = iso(s), iso(e)
+            span(m, s, e, bucket)
             ser.append(m)
         return tot, ser
 
@@ -437,7 +449,8 @@ class Ref:
             p = public(m)
             if share_with is not None:
                 p["workload_share"] = share(m["open_sum"], share_with[i]["open_sum"])
-            p["start"], p["end"] = m["start"], m["end"]
+            for k in ("start", "end", "days", "bucket_days"):
+                p[k] = m[k]
             out.append(p)
         return out
 
@@ -462,7 +475,7 @@ class Ref:
         series = []
         for s, e in buckets(frm, to, bucket):
             b = dist([v for d, v in vals if s <= d <= e])
-            b["start"], b["end"] = iso(s), iso(e)
+            span(b, s, e, bucket)
             series.append(b)
         roll = [{"date": iso(d), "mean": m} for d, m in rolling_28(vals, frm, to)]
         return {"totals": dist([v for d, v in vals if frm <= d <= to]),
@@ -627,7 +640,7 @@ class Ref:
             wt = None if k == 0 else dist([v for d, v in wait[n] if frm <= d <= to])
             ser = []
             for s, e in bks:
-                ser.append({"start": iso(s), "end": iso(e),
+                ser.append({**span({}, s, e, bucket),
                             "stage": dist([v for d, v in stage[n] if s <= d <= e]),
                             "wait": None if k == 0 else
                             dist([v for d, v in wait[n] if s <= d <= e])})

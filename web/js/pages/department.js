@@ -9,7 +9,7 @@
  * Data: /api/v1/departments/{name}, /api/v1/wip?department=.
  */
 import { apiURL, getJSON } from '../api.js';
-import { deptColor, destroyCharts, makeChart, refLine, theme, valueAxis } from '../charts.js';
+import { deptColor, destroyCharts, isCut, makeChart, refLine, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
@@ -130,14 +130,16 @@ function drawTable(data, state) {
 			scope: 'col',
 			class: `${col.text ? 'sticky-col' : 'n'}${col.wide ? ' hide-sm' : ''}`,
 			'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
-		}, col.def ? infoTip(def(col.def, { sla, range: fmt.range(data.range.from, data.range.to), days: daysBetween(data.range.from, data.range.to) + 1 })) : null, h('button', {
+		}, h('button', {
 			type: 'button',
 			class: 'sort',
 			dataset: { sort: col.id },
 			'aria-label': `Sort by ${col.label}${active ? (dir === 'asc' ? ', currently ascending' : ', currently descending') : ''}`,
 			onclick: () => navigate({ sort: col.id, dir: nextDir }),
 		}, col.short ? [h('span', { class: 'hide-sm' }, col.label), h('span', { class: 'show-sm', 'aria-hidden': 'true' }, col.short)] : col.label,
-		h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')));
+		h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')),
+		/* what the column counts, on hover and focus (defs.js) */
+		col.def ? infoTip(def(col.def, { sla, range: fmt.range(data.range.from, data.range.to), days: daysBetween(data.range.from, data.range.to) + 1 })) : null);
 	}));
 	let tipN = 0;
 	const rows = sortedEmployees(emps, sort, dir).map((e) => h('tr', { dataset: { emp: e.id } }, COLUMNS.map((col) => {
@@ -387,7 +389,8 @@ function drawHeat(data, state) {
 	/* a bucket cut by the range to a few days turns one close into a big rate
 	   (1 close in 1 day = 7 per week): such buckets do not set the colour scale */
 	const span = (b) => daysBetween(b.start, b.end) + 1;
-	const short = buckets.map((b) => !daily && span(b) < 7);
+	/* cut: fewer days than the whole bucket (the API's days of bucket_days) */
+	const short = buckets.map((b) => !daily && (isCut(b) || span(b) < 7));
 	let max = 0;
 	for (const e of emps) {
 		(e.series || []).forEach((s, i) => {
@@ -396,12 +399,16 @@ function drawHeat(data, state) {
 	}
 	if (max === 0) for (const e of emps) for (const s of e.series || []) if (fmt.isNum(val(s))) max = Math.max(max, val(s));
 	const level = (v) => (!fmt.isNum(v) || v <= 0 || max <= 0 ? 0 : Math.max(1, Math.min(8, Math.ceil((v / max) * 8))));
+	/* a cut bucket's rate is over a few days: hatched, and never the darkest steps */
+	const CUT_MAX = 5;
+	const cellLevel = (v, i) => (short[i] ? Math.min(CUT_MAX, level(v)) : level(v));
+	const cutNote = (b) => (isCut(b) ? `${b.days} of ${b.bucket_days} days` : `only ${fmt.plural(span(b), 'day')}`);
 	const dense = buckets.length > 30;
 	/* the year on the header when the periods span more than one */
 	const multiYear = new Set(buckets.map((b) => b.start.slice(0, 4))).size > 1;
 	const yy = (b) => (multiYear ? ` ’${b.start.slice(2, 4)}` : '');
 	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
-		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (only ${fmt.plural(span(b), 'day')} in the range)` : ''}` },
+		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (${cutNote(b)} in the range)` : ''}` },
 			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null)),
 		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
 	const rows = emps.map((e) => h('tr', {},
@@ -409,7 +416,7 @@ function drawHeat(data, state) {
 		buckets.map((b, i) => {
 			const s = (e.series || [])[i];
 			const v = val(s);
-			return h('td', { class: `h q${level(v)}${short[i] ? ' part' : ''}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}` },
+			return h('td', { class: `h q${cellLevel(v, i)}${short[i] ? ' part' : ''}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}${short[i] ? ` · ${cutNote(b)}, cut by the range` : ''}` },
 				fmt.isNum(v) && v > 0 ? fmt.num(v, daily ? 0 : 1) : '');
 		}),
 		h('td', { class: 'n' }, daily ? fmt.int(e.totals.closed) : fmt.num(e.totals.closes_per_week, 1))));
@@ -427,7 +434,7 @@ function drawHeat(data, state) {
 			h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['q1', 'q3', 'q5', 'q7'].map((x) => h('i', { class: x }))),
 			h('span', {}, `${fmt.num(max, 1)} (the most in one ${state.bucket})`),
 			dense ? h('span', {}, '· hover a cell for its value') : null,
-			short.some(Boolean) ? h('span', {}, `· * a period cut short by the range: its rate is over fewer than 7 days`) : null,
+			short.some(Boolean) ? h('span', {}, `· * hatched: a period cut short by the range, its rate over fewer days (never shaded darker than step ${CUT_MAX} of 8)`) : null,
 			wrap.scrollWidth > wrap.clientWidth + 1 ? h('span', {}, '· latest periods on the right; swipe for earlier ones') : null));
 	/* the latest periods matter most: start scrolled to the right end */
 	wrap.scrollLeft = wrap.scrollWidth;

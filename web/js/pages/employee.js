@@ -7,7 +7,7 @@
  */
 import { getJSON } from '../api.js';
 import {
-	deptColor, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis,
+	deptColor, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis, cutText, isCut,
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
@@ -193,7 +193,9 @@ function drawTrend(d, state) {
 	const from = fmt.ms(d.range.from), to = fmt.ms(d.range.to);
 	const datasets = [{
 		label: `Median per ${state.bucket}`,
-		data: series.map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.lead_time.p50, n: s.lead_time.n })),
+		data: series.map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.lead_time.p50, n: s.lead_time.n, cut: cutText(s) })),
+		/* a median of few closes or of a cut bucket: a hollow point */
+		pointBackgroundColor: series.map((s) => (tooFew(s.lead_time.n) || isCut(s) ? 'transparent' : color)),
 		borderColor: color,
 		backgroundColor: color,
 		showLine: false,
@@ -226,7 +228,7 @@ function drawTrend(d, state) {
 			scales: { x: timeAxis(from, to), y: valueAxis(`${fmt.dayWord()} to close`) },
 			plugins: {
 				legend: { labels: { usePointStyle: true } },
-				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n)})` : ''}` } },
+				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n)})` : ''}${i.raw && i.raw.cut ? ` · ${i.raw.cut}` : ''}` } },
 			},
 		},
 	}, `Median days to close per period for ${d.employee.name}, with the trend line and the department's median. ${words}`);

@@ -11,7 +11,7 @@
  */
 import { getJSON } from '../api.js';
 import {
-	alpha, categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis,
+	alpha, categoryAxis, cutColors, cutSegments, cutText, deptColor, deptIndex, destroyCharts, fastLine, hatch, isCut, makeChart, theme, timeAxis, valueAxis,
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
@@ -101,8 +101,10 @@ function drawTrend(ov, state) {
 				{
 					/* neutral greys: the palette's colours belong to the departments */
 					label: `Median per ${state.bucket}`,
-					data: all.map((s) => ({ x: seriesX(s), y: s.n > 0 ? s.p50 : null, n: s.n })),
+					data: all.map((s) => ({ x: seriesX(s), y: s.n > 0 ? s.p50 : null, n: s.n, cut: cutText(s) })),
 					borderColor: t.muted,
+					pointBackgroundColor: all.map((s) => (isCut(s) ? 'transparent' : state.bucket === 'day' ? alpha(t.muted, 0.55) : t.muted)),
+					segment: cutSegments(all),
 					backgroundColor: state.bucket === 'day' ? alpha(t.muted, 0.55) : t.muted,
 					borderWidth: 1.5,
 					pointRadius: pts,
@@ -128,7 +130,7 @@ function drawTrend(ov, state) {
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
 			plugins: {
 				...fastLine().plugins,
-				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n, 'campaigns')})` : ''}` } },
+				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n, 'campaigns')})` : ''}${i.raw && i.raw.cut ? ` · ${i.raw.cut}` : ''}` } },
 			},
 		},
 	}, `End-to-end lead time: ${trendSentence(e2e, rolling)}`);
@@ -202,7 +204,7 @@ function drawWhere(st, ov) {
 	const depts = [...(st.departments || [])].sort((a, b) => a.position - b.position);
 	if (depts.length < 2) return c.empty('Need at least two departments');
 	const stages = depts.slice(0, -1); /* the last stage starts the campaign: not part of the lead time */
-	const buckets = (stages[0].series || []).map((s) => ({ start: s.start, end: s.end }));
+	const buckets = (stages[0].series || []).map((s) => ({ start: s.start, end: s.end, days: s.days, bucket_days: s.bucket_days }));
 	const has = stages.some((d) => (d.series || []).some((s) => s.stage && s.stage.n > 0));
 	if (!buckets.length || !has) return c.empty('No creator finished these stages in this range', 'Try a longer range.');
 	const labels = buckets.map((b) => fmt.monthLabel(b.start));
@@ -215,7 +217,7 @@ function drawWhere(st, ov) {
 			label: d.name,
 			data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
 			ns,
-			backgroundColor: ns.map((n) => deptColor(d.name, tooFew(n) ? 0.3 : 1)),
+			backgroundColor: ns.map((n, i) => (isCut(buckets[i]) ? hatch(deptColor(d.name)) : deptColor(d.name, tooFew(n) ? 0.3 : 1))),
 			stack: 'time',
 		};
 	});
@@ -235,7 +237,7 @@ function drawWhere(st, ov) {
 	});
 	const wns = waitN.map((n) => (Number.isFinite(n) ? n : 0));
 	const waitColor = t.dark ? '#5d6773' : '#b9c0c8';
-	datasets.push({ label: WAITS, data: waits, ns: wns, backgroundColor: wns.map((n) => (tooFew(n) ? alpha(waitColor, 0.35) : waitColor)), stack: 'time' });
+	datasets.push({ label: WAITS, data: waits, ns: wns, backgroundColor: wns.map((n, i) => (isCut(buckets[i]) ? hatch(waitColor) : tooFew(n) ? alpha(waitColor, 0.35) : waitColor)), stack: 'time' });
 
 	const box = chartBox('tall');
 	const grew = grewSentence(datasets, labels, buckets);
@@ -254,7 +256,7 @@ function drawWhere(st, ov) {
 					callbacks: {
 						title: (items) => fmt.bucketLabel(buckets[items[0].dataIndex], 'month'),
 						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${i.dataset.label === WAITS ? 'at least ' : ''}${nNote(i.dataset.ns[i.dataIndex], 'creators')})`,
-						footer: (items) => `Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`,
+						footer: (items) => [`Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`, cutText(buckets[items[0].dataIndex])].filter(Boolean),
 					},
 				},
 			},
@@ -310,12 +312,13 @@ function drawFlow(ov, state) {
 	const lines = depts.some((d) => (d.series || []).length > MAX_BARS);
 	const what = lines ? 'lines' : 'bars';
 	c.show(grid, h('p', { class: 'legend-note' },
-		h('span', {}, h('span', { class: `swatch neutral faded${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Opened (light ${what}, left scale)`),
+		h('span', {}, h('span', { class: `swatch neutral faded${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Opened (faint ${what}, left scale)`),
 		h('span', {}, h('span', { class: `swatch neutral${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Closed (${what} in the department’s colour, left scale)`),
 		h('span', {}, h('span', { class: 'swatch neutral line strong-line', 'aria-hidden': 'true' }), 'Backlog at the end of each period (right scale)')));
-	const flowSet = (label, data, color) => (lines
-		? { type: 'line', label, data, borderColor: color, backgroundColor: color, borderWidth: 1, pointRadius: 0, order: 2 }
-		: { label, data, backgroundColor: color, order: 2 });
+	/* a bucket cut by the range is hatched (bars) or dashed (lines): fewer days, not less work */
+	const flowSet = (label, data, color, series) => (lines
+		? { type: 'line', label, data, borderColor: color, backgroundColor: color, borderWidth: 1, pointRadius: 0, order: 2, segment: cutSegments(series) }
+		: { label, data, backgroundColor: cutColors(series, color), order: 2 });
 	for (const d of depts) {
 		const series = d.series || [];
 		const tot = d.totals || {};
@@ -329,8 +332,8 @@ function drawFlow(ov, state) {
 			data: {
 				labels: fmt.axisLabels(series, state.bucket),
 				datasets: [
-					flowSet('Opened', series.map((s) => s.opened), deptColor(d.name, 0.4)),
-					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name)),
+					flowSet('Opened', series.map((s) => s.opened), deptColor(d.name, 0.4), series),
+					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name), series),
 					{
 						type: 'line', label: 'Backlog', data: series.map((s) => s.backlog_end), yAxisID: 'y1',
 						borderColor: t.text, borderWidth: 1.5, pointRadius: 0, order: 1,
@@ -346,7 +349,7 @@ function drawFlow(ov, state) {
 				},
 				plugins: {
 					legend: { display: false },
-					tooltip: { mode: 'index', intersect: false, callbacks: { title: (items) => fmt.bucketLabel(series[items[0].dataIndex], state.bucket) } },
+					tooltip: { mode: 'index', intersect: false, callbacks: { title: (items) => fmt.bucketLabel(series[items[0].dataIndex], state.bucket), footer: (items) => cutText(series[items[0].dataIndex]) } },
 				},
 			},
 		}, `${d.name}: opened ${tot.opened}, closed ${tot.closed}, backlog ${tot.backlog_end} at the end of the range`);
@@ -369,16 +372,17 @@ function drawDeptLeadTime(ov, state) {
 				data: (d.series || []).map((s) => ({ x: seriesX(s), y: s.lead_time ? s.lead_time.p50 : null, n: s.lead_time ? s.lead_time.n : 0 })),
 				borderColor: deptColor(d.name),
 				/* a median of fewer than min_closed closes: a hollow point */
-				backgroundColor: (d.series || []).map((s) => (tooFew(s.lead_time && s.lead_time.n) ? 'transparent' : deptColor(d.name))),
+				backgroundColor: (d.series || []).map((s) => (tooFew(s.lead_time && s.lead_time.n) || isCut(s) ? 'transparent' : deptColor(d.name))),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
 				borderWidth: 2,
+				segment: cutSegments(d.series || []),
 			})),
 		},
 		options: {
 			...fastLine(),
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
-			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n)})` } } },
+			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n)})`, footer: (items) => cutText(((depts[items[0].datasetIndex] || {}).series || [])[items[0].dataIndex]) } } },
 		},
 	}, 'Median days to close per department over time');
 }
