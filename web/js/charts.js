@@ -12,6 +12,8 @@
  * custom properties, so a chart drawn after a theme switch matches the page.
  */
 
+import { addMarkers, markerSentence, showMarkerList } from './annotations.js';
+
 const Chart = window.Chart;
 
 export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#7F7F7F'];
@@ -118,11 +120,15 @@ const live = new Set();
 export function makeChart(container, config, label) {
 	const canvas = document.createElement('canvas');
 	canvas.setAttribute('role', 'img');
-	canvas.setAttribute('aria-label', label || 'chart');
+	/* the notes of annotations.js on a time chart (a chart of periods
+	 * passes config.markerBuckets) */
+	const shown = addMarkers(config, theme());
+	canvas.setAttribute('aria-label', (label || 'chart') + markerSentence(shown));
 	container.replaceChildren(canvas);
 	fitTicks(config, container.clientWidth, container.clientHeight);
 	const chart = new Chart(canvas, config);
 	live.add(chart);
+	showMarkerList(container, shown);
 	return chart;
 }
 
