@@ -4,7 +4,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev \
-        libinih-dev libsystemd-dev zlib1g-dev libcmocka-dev python3 nodejs npm gzip ca-certificates \
+        libsystemd-dev zlib1g-dev libcmocka-dev python3 nodejs npm gzip ca-certificates \
         libxlsxwriter-dev libexpat1-dev nettle-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -21,7 +21,7 @@ RUN make build/leadtimed
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libsqlite3-0 libjansson4 libinih1 libsystemd0 zlib1g curl \
+        libmicrohttpd12 libsqlite3-0 libjansson4 libsystemd0 zlib1g curl \
         libxlsxwriter4 libexpat1 libnettle8 tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/leadtime --shell /usr/sbin/nologin leadtime \

@@ -30,7 +30,7 @@ BUILD     ?= build
 SANITIZE  ?=
 WERROR    ?= $(if $(wildcard .git),1,0)
 AUTO_DEPS ?= 1
-PKGS      := libmicrohttpd sqlite3 jansson inih libsystemd zlib xlsxwriter expat nettle
+PKGS      := libmicrohttpd sqlite3 jansson libsystemd zlib xlsxwriter expat nettle
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -483,7 +483,7 @@ def discover(d, db):
     a search term."""
     meta = d.get_json("/api/v1/meta")
     emp = next(e["id"] for e in meta["employees"] if e["department"] == "Design")
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         row = con.execute(
             "SELECT c.name FROM creators c JOIN tickets t ON t.creator_id = c.id "
@@ -525,7 +525,7 @@ def ticket_pair(r):
 
 def pick_ticket(db, as_of):
     """A Design ticket closed in the last year whose close can move a day."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         r = con.execute(
             TICKET_ROWS + "WHERE d.name = 'Design' AND t.closed_on BETWEEN ? AND ? "
@@ -540,7 +540,7 @@ def pick_tickets(db, as_of, n):
     """n (base, moved) pairs of tickets of every department, closed 30 to
     300 days before as_of, spread over the store (every k-th in ticket_id
     order)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         rows = con.execute(
             TICKET_ROWS + "WHERE d.position IS NOT NULL AND t.closed_on BETWEEN ? AND ? "
@@ -1062,7 +1062,7 @@ def measure_mixed(b, d, R, routes, pairs, ov_path):
 
 
 def pit_rows(db, first, to, as_of):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         f, t, a = daynum(first), daynum(to), daynum(as_of)
         return con.execute(
@@ -1096,7 +1096,7 @@ def run_sql(b, db, sqlfile, f, t, a):
                ".parameter set :asof %d\n.mode list\n" % (f, t, a))
     sql = prelude + open(sqlfile).read()
     t0 = time.perf_counter()
-    p = run_bounded(["sqlite3", "-readonly", db], b.a.cmd_timeout, input=sql.encode())
+    p = run_bounded(["sqlite3", "-readonly", "-cmd", ".timeout 10000", db], b.a.cmd_timeout, input=sql.encode())
     el = time.perf_counter() - t0
     if p.returncode != 0 or p.stderr:
         raise RuntimeError("sqlite3 %s: %s" % (sqlfile, p.stderr.decode()))

@@ -27,7 +27,7 @@ fi
 
 # the C build (debian/control's Build-Depends say the same)
 PKGS="build-essential pkg-config gzip libmicrohttpd-dev libsqlite3-dev \
-libjansson-dev libinih-dev libsystemd-dev zlib1g-dev libxlsxwriter-dev \
+libjansson-dev libsystemd-dev zlib1g-dev libxlsxwriter-dev \
 libexpat1-dev nettle-dev"
 
 # node and npm may come from elsewhere (nodesource); only ask Debian when absent

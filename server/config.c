@@ -1,14 +1,16 @@
 /*
- * config.c - config.ini via inih; see config.h.
+ * config.c - config.ini read with iniread.c into one table of keys; see
+ * config.h.
  *
- * inih as Debian builds it reports no line numbers to handlers, treats an
- * indented line as the continuation of the previous value and cuts lines at
- * 200 bytes.  So the file is fed to ini_parse_stream() through our own line
- * reader, which counts lines (the handler then knows where it is), strips
- * leading blanks (no silent continuations) and rejects over-long lines
- * and lines that are not UTF-8 (naming the column of the first bad byte:
- * a Latin-1 department would otherwise match no imported name and vanish
- * from every route without a word).
+ * iniread.c numbers the lines (every message names FILE:LINE, and
+ * FILE:LINE:COLUMN where a column helps), takes lines of any length a
+ * person writes (a pipeline of twelve departments with real names is far
+ * past inih's 200 bytes), never treats an indented line as a continuation
+ * and refuses lines that are not UTF-8 (a Latin-1 department would
+ * otherwise match no imported name and vanish from every route without a
+ * word).  [pipeline] takes its departments either as two lists
+ * (`departments = A, B` and `sla_days = 14, 3`) or one per line in
+ * pipeline order (`A = 14`, the value being the SLA days).
  */
 #include "config.h"
 #include "annot.h"
@@ -17,13 +19,13 @@
 #include "events.h"
 #include "import.h"
 #include "import_map.h"
+#include "iniread.h"
 #include "log.h"
 #include "peer.h"
 #include "ts.h"
 #include "tz.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <math.h>
@@ -288,8 +290,10 @@ struct parse_state {
 	struct config *cfg;
 	FILE *f;
 	int line;
+	size_t col;          /* the current value's column (1-based) */
 	int errors;
-	int long_line;
+	int dept_lines;      /* departments given one per line so far */
+	int first_dept_line;
 	int seen[NKEYS];     /* line where each key was set, 0 = not yet */
 	int sla_line;
 	int sla[CONFIG_MAX_DEPTS];
@@ -306,7 +310,7 @@ static void problem(struct parse_state *st, const char *fmt, ...)
 
 static void problem(struct parse_state *st, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -315,56 +319,20 @@ static void problem(struct parse_state *st, const char *fmt, ...)
 	st->errors++;
 }
 
-/* The 1-based byte column of the first byte of s[0..n) that starts no
- * well-formed UTF-8 character, or 0 when it is all UTF-8. */
-static size_t utf8_bad_column(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		unsigned c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-			   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		if (!len || n - i < len)
-			return i + 1;
-		for (size_t k = 1; k < len; k++)
-			if ((p[i + k] & 0xC0) != 0x80)
-				return i + 1;
-		if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
-		    (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
-			return i + 1;
-		i += len;
-	}
-	return 0;
-}
+/* The same, as FILE:LINE:COLUMN (compilers' way to name a place in a
+ * line): for problems of the text rather than of a key's meaning. */
+static void problem_at(struct parse_state *st, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static char *reader(char *str, int num, void *stream)
+static void problem_at(struct parse_state *st, size_t col, const char *fmt, ...)
 {
-	struct parse_state *st = stream;
-	if (!fgets(str, num, st->f))
-		return NULL;
-	st->line++;
-	size_t n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
-		problem(st, "line longer than %d bytes", num - 2);
-		int c;
-		while ((c = fgetc(st->f)) != EOF && c != '\n')
-			;
-		str[0] = '\0';
-		return str;
-	}
-	size_t col = utf8_bad_column(str, n);
-	if (col) {
-		/* FILE:LINE:COLUMN, as compilers name a place in a line */
-		log_err("%s:%d:%zu: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
-			st->cfg->path, st->line, col, (unsigned char)str[col - 1]);
-		st->errors++;
-		str[0] = '\0';
-		return str;
-	}
-	size_t lead = strspn(str, " \t");
-	if (lead)
-		memmove(str, str + lead, n - lead + 1);
-	return str;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("%s:%d:%zu: %s", st->cfg->path, st->line, col, msg);
+	st->errors++;
 }
 
 static int parse_long(const char *v, long *out)
@@ -405,23 +373,22 @@ static int split_list(char *v, char **items, int max)
 static void set_departments(struct parse_state *st, const char *value)
 {
 	struct config *cfg = st->cfg;
-	char tmp[1024];
+	char *tmp = xstrdup(value);
 	char *items[CONFIG_MAX_DEPTS + 1];
-	snprintf(tmp, sizeof(tmp), "%s", value);
 	int n = split_list(tmp, items, CONFIG_MAX_DEPTS);
 	if (n < 0) {
 		problem(st, "key 'departments': more than %d departments", CONFIG_MAX_DEPTS);
-		return;
+		goto out;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!items[i][0]) {
 			problem(st, "key 'departments': department %d is empty", i + 1);
-			return;
+			goto out;
 		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(items[i], items[j]) == 0) {
 				problem(st, "key 'departments': '%s' is listed twice", items[i]);
-				return;
+				goto out;
 			}
 	}
 	for (size_t i = 0; i < cfg->ndepts; i++)
@@ -431,29 +398,74 @@ static void set_departments(struct parse_state *st, const char *value)
 		cfg->depts[i].sla_days = 0;
 	}
 	cfg->ndepts = (size_t)n;
+out:
+	free(tmp);
 }
 
 static void set_sla(struct parse_state *st, const char *value, const struct key *k)
 {
-	char tmp[1024];
+	char *tmp = xstrdup(value);
 	char *items[CONFIG_MAX_DEPTS + 1];
-	snprintf(tmp, sizeof(tmp), "%s", value);
 	int n = split_list(tmp, items, CONFIG_MAX_DEPTS);
 	if (n < 0) {
 		problem(st, "key 'sla_days': more than %d values", CONFIG_MAX_DEPTS);
-		return;
+		goto out;
 	}
 	for (int i = 0; i < n; i++) {
 		long x;
 		if (parse_long(items[i], &x) || x < k->min || x > k->max) {
 			problem(st, "key 'sla_days': value %d '%s' is not a whole number of days in [%g, %g]",
 				i + 1, items[i], k->min, k->max);
-			return;
+			goto out;
 		}
 		st->sla[i] = (int)x;
 	}
 	st->nsla = (size_t)n;
 	st->sla_line = st->line;
+out:
+	free(tmp);
+}
+
+/* `Name = 14` in [pipeline]: the next department in pipeline order and its
+ * SLA days.  The first such line replaces the built-in pipeline. */
+static void add_dept_line(struct parse_state *st, const char *name, const char *value)
+{
+	struct config *cfg = st->cfg;
+	const struct key *k = &keys[key_index("pipeline", "sla_days")];
+	int lists = st->seen[key_index("pipeline", "departments")];
+	if (!lists)
+		lists = st->seen[key_index("pipeline", "sla_days")];
+	if (lists) {
+		problem(st, "department '%s': [pipeline] already lists its departments on line %d; "
+			"give them either as 'departments' and 'sla_days' or one per line (Name = SLA days), not both",
+			name, lists);
+		return;
+	}
+	for (int i = 0; st->dept_lines && i < (int)cfg->ndepts; i++)
+		if (strcmp(cfg->depts[i].name, name) == 0) {
+			problem(st, "department '%s': listed twice", name);
+			return;
+		}
+	if (st->dept_lines == CONFIG_MAX_DEPTS) {
+		problem(st, "department '%s': more than %d departments", name, CONFIG_MAX_DEPTS);
+		return;
+	}
+	long x;
+	if (parse_long(value, &x) || x < k->min || x > k->max) {
+		problem_at(st, st->col, "department '%s': '%s' is not a whole number of SLA days in [%g, %g]",
+			   name, value, k->min, k->max);
+		return;
+	}
+	if (!st->dept_lines) {
+		for (size_t i = 0; i < cfg->ndepts; i++)
+			free(cfg->depts[i].name);
+		cfg->ndepts = 0;
+		st->first_dept_line = st->line;
+	}
+	cfg->depts[cfg->ndepts].name = xstrdup(name);
+	cfg->depts[cfg->ndepts].sla_days = (int)x;
+	cfg->ndepts++;
+	st->dept_lines++;
 }
 
 /* An alias and its name obey the rules of an imported employee name:
@@ -910,20 +922,32 @@ static void set_value(struct parse_state *st, const struct key *k, const char *v
 	}
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static void handler(void *user, const struct iniread_item *it)
 {
 	struct parse_state *st = user;
+	const char *section = it->section, *name = it->key, *value = it->value;
+	st->line = it->line;
+	st->col = it->col;
+	if (it->problem) {
+		problem_at(st, it->col, "%s", it->problem);
+		return;
+	}
 	if (strcmp(section, "aliases") == 0) {
 		add_alias(st, name, value);
-		return 1;
+		return;
 	}
 	if (strcmp(section, "stages") == 0) {
 		add_stage(st, name, value);
-		return 1;
+		return;
+	}
+	if (strcmp(section, "pipeline") == 0 && strcmp(name, "departments") != 0 &&
+	    strcmp(name, "sla_days") != 0) {
+		add_dept_line(st, name, value);
+		return;
 	}
 	if (strcmp(section, "annotations") == 0) {
 		add_annotation(st, name, value);
-		return 1;
+		return;
 	}
 	int known_section = 0;
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -934,17 +958,22 @@ static int handler(void *user, const char *section, const char *name, const char
 			continue;
 		if (st->seen[i]) {
 			problem(st, "key '%s': set twice (first on line %d)", name, st->seen[i]);
-			return 1;
+			return;
+		}
+		if (st->dept_lines && (keys[i].type == K_DEPTS || keys[i].type == K_SLA)) {
+			problem(st, "key '%s': [pipeline] already lists its departments one per line (from line %d); "
+				"give them either as 'departments' and 'sla_days' or one per line (Name = SLA days), not both",
+				name, st->first_dept_line);
+			return;
 		}
 		st->seen[i] = st->line;
 		set_value(st, &keys[i], value);
-		return 1;
+		return;
 	}
 	if (!known_section)
 		problem(st, "key '%s': unknown section [%s]", name, section);
 	else
 		problem(st, "key '%s': unknown key in [%s]", name, section);
-	return 1;
 }
 
 static char *dirname_of(const char *path)
@@ -978,14 +1007,11 @@ int config_load(struct config *cfg, const char *path, int optional)
 	memset(&st, 0, sizeof(st));
 	st.cfg = cfg;
 	st.f = f;
-	int rc = ini_parse_stream(reader, &st, handler, &st);
+	int rc = iniread_stream(f, CONFIG_MAX_LINE, handler, &st);
+	int read_errno = errno;
 	fclose(f);
-	if (rc > 0 && !st.errors) {
-		st.line = rc;
-		problem(&st, "syntax error: expected 'key = value' or '[section]'");
-	} else if (rc < 0) {
-		problem(&st, "cannot read config");
-	}
+	if (rc < 0)
+		problem(&st, "cannot read config: %s", strerror(read_errno));
 	if (!st.errors && cfg->ndepts == 0) {
 		problem(&st, "key 'departments': the pipeline needs at least one department");
 	}

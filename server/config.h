@@ -1,5 +1,5 @@
 /*
- * config.h - config.ini (SPEC §4, §5), read with inih.
+ * config.h - config.ini (SPEC §4, §5), read with iniread.h.
  *
  * Every key lives in one table in config.c (section, name, type, bounds,
  * field).  An unknown section or key, a key set twice, or a bad value stops
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_DEPTS 32
+#define CONFIG_MAX_LINE (1 << 20)   /* bytes in one line of config.ini */
 
 struct tz;
 

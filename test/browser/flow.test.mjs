@@ -32,14 +32,17 @@ const enc = encodeURIComponent;
 
 /** The datasets of the chart drawn in [data-chart=name]: label and data (plain JSON). */
 function chartOf(page, name) {
-	return page.$eval(`[data-chart="${name}"] canvas`, (c) => {
+	/* found and read in one evaluate (harness.mjs: a redraw between two round trips leaves a detached canvas) */
+	return page.evaluate((sel) => {
+		const c = document.querySelector(sel);
+		if (!c) throw new Error(`no canvas ${sel}`);
 		const ch = window.Chart.getChart(c);
 		return {
 			labels: ch.data.labels || null,
 			datasets: ch.data.datasets.map((d) => ({ label: d.label, data: d.data })),
 			annotations: JSON.parse(JSON.stringify((ch.options.plugins.annotation || {}).annotations || {})),
 		};
-	});
+	}, `[data-chart="${name}"] canvas`);
 }
 
 /** RFC 4180 CSV -> rows of strings. */
@@ -286,13 +289,17 @@ describe('the Flow page', () => {
 			const png = await download(page, '#scatter .tool.png');
 			assert.match(png.name, /^flow-scatter-2026-05-01-2026-10-31\.png$/);
 			const size = pngSize(png.body);
-			const canvas = await page.$eval('#scatter canvas', (c) => ({ width: c.width, height: c.height }));
+			const canvas = await page.evaluate(() => {
+				const c = document.querySelector('#scatter canvas');
+				return { width: c.width, height: c.height };
+			});
 			assert.ok(size.width > canvas.width && size.height > canvas.height, `PNG ${size.width}×${size.height} holds the ${canvas.width}×${canvas.height} chart`);
 			assert.equal(await page.$$eval('#outliers .tool.png, #forecast .tool.png', (b) => b.length), 0, 'no PNG for a table');
 
 			/* a click on a dot opens that creator's timeline, keeping the view */
 			await page.locator('[data-chart="scatter"]').scrollIntoViewIfNeeded();
-			const target = await page.$eval('[data-chart="scatter"] canvas', (c) => {
+			const target = await page.evaluate(() => {
+				const c = document.querySelector('[data-chart="scatter"] canvas');
 				const chart = window.Chart.getChart(c);
 				const pts = [];
 				for (const di of [3, 4]) chart.getDatasetMeta(di).data.forEach((el, k) => pts.push({ x: el.x, y: el.y, p: chart.data.datasets[di].data[k].p }));
@@ -463,7 +470,11 @@ describe('as_of and business days', () => {
 				/* meta and the annotations (notes, not figures) go plain (docs/DASHBOARD.md) */
 				const made = requests.filter((u) => u.pathname !== '/api/v1/meta' && u.pathname !== '/api/v1/annotations');
 				assert.ok(made.length > 0, p.url);
-				for (const u of made) assert.deepEqual([u.searchParams.get('as_of'), u.searchParams.get('days')], ['2026-09-30', 'business'], `${p.url}: ${u}`);
+				/* the pit rows (the drill-down's) are SPEC §2's, in calendar days: they take as_of but no days (docs/API.md) */
+				for (const u of made) {
+					const days = u.pathname === '/api/v1/pit' ? null : 'business';
+					assert.deepEqual([u.searchParams.get('as_of'), u.searchParams.get('days')], ['2026-09-30', days], `${p.url}: ${u}`);
+				}
 				const links = (await page.$$eval('a[data-csv]', (as) => as.map((a) => a.href))).map((l) => new URL(l));
 				assert.ok(links.length > 0, `${p.url}: CSV downloads`);
 				for (const u of links) {

@@ -123,12 +123,81 @@ export async function openPage({ width = 1366, height = 768, theme = 'light' } =
 	return { context, page, problems };
 }
 
-/** Wait until the page finished loading its data: nothing busy, no spinner. */
-export async function settle(page) {
-	await page.waitForFunction(() => {
-		const m = document.getElementById('main');
-		return m && m.getAttribute('aria-busy') === 'false' && !document.querySelector('[aria-busy="true"]') && !document.querySelector('.spinner');
-	}, null, { timeout: 20000 });
+/*
+ * Measuring a page that is about to change is the suite's classic flake:
+ * after a theme switch (page.emulateMedia) the page redraws every chart in
+ * the next rendering update (its media-query listener replaces the
+ * canvases, Chart.js resets the old ones to a blank 300x150 and they are
+ * detached), and a helper that finds elements in one round trip and
+ * measures them in another reads whatever the page did in between.  So:
+ * settle() lets rendering updates pass, emulateMedia() waits for the
+ * page's change event and its redraw, and every measuring helper finds and
+ * measures in one page.evaluate.
+ */
+
+/* the page is not loading: nothing busy, no spinner */
+function idle() {
+	const m = document.getElementById('main');
+	return !!m && m.getAttribute('aria-busy') === 'false' && !document.querySelector('[aria-busy="true"]') && !document.querySelector('.spinner');
+}
+
+/* in the page: resolves after n more rendering updates (each runs the media-query listeners, resize observers and animation frames) */
+function frames(n) {
+	return new Promise((resolve) => {
+		const step = () => (n-- > 0 ? requestAnimationFrame(step) : resolve());
+		step();
+	});
+}
+
+/**
+ * Wait until the page finished loading its data: nothing busy, no spinner,
+ * and still so after two rendering updates (a theme or size change pending
+ * when settle() was called is handled in the next one, and a reload it
+ * starts marks the page busy again: it is waited for too).
+ */
+export async function settle(page, { timeout = 20000 } = {}) {
+	const deadline = Date.now() + timeout;
+	for (;;) {
+		await page.waitForFunction(idle, null, { timeout: Math.max(1, deadline - Date.now()) });
+		const still = await page.evaluate(`(${frames})(2).then(() => (${idle})())`).catch((e) => {
+			/* a navigation replaced the document meanwhile: wait for the new one */
+			if (/Execution context was destroyed|navigat/i.test(e.message)) return false;
+			throw e;
+		});
+		if (still) return;
+		assert.ok(Date.now() < deadline, `the page did not settle within ${timeout} ms`);
+	}
+}
+
+/**
+ * page.emulateMedia(options), then wait until the page has handled it:
+ * when options.colorScheme changes what `(prefers-color-scheme: dark)`
+ * matches, a listener installed in the page before the switch waits for
+ * the media query's change event (the page's own listeners, older, have
+ * run by then: they redraw the charts), then two rendering updates, then
+ * settle().  Other options (media, reducedMotion, …): settle() only.
+ */
+export async function emulateMedia(page, options = {}, { timeout = 20000 } = {}) {
+	let armed = false;
+	if (options.colorScheme === 'dark' || options.colorScheme === 'light') {
+		armed = await page.evaluate((dark) => {
+			const mq = window.matchMedia('(prefers-color-scheme: dark)');
+			if (mq.matches === dark) return false;
+			/* kept on window: a media query list without a reference may be collected with its listener */
+			window.__leadtimeMediaQuery = mq;
+			window.__leadtimeMediaChange = new Promise((resolve) => mq.addEventListener('change', () => resolve(), { once: true }));
+			return true;
+		}, options.colorScheme === 'dark');
+	}
+	await page.emulateMedia(options);
+	if (armed) {
+		const seen = await page.evaluate(`Promise.race([
+			window.__leadtimeMediaChange.then(() => (${frames})(2)).then(() => true),
+			new Promise((resolve) => setTimeout(() => resolve(false), ${Number(timeout)})),
+		])`);
+		assert.ok(seen, `no change event of (prefers-color-scheme: dark) within ${timeout} ms after emulateMedia(${JSON.stringify(options)})`);
+	}
+	await settle(page, { timeout });
 }
 
 export async function visit(page, url) {
@@ -140,9 +209,12 @@ export async function visit(page, url) {
  * Every canvas of the page: how many of its pixels were drawn, and how many
  * finite data values its Chart.js chart holds (axes and grid alone do not
  * make a chart: an API shape the page misreads gives all-null data).
+ * Found and measured in one page.evaluate, connected canvases only (two
+ * round trips, as page.$$eval makes, can measure canvases a redraw has
+ * just replaced and blanked).
  */
 export function canvasInk(page) {
-	return page.$$eval('canvas', (cs) => cs.map((c) => {
+	return page.evaluate(() => [...document.querySelectorAll('canvas')].filter((c) => c.isConnected).map((c) => {
 		const label = c.getAttribute('aria-label') || '(no label)';
 		const chart = window.Chart && window.Chart.getChart(c);
 		let values = 0;
@@ -160,6 +232,15 @@ export function canvasInk(page) {
 	}));
 }
 
+/**
+ * fn(elements, arg) over the connected elements matching the CSS selector,
+ * found and run in one page.evaluate (so no redraw falls between finding
+ * and reading them, as it can with page.$$eval); fn must be self-contained.
+ */
+export function evalAll(page, selector, fn, arg) {
+	return page.evaluate(`(${fn})([...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.isConnected), ${JSON.stringify(arg ?? null)})`);
+}
+
 export function assertDrawn(inks) {
 	for (const c of inks) {
 		assert.ok(c.inked > 100, `chart "${c.label}" is blank (${c.inked} pixels drawn on ${c.width}×${c.height})`);
@@ -168,7 +249,7 @@ export function assertDrawn(inks) {
 }
 
 export function pageErrors(page) {
-	return page.$$eval('.state.error, .banner.error:not([hidden])', (els) => els.map((e) => e.textContent.trim()));
+	return evalAll(page, '.state.error, .banner.error:not([hidden])', (els) => els.map((e) => e.textContent.trim()));
 }
 
 /** Click a link that loads another page, and wait for that page's data. */

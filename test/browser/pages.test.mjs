@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-	ARTIFACTS, AS_OF, ROOT, SIZES, THEMES, api, assertDrawn, canvasInk, controlValue, env, follow, openPage, pageErrors,
-	query, settle, start, stop, text, visit,
+	ARTIFACTS, AS_OF, ROOT, SIZES, THEMES, api, assertDrawn, canvasInk, controlValue, emulateMedia, env, follow, openPage,
+	pageErrors, query, settle, start, stop, text, visit,
 } from './harness.mjs';
 
 let base;
@@ -503,9 +503,9 @@ describe('polish', () => {
 			assert.equal(await page.getAttribute('html', 'data-theme'), null);
 			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'light');
 			assert.equal(await page.evaluate(() => localStorage.getItem('leadtime.theme')), null);
-			await page.emulateMedia({ colorScheme: 'dark' });
+			/* the system turns dark: the page's media-query listener redraws every chart (emulateMedia waits for it) */
+			await emulateMedia(page, { colorScheme: 'dark' });
 			assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
-			await settle(page);
 			assertDrawn(await canvasInk(page));
 			assert.deepEqual(problems, []);
 		} finally {

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-	ARTIFACTS, SIZES, THEMES, api, env, extraDaemon, openPage, settle, start, stop, text, visit,
+	ARTIFACTS, SIZES, THEMES, api, env, evalAll, extraDaemon, openPage, settle, start, stop, text, visit,
 } from './harness.mjs';
 
 const STALE_DAYS = 7; /* web/js/ui.js STALE_DAYS, docs/DASHBOARD.md "Freshness" */
@@ -105,7 +105,8 @@ describe('lines', () => {
 		for (const p of ['/?range=365d&bucket=week', '/stages?range=365d&bucket=week', `/employee?emp=${emp}&range=365d&bucket=week`,
 			'/department?dept=Design&range=365d', '/flow?dept=Design&range=365d']) {
 			await visit(page, p);
-			const found = await page.$$eval('canvas', (cs) => {
+			/* found and read in one evaluate (harness.mjs: no redraw in between) */
+			const found = await evalAll(page, 'canvas', (cs) => {
 				const out = [];
 				for (const c of cs) {
 					const ch = window.Chart.getChart(c);

@@ -16,7 +16,7 @@ FUZZ_TARGETS := fuzz_csv fuzz_query fuzz_config fuzz_evcsv fuzz_xes
 FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Iserver
-FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/date.c \
+FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/iniread.c server/date.c \
 	server/buf.c server/strmap.c server/log.c server/urlcodec.c \
 	server/ts.c server/tz.c server/events.c server/import_map.c server/digest.c \
 	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c server/calendar.c \
@@ -31,9 +31,9 @@ fuzz-build: $(FUZZ_BINS)
 $(FUZZ_DIR)/%: test/fuzz/%.c $(FUZZ_LIBSRC) $(FUZZ_HDRS) build/gen/migrations.c test/fuzz/fuzz.mk \
 		| $(DEPS_FUZZ)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(shell pkg-config --cflags sqlite3 inih jansson) -o $@ $< \
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(shell pkg-config --cflags sqlite3 jansson) -o $@ $< \
 		$(FUZZ_LIBSRC) $(FUZZ_EXTRA) build/gen/migrations.c \
-		$(shell pkg-config --libs sqlite3 inih jansson expat zlib nettle) $(FUZZ_EXTRA_LIBS) -lm -lpthread
+		$(shell pkg-config --libs sqlite3 jansson expat zlib nettle) $(FUZZ_EXTRA_LIBS) -lm -lpthread
 
 # fuzz_query drives the range and number parsers of api_common.c.  Its
 # route table names every handler, which this target does not link: the

@@ -1,5 +1,5 @@
 /*
- * fuzz_config.c - libFuzzer target: config.ini (server/config.c on inih).
+ * fuzz_config.c - libFuzzer target: config.ini (server/config.c on iniread.c).
  *
  * Each input is written to a private temporary file and loaded as
  * `leadtimed --config FILE` would: it must load or be refused with a

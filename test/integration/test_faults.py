@@ -237,7 +237,8 @@ def tickets_csv(prefix, n):
 
 
 def count_tickets(db):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    # a daemon may be serving (and writing) the store: wait for its locks
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=60)
     try:
         return con.execute("SELECT count(*) FROM tickets").fetchone()[0]
     finally:

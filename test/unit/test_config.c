@@ -515,6 +515,161 @@ static void test_syntax_error(void **state)
 }
 
 
+/* The file must be refused with `PATH:LINE:COL: rest` among the messages. */
+static void expect_refused_at(struct fixture *fx, const char *text, int line, int col, const char *rest)
+{
+	struct config cfg;
+	if (load_text(fx, &cfg, text) != -1)
+		fail_msg("config_load accepted:\n%s", text);
+	char want[1024];
+	snprintf(want, sizeof(want), "%s:%d:%d: %s", fx->path, line, col, rest);
+	if (!strstr(fx->err, want))
+		fail_msg("stderr lacks \"%s\"; it was:\n%s", want, fx->err);
+	config_release(&cfg);
+}
+
+/* ---- long lines, [pipeline] one department per line ---- */
+
+static const char *const twelve[12] = {
+	"Sales and Business Development", "Contract Review and Legal Affairs",
+	"Product Design and User Research", "Manufacturing Engineering",
+	"Quality Assurance and Certification", "Procurement and Supplier Management",
+	"Logistics, Warehousing and Distribution", "Marketing Campaign Operations",
+	"Customer Onboarding and Training", "Finance: Billing and Collections",
+	"Regulatory Compliance and Internal Audit", "After-Sales Service and Support",
+};
+
+/* A one-line list of twelve real names is far past inih's 200 bytes. */
+static void test_long_lines(void **state)
+{
+	struct fixture *fx = *state;
+	char text[8192];
+	size_t n = (size_t)snprintf(text, sizeof(text), "[pipeline]\ndepartments = ");
+	for (int i = 0; i < 12; i++)
+		if (i != 6) /* the comma in "Logistics, ..." needs the one-per-line form */
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", n > 25 ? ", " : "", twelve[i]);
+	size_t first_line = n - strlen("[pipeline]\n");
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\nsla_days = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11\n"
+			      "[aliases]\n");
+	/* keys were cut at 50 bytes by inih */
+	char alias[300];
+	memset(alias, 'a', sizeof(alias) - 1);
+	alias[sizeof(alias) - 45] = '\0'; /* 255 bytes */
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "%s = Jon Smith\n", alias);
+	assert_true(first_line > 300); /* inih stopped at 200 */
+	struct config cfg;
+	if (load_text(fx, &cfg, text) != 0)
+		fail_msg("refused: %s", fx->err);
+	assert_int_equal(cfg.ndepts, 11);
+	for (int i = 0, k = 0; i < 12; i++) {
+		if (i == 6)
+			continue;
+		assert_string_equal(cfg.depts[k].name, twelve[i]);
+		assert_int_equal(cfg.depts[k].sla_days, k + 1);
+		k++;
+	}
+	assert_int_equal(cfg.naliases, 1);
+	assert_string_equal(cfg.aliases[0].alias, alias);
+	config_release(&cfg);
+
+	/* a line of a million bytes is a mistake, named with line and column */
+	size_t big = CONFIG_MAX_LINE + 10;
+	char *huge = malloc(big + 64);
+	assert_non_null(huge);
+	int k = snprintf(huge, 64, "[server]\nlisten = ::1\n; ");
+	memset(huge + k, 'x', big);
+	strcpy(huge + k + big, "\nport = 81\n");
+	char col[64];
+	snprintf(col, sizeof(col), "line longer than %d bytes", CONFIG_MAX_LINE);
+	expect_refused_at(fx, huge, 3, CONFIG_MAX_LINE + 1, col);
+	free(huge);
+}
+
+static void test_pipeline_per_line(void **state)
+{
+	struct fixture *fx = *state;
+	char text[8192];
+	size_t n = (size_t)snprintf(text, sizeof(text), "[server]\nport = 81\n[pipeline]\n");
+	for (int i = 0; i < 12; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s = %d%s\n",
+				      i % 2 ? "  " : "", twelve[i], 3 * i + 1,
+				      i == 4 ? "   ; days to certify" : "");
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "[stages]\n%s = Review*\n", twelve[9]);
+	struct config cfg;
+	if (load_text(fx, &cfg, text) != 0)
+		fail_msg("refused: %s", fx->err);
+	assert_string_equal(fx->err, "");
+	assert_int_equal(cfg.ndepts, 12);
+	for (int i = 0; i < 12; i++) {
+		assert_string_equal(cfg.depts[i].name, twelve[i]);
+		assert_int_equal(cfg.depts[i].sla_days, 3 * i + 1);
+		assert_int_equal(config_dept_index(&cfg, twelve[i]), i);
+	}
+	assert_non_null(cfg.stages[9]);
+	assert_string_equal(cfg.stages[9], "Review*");
+	config_release(&cfg);
+
+	/* one department replaces the whole built-in pipeline */
+	assert_int_equal(load_text(fx, &cfg, "[pipeline]\nIntake = 0\n"), 0);
+	assert_int_equal(cfg.ndepts, 1);
+	assert_string_equal(cfg.depts[0].name, "Intake");
+	assert_int_equal(cfg.depts[0].sla_days, 0);
+	config_release(&cfg);
+
+	expect_refused_at(fx, "[pipeline]\nSales = 14\nDesign = 3O\n", 3, 10,
+			  "department 'Design': '3O' is not a whole number of SLA days in [0, 3650]");
+	expect_refused_at(fx, "[pipeline]\nSales =\n", 2, 8,
+			  "department 'Sales': '' is not a whole number of SLA days in [0, 3650]");
+	expect_refused_at(fx, "[pipeline]\nSales = 3651\n", 2, 9,
+			  "department 'Sales': '3651' is not a whole number of SLA days");
+	expect_refused(fx, "[pipeline]\nSales = 14\nDesign = 3\nSales = 1\n", 4,
+		       "department 'Sales': listed twice");
+	/* the two forms do not mix, whichever comes first */
+	expect_refused(fx, "[pipeline]\ndepartments = A, B\nsla_days = 1, 2\nC = 3\n", 4,
+		       "department 'C': [pipeline] already lists its departments on line 2");
+	expect_refused(fx, "[pipeline]\nC = 3\nsla_days = 1, 2, 3, 4, 5\n", 3,
+		       "key 'sla_days': [pipeline] already lists its departments one per line (from line 2)");
+	char many[4096];
+	n = (size_t)snprintf(many, sizeof(many), "[pipeline]\n");
+	for (int i = 0; i <= CONFIG_MAX_DEPTS; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "D%d = 1\n", i);
+	expect_refused(fx, many, CONFIG_MAX_DEPTS + 2, "department 'D32': more than 32 departments");
+}
+
+/* Syntax problems name FILE:LINE:COLUMN. */
+static void test_syntax_columns(void **state)
+{
+	struct fixture *fx = *state;
+	expect_refused_at(fx, "[server]\nport = 1\n  this is not ini\n", 3, 3,
+			  "expected 'key = value' or '[section]'");
+	expect_refused_at(fx, "[server\nport = 1\n", 1, 1, "section header without ']'");
+	expect_refused_at(fx, "[server] port = 1\n", 1, 10, "text after the section header");
+	expect_refused_at(fx, "[ ]\n", 1, 1, "empty section name");
+	expect_refused_at(fx, "[server]\n = 1\n", 2, 2, "no key before '='");
+	expect_refused_at(fx, "[server]\nport ; = 1\n", 2, 1, "expected 'key = value' or '[section]'");
+	/* a NUL byte (written with its length: C strings stop there) */
+	static const char nul[] = "[server]\nlisten = x\0y\nport = 1\n";
+	FILE *f = fopen(fx->path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(nul, 1, sizeof(nul) - 1, f), sizeof(nul) - 1);
+	assert_int_equal(fclose(f), 0);
+	struct config bad;
+	assert_int_equal(load(fx, &bad, fx->path, 0), -1);
+	char want[512];
+	snprintf(want, sizeof(want), "%s:2:11: holds a NUL byte", fx->path);
+	if (!strstr(fx->err, want))
+		fail_msg("stderr lacks \"%s\"; it was:\n%s", want, fx->err);
+	config_release(&bad);
+	/* what inih accepted still loads: CRLF, blanks, comments, a ';' inside a value */
+	struct config cfg;
+	assert_int_equal(load_text(fx, &cfg, "# top\r\n[ server ]  ; the daemon\r\nport=82\r\n"
+					     "listen =   ::1 ;v6\r\n[auth]\r\nwrite_token = a;b\r\n"), 0);
+	assert_int_equal(cfg.port, 82);
+	assert_string_equal(cfg.listen, "::1");
+	assert_string_equal(cfg.write_token, "a;b");
+	config_release(&cfg);
+}
+
 /* ---- [calendar] ---- */
 
 static void write_named(struct fixture *fx, const char *name, const char *text)
@@ -612,6 +767,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trusted_proxies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipeline_per_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syntax_columns, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -30,9 +30,11 @@ export function setView(v) {
 /** The URL of path?params with the view's as_of and days added (null, undefined and '' left out). */
 export function apiURL(path, params = {}) {
 	const q = new URLSearchParams();
-	/* meta and the annotations (notes, not figures: no as_of, no day unit) go plain */
+	/* meta and the annotations (notes, not figures: no as_of, no day unit)
+	 * go plain; the pit rows are SPEC §2's, in calendar days: no `days`
+	 * (docs/API.md) */
 	const plain = path === '/api/v1/meta' || path === '/api/v1/annotations';
-	const all = plain ? params : { ...params, as_of: view.as_of, days: view.days };
+	const all = plain ? params : { ...params, as_of: view.as_of, days: path === '/api/v1/pit' ? null : view.days };
 	for (const [k, v] of Object.entries(all))
 		if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
 	return q.toString() ? `${path}?${q}` : path;

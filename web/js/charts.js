@@ -6,43 +6,67 @@
  * chartjs-chart-boxplot and the annotation plugin registered by its own
  * bundle) and the date-fns adapter for time axes.
  *
- * Colours: the Okabe–Ito palette (safe with the common colour-vision
- * deficiencies).  Each department keeps one colour on every chart, chosen by
- * its position in the pipeline.  Theme colours (text, grid) come from the CSS
- * custom properties, so a chart drawn after a theme switch matches the page.
+ * Colours: twelve department colours per theme (the --dept-0 … --dept-11
+ * custom properties of app.css, read here), each at least 3:1 against the
+ * page and card backgrounds of its theme and clearly apart from the others
+ * (docs/DASHBOARD.md "Colours"; test/browser/many.test.mjs measures both).
+ * The first five are Okabe–Ito's hues.  Each department keeps one colour on
+ * every chart, chosen by its position in the pipeline.  Theme colours (text,
+ * grid) come from the CSS custom properties too, so a chart drawn after a
+ * theme switch matches the page.
+ *
+ * Many departments, long names (issue 13 point 10): makeChart() labels every
+ * category of a horizontal bar chart (no skipped ticks; the chart grows by a
+ * row per category), cuts long category labels with an ellipsis (the tooltip
+ * names them in full), and fades the other lines of a chart of four or more
+ * lines while one is hovered (on the chart or on its legend).
  */
 
 import { addMarkers, markerSentence, showMarkerList } from './annotations.js';
+import { tableToggle } from './charttable.js';
 
 const Chart = window.Chart;
 
-export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#7F7F7F'];
+/* app.css's light palette, used until the page's styles are read */
+const LIGHT_PALETTE = ['#0072b2', '#b36b00', '#008f6b', '#d55e00', '#b4529c', '#5e5bd6',
+	'#857700', '#8b4513', '#007f8c', '#c2185b', '#4b7f1f', '#7a4fa0'];
+export const PALETTE_SIZE = LIGHT_PALETTE.length;
 export const NEUTRAL = '#7F7F7F';
 
+let palette = LIGHT_PALETTE;
 let deptNames = [];
+
+/** The department colours of the current theme (from app.css). */
+export function readPalette() {
+	const cs = getComputedStyle(document.documentElement);
+	palette = LIGHT_PALETTE.map((c, i) => cs.getPropertyValue(`--dept-${i}`).trim() || c);
+	return palette;
+}
 
 /** Fix the department order (meta.departments, by position). */
 export function setDepartments(depts) {
 	deptNames = [...depts].sort((a, b) => a.position - b.position).map((d) => d.name);
+	readPalette();
 }
 
+/** The palette slot of a department (its `.dept-N` class): past twelve, colours repeat. */
 export function deptIndex(name) {
 	const i = deptNames.indexOf(name);
-	return i < 0 ? OKABE_ITO.length - 1 : i % OKABE_ITO.length;
+	return i < 0 ? PALETTE_SIZE - 1 : i % PALETTE_SIZE;
 }
 
 /** The department's fixed colour, optionally with alpha in [0, 1]. */
 export function deptColor(name, a = 1) {
-	return alpha(OKABE_ITO[deptIndex(name)], a);
+	return alpha(palette[deptIndex(name)], a);
 }
 
 /** Colour i of the categorical palette (for series that are not departments). */
 export function seriesColor(i, a = 1) {
-	return alpha(OKABE_ITO[i % OKABE_ITO.length], a);
+	return alpha(palette[i % PALETTE_SIZE], a);
 }
 
 export function alpha(hex, a) {
-	if (a >= 1) return hex;
+	if (a >= 1 || !/^#[0-9a-f]{6}$/i.test(hex)) return hex;
 	const n = parseInt(hex.slice(1), 16);
 	return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
 }
@@ -70,6 +94,7 @@ export function theme() {
 /** Apply the theme to Chart.js's global defaults; call before drawing. */
 export function applyChartTheme() {
 	if (!Chart) return;
+	readPalette();
 	const t = theme();
 	const d = Chart.defaults;
 	d.font.family = getComputedStyle(document.body).fontFamily;
@@ -125,11 +150,147 @@ export function makeChart(container, config, label) {
 	const shown = addMarkers(config, theme());
 	canvas.setAttribute('aria-label', (label || 'chart') + markerSentence(shown));
 	container.replaceChildren(canvas);
+	fitCategories(config, container);
 	fitTicks(config, container.clientWidth, container.clientHeight);
+	highlightLines(config);
+	const legend = htmlLegend(config, container);
 	const chart = new Chart(canvas, config);
 	live.add(chart);
 	showMarkerList(container, shown);
+	if (legend) legend.bind(chart);
+	tableToggle(chart);
 	return chart;
+}
+
+/*
+ * Past six series the legend Chart.js draws inside the canvas takes the
+ * chart's room (on a phone, twelve departments left a strip of plot).  It
+ * is drawn as an HTML list after the chart instead: it wraps, takes the
+ * height it needs, and hovering or focusing an entry highlights its line.
+ */
+const LEGEND_MAX = 6;
+
+function htmlLegend(config, container) {
+	const old = container.nextElementSibling;
+	if (old && old.classList.contains('html-legend')) old.remove();
+	const sets = (config.data && config.data.datasets) || [];
+	const plugins = (config.options && config.options.plugins) || {};
+	const lg = plugins.legend || {};
+	if (lg.display === false || (lg.labels && lg.labels.generateLabels) || sets.filter((d) => d.label).length <= LEGEND_MAX) return null;
+	config.options.plugins = { ...plugins, legend: { ...lg, display: false } };
+	const colour = (d) => (typeof d.backgroundColor === 'string' && d.type !== 'line' && config.type !== 'line' ? d.backgroundColor : d.borderColor || d.backgroundColor);
+	const items = sets.map((d, i) => (d.label ? { d, i } : null)).filter(Boolean).map(({ d, i }) => {
+		const sw = document.createElement('span');
+		sw.className = 'swatch';
+		sw.setAttribute('aria-hidden', 'true');
+		sw.style.background = typeof colour(d) === 'string' ? colour(d) : NEUTRAL;
+		const item = document.createElement('li');
+		item.tabIndex = config.type === 'line' ? 0 : -1;
+		item.dataset.index = String(i);
+		item.append(sw, document.createTextNode(d.label));
+		return item;
+	});
+	const ul = document.createElement('ul');
+	ul.className = 'html-legend';
+	ul.setAttribute('aria-label', 'Legend');
+	ul.append(...items);
+	container.after(ul);
+	return {
+		bind(chart) {
+			if (config.type !== 'line') return;
+			for (const it of items) {
+				const on = () => focusLine(chart, Number(it.dataset.index));
+				const off = () => focusLine(chart, null);
+				it.addEventListener('mouseenter', on);
+				it.addEventListener('focus', on);
+				it.addEventListener('mouseleave', off);
+				it.addEventListener('blur', off);
+			}
+		},
+	};
+}
+
+/* ---- many categories, long names ---- */
+
+const ROW_PX = 22;          /* a horizontal bar's row: its label fits */
+
+/** `s` cut to `max` characters with an ellipsis. */
+export function truncate(s, max) {
+	const t = String(s);
+	return [...t].length > max ? `${[...t].slice(0, Math.max(1, max - 1)).join('').trimEnd()}…` : t;
+}
+
+/*
+ * Category axes: every category of a horizontal bar chart is labelled (no
+ * autoskip; the box grows to a row per category), and long labels are cut
+ * with an ellipsis to a length the chart's width allows.  The tooltip's
+ * title is the category's full label (Chart.js takes it from data.labels,
+ * not from the tick callback).
+ */
+function fitCategories(config, container) {
+	const labels = config.data && config.data.labels;
+	if (!labels || !labels.length || !labels.some((l) => typeof l === 'string')) return;
+	config.options = config.options || {};
+	const scales = config.options.scales = config.options.scales || {};
+	const horizontal = config.options.indexAxis === 'y';
+	const id = horizontal ? 'y' : 'x';
+	const sc = scales[id] = scales[id] || {};
+	if (sc.type && sc.type !== 'category') return;
+	sc.ticks = sc.ticks || {};
+	const width = container.clientWidth || 600;
+	if (horizontal) {
+		sc.ticks.autoSkip = false;
+		const want = labels.length * ROW_PX + 64;
+		if (config.type === 'bar' && container.clientHeight && container.clientHeight < want) container.style.height = `${want}px`;
+	}
+	if (sc.ticks.callback) return;
+	const max = horizontal ? Math.max(12, Math.floor((width * 0.38) / 6.5)) : Math.max(8, Math.floor(width / Math.max(1, labels.length) / 6.5));
+	sc.ticks.callback = function tick(value) {
+		const l = this.getLabelForValue(value);
+		return typeof l === 'string' ? truncate(l, max) : l;
+	};
+}
+
+/* The other lines fade while one is hovered (on the chart or its legend). */
+const HILITE_MIN = 4;
+
+function focusLine(chart, idx) {
+	if (chart.$ltFocus === idx) return;
+	chart.$ltFocus = idx;
+	chart.data.datasets.forEach((d, i) => {
+		if (!d.$ltBase) d.$ltBase = { border: d.borderColor, bg: d.backgroundColor, width: d.borderWidth };
+		const faded = idx !== null && i !== idx;
+		d.borderColor = faded ? alpha(d.$ltBase.border, 0.14) : d.$ltBase.border;
+		d.backgroundColor = faded ? alpha(d.$ltBase.bg, 0.14) : d.$ltBase.bg;
+		d.borderWidth = idx === i ? (d.$ltBase.width || 2) + 1.5 : d.$ltBase.width;
+	});
+	requestAnimationFrame(() => { if (chart.ctx) chart.update('none'); });
+}
+
+const highlightPlugin = {
+	id: 'ltHighlight',
+	afterEvent(chart, args) {
+		if (!chart.$ltHighlight) return;
+		const e = args.event;
+		if (e.type === 'mouseout') return focusLine(chart, null);
+		if (e.type !== 'mousemove' || !args.inChartArea) return;
+		const els = chart.getElementsAtEventForMode(e, 'nearest', { intersect: false, axis: 'xy' }, false);
+		focusLine(chart, els.length ? els[0].datasetIndex : null);
+	},
+};
+if (Chart) Chart.register(highlightPlugin);
+
+function highlightLines(config) {
+	if (config.type !== 'line') return;
+	const sets = (config.data && config.data.datasets) || [];
+	if (sets.filter((d) => d.label).length < HILITE_MIN) return;
+	config.options = config.options || {};
+	const plugins = config.options.plugins = config.options.plugins || {};
+	const legend = plugins.legend = plugins.legend || {};
+	if (!legend.onHover) legend.onHover = (e, item, l) => focusLine(l.chart, item.datasetIndex);
+	if (!legend.onLeave) legend.onLeave = (e, item, l) => focusLine(l.chart, null);
+	const prev = config.plugins || [];
+	config.plugins = [...prev, { id: 'ltHighlightOn', beforeInit(chart) { chart.$ltHighlight = true; } }];
 }
 
 /* Fewer tick labels on narrow charts, so they never run into each other. */

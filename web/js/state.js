@@ -166,10 +166,50 @@ const listeners = new Set();
 let pageKeys = [];
 let current = null;
 
+/*
+ * Stepping through a control from the keyboard: the arrow keys on a closed
+ * <select> (or in a date field) change its value, and fire "change", at
+ * every press.  Each change is a new view, but not a new history entry:
+ * the first change of a run of key steps pushes one entry, the following
+ * ones replace it, so Back returns to the view before the run.  The run
+ * ends (the value is committed) with Enter, Escape, Tab, a click or when
+ * the control loses focus; the next step then pushes again.  A change by
+ * mouse or touch (picking from the open list) always pushes.
+ */
+const STEP_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageUp', 'PageDown']);
+const keyStep = { el: null, pushed: false };
+
+function steppable(el) {
+	return el && (el.tagName === 'SELECT' || (el.tagName === 'INPUT' && el.type === 'date'));
+}
+
+function trackKeySteps() {
+	const end = () => {
+		keyStep.el = null;
+		keyStep.pushed = false;
+	};
+	document.addEventListener('keydown', (e) => {
+		const el = e.target;
+		if (!steppable(el)) return;
+		const step = STEP_KEYS.has(e.key) || (el.tagName === 'INPUT' && /^[0-9]$/.test(e.key));
+		if (!step) {
+			if (e.key === 'Enter' || e.key === 'Escape' || e.key === 'Tab') end();
+			return;
+		}
+		if (keyStep.el !== el) {
+			keyStep.el = el;
+			keyStep.pushed = false;
+		}
+	}, true);
+	document.addEventListener('focusout', (e) => { if (e.target === keyStep.el) end(); }, true);
+	document.addEventListener('pointerdown', end, true);
+}
+
 /** Start tracking the URL for a page that owns `keys`; returns the state. */
 export function initState(keys) {
 	pageKeys = keys;
 	current = readState(keys);
+	trackKeySteps();
 	window.addEventListener('popstate', () => {
 		current = readState(pageKeys);
 		for (const fn of listeners) fn(current, { source: 'popstate' });
@@ -210,6 +250,10 @@ export function navigate(patch, { replace = false, silent = false } = {}) {
 	const here = location.pathname + location.search;
 	current = readState(pageKeys, url.slice(url.indexOf('?')));
 	if (url !== here) {
+		if (!replace && keyStep.el && document.activeElement === keyStep.el) {
+			if (keyStep.pushed) replace = true;
+			else keyStep.pushed = true;
+		}
 		if (replace) history.replaceState(null, '', url);
 		else history.pushState(null, '', url);
 	}

@@ -189,6 +189,41 @@ function showStale(state, meta, asOf, path) {
 		').');
 }
 
+/* ---- notices: what a bookmark names that is not there ---- */
+
+/*
+ * A bookmark (or a pasted link) can name a department, an employee or a
+ * creator that does not exist (renamed, removed, a typo), or a range after
+ * the data's last day.  The page then shows what it can (the first
+ * department, the range cut at as_of) and says so in an alert above the
+ * toolbar, naming what was asked for: never another view without a word.
+ * The notices of a state are collected while it is completed (normalize)
+ * and shown with it; the next change of state clears them.
+ */
+function showNotices(list) {
+	let el = $('#notice');
+	if (!list.length) {
+		if (el) el.hidden = true;
+		return;
+	}
+	if (!el) {
+		el = h('div', { id: 'notice', class: 'banner error notice', role: 'alert' });
+		const anchor = $('#banner') || $('#toolbar');
+		if (anchor) anchor.before(el);
+		else if ($('#main')) $('#main').prepend(el);
+	}
+	el.hidden = false;
+	fill(el, list.map((t) => h('p', {}, t)));
+}
+
+let notices = [];
+
+/** Add a notice to the current view's (page code: e.g. a creator the API does not know). */
+export function notice(text) {
+	notices.push(text);
+	showNotices(notices);
+}
+
 /* ---- toolbar ---- */
 
 export function field(label, control, { id, wide = false } = {}) {
@@ -416,10 +451,39 @@ export function infoTip(text) {
 	return [btn, h('span', { class: 'visually-hidden', id }, text)];
 }
 
+/* ---- long names ---- */
+
+/*
+ * Names (a table's row headers, the leaderboard's people, anything marked
+ * .trunc) keep to one line and end in "…" when they do not fit (app.css);
+ * each carries its whole text as its title, shown on hover.  Set here, for
+ * every such element any page adds, so no table can forget it.
+ */
+const NAME_SEL = 'table.data th[scope="row"], .rank .who, .trunc';
+
+function titleName(el) {
+	if (el.hasAttribute('title')) return;
+	const t = el.textContent.replace(/\s+/g, ' ').trim();
+	if (t) el.setAttribute('title', t);
+}
+
+function watchNames() {
+	const scan = (n) => {
+		if (n.nodeType !== 1) return;
+		if (n.matches(NAME_SEL)) titleName(n);
+		for (const el of n.querySelectorAll(NAME_SEL)) titleName(el);
+	};
+	scan(document.body);
+	new MutationObserver((muts) => {
+		for (const m of muts) for (const n of m.addedNodes) scan(n);
+	}).observe(document.body, { childList: true, subtree: true });
+}
+
 /* ---- the load loop ---- */
 
 export async function startPage(page) {
 	buildHeader(page.path);
+	watchNames();
 	document.title = `${page.title} · Leadtime`;
 	const main = $('#main');
 	let meta;
@@ -451,9 +515,18 @@ export async function startPage(page) {
 	};
 	let state = initState(page.keys || []);
 	const asOfOf = (s) => (s.as_of && s.as_of < meta.as_of ? s.as_of : meta.as_of);
+	ctx.notice = (text) => notices.push(text);
 	const complete = (s) => {
+		notices = [];
 		ctx.asOf = asOfOf(s);
 		ctx.range = resolveRange(s, ctx.asOf);
+		if (s.as_of && s.as_of > meta.as_of)
+			ctx.notice(`The link asks for the figures as of ${fmt.date(s.as_of)}, which is in the future: the data ends on ${fmt.date(meta.as_of)}. Showing the latest data.`);
+		if (page.toolbar && page.toolbar.range && s.range === 'custom' && s.to > ctx.asOf) {
+			ctx.notice(s.from > ctx.asOf
+				? `The range ${fmt.range(s.from, s.to)} is in the future: the data ends on ${fmt.date(ctx.asOf)}. Showing ${fmt.date(ctx.range.from)} only; choose an earlier range.`
+				: `The range ${fmt.range(s.from, s.to)} runs past the data's last day: showing ${fmt.range(ctx.range.from, ctx.range.to)}.`);
+		}
 		const patch = { ...(page.normalize ? page.normalize(s, ctx) : null) };
 		/* as_of on or after the configured one is the latest data: not in the URL */
 		if (s.as_of && s.as_of >= meta.as_of) patch.as_of = null;
@@ -473,6 +546,7 @@ export async function startPage(page) {
 		fmt.setDayUnit(s.days);
 		showAsOf(s, meta, ctx.asOf);
 		showStale(s, meta, ctx.asOf, page.path);
+		showNotices(notices);
 		updateNavLinks(page.linkState ? { ...s, ...page.linkState(s, ctx) } : s);
 		syncToolbar(parts, s, ctx);
 		if (page.sync) page.sync(s, ctx);

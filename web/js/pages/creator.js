@@ -17,7 +17,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
-import { card, chartBox, deptSwatch, startPage } from '../ui.js';
+import { card, chartBox, deptSwatch, notice, startPage } from '../ui.js';
 import { daysPerColumn, layoutMarks, markDataset, markLanes, markLegend, markTip, morePlugin } from '../eventmarks.js';
 
 const DAY = 86400000;
@@ -368,6 +368,7 @@ startPage({
 				cache.detail = null;
 				if (e.status === 404) {
 					tl.empty(`No creator is called “${state.creator}”`, 'Check the spelling, or search for part of the name above.');
+					notice(`There is no creator called “${state.creator}”: the link names someone the data does not know. Search for part of the name below.`);
 				} else tl.error(e, ctx.reload);
 				tb.empty('No creator to show');
 				return searchP;

@@ -412,7 +412,10 @@ startPage({
 	normalize(state, ctx) {
 		const names = ctx.meta.departments.map((d) => d.name);
 		const patch = {};
-		if (!names.includes(state.dept)) patch.dept = names[0];
+		if (!names.includes(state.dept)) {
+			if (state.dept) ctx.notice(`There is no department “${state.dept}” in the pipeline. Showing ${names[0]} instead; choose another below.`);
+			patch.dept = names[0];
+		}
 		const hist = intIn(state.history, 7, 3650);
 		if (state.history && (hist === null || hist === DEFAULT_HISTORY)) patch.history = null;
 		const b = byBounds(ctx.range.to);
