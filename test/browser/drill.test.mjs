@@ -123,7 +123,7 @@ describe('drill-down', () => {
 		want.map(({ ticket_id, creator, employee, opened_on, closed_on, days }) => ({ ticket_id, creator, employee, opened_on, closed_on, days })));
 		for (const l of got) assert.ok(l.closed_on >= s.start && l.closed_on <= s.end, `${l.ticket_id} closed in the week`);
 		const title = await page.$eval('#drill-h', (e) => e.textContent);
-		assert.match(title, new RegExp(`Closed of ${dept.name}`));
+		assert.ok(title.startsWith(`${dept.name}: closed · `), title);
 		assert.ok(await page.$eval('dialog#drill', (d) => d.contains(document.activeElement)), 'focus moved into the panel');
 
 		/* sorting: by days descending first; the heading button toggles, the keyboard works too */
@@ -335,6 +335,44 @@ describe('drill-down', () => {
 		assert.equal(await panelCount(page), emp.daily[i].closed);
 		const rows = await pitRows({ from: emp.daily[i].date, to: emp.daily[i].date, only: 'closed', employee_id: eid });
 		assert.deepEqual((await panelLines(page)).map((l) => l.ticket_id).sort(), rows.map((r) => r.ticket_id).sort());
+		assert.deepEqual(problems, []);
+		await context.close();
+	});
+
+	test('compare, leaderboard and flow pages: their figures open their closes', async () => {
+		const { context, page, problems } = await openPage({ width: 1280, height: 800 });
+		await visit(page, '/compare');
+		const cmp = await api('/api/v1/compare');
+		const i = cmp.departments.findIndex((d) => d.b && d.b.n > 0);
+		const d = cmp.departments[i];
+		await page.click(`#cmp-table tbody tr:nth-child(${i + 1}) td[data-label^="B median"] button.cell-drill`);
+		await waitPanel(page);
+		assert.equal(await panelCount(page), d.b.n);
+		const rows = await pitRows({ from: cmp.b.from, to: cmp.b.to, only: 'closed', department: d.name });
+		assert.equal(rows.length, d.b.n);
+		await page.keyboard.press('Escape');
+
+		await visit(page, '/leaderboard');
+		const lb = await api('/api/v1/leaderboard');
+		const block = lb.week;
+		const dept = block.departments.find((x) => x.most_closed.length);
+		const e = dept.most_closed[0];
+		await page.click(`ol.rank li[data-entry="${e.id}|most_closed"] .val button.cell-drill`);
+		await waitPanel(page);
+		assert.equal(await panelCount(page), e.value, 'most closed: the count is the value');
+		const mine = await pitRows({ from: block.start, to: block.end, only: 'closed', employee_id: e.id });
+		assert.deepEqual((await panelLines(page)).map((l) => l.ticket_id).sort(), mine.map((r) => r.ticket_id).sort());
+		await page.keyboard.press('Escape');
+
+		await visit(page, '/flow?dept=Design');
+		const fl = await api('/api/v1/flow?department=Design');
+		const daily = fl.departments[0].daily;
+		const k = daily.length - 1;
+		const canvas = await page.$('#throughput canvas');
+		const pt = await elementPoint(page, canvas, 0, k);
+		await page.mouse.click(pt.x, pt.y);
+		await waitPanel(page);
+		assert.equal(await panelCount(page), Math.round(daily[k].closed_ma28 * 28), 'the 28-day average × 28');
 		assert.deepEqual(problems, []);
 		await context.close();
 	});

@@ -38,7 +38,7 @@
  * close button closes it, and focus returns to what opened it.
  */
 import { getJSON } from './api.js';
-import { h, icon } from './dom.js';
+import { fill, h, icon } from './dom.js';
 import * as fmt from './format.js';
 import { daysBetween, getState, hrefFor } from './state.js';
 
@@ -310,7 +310,7 @@ function drawLines() {
 		h('caption', { class: 'visually-hidden' }, `${spec.title}: ${fmt.plural(n, 'ticket')}, sorted by ${cols.find((x) => x.id === c.sort).label}, ${c.dir === 'asc' ? 'ascending' : 'descending'}`),
 		h('thead', {}, head),
 		h('tbody', {}, shown.map((l) => h('tr', { dataset: { ticket: l.ticket_id } }, cols.map((col) => cell(col, l))))));
-	body.replaceChildren(h('div', { class: 'table-wrap' }, table),
+	fill(body, h('div', { class: 'table-wrap' }, table),
 		shown.length < n ? h('button', { type: 'button', class: 'btn drill-more', onclick: () => { c.all = true; drawLines(); } }, `Show all ${fmt.int(n)}`) : null,
 		h('p', { class: 'legend-note' }, `Days: to close, or for a ticket still open (+) its age on ${fmt.date(c.asOf)}, in calendar days. A creator opens their timeline.`),
 		h('p', { class: 'legend-note show-sm' }, 'On a wider screen the list has a column for the ticket, the employee, the opening day and the department; the CSV has every column.'));
@@ -478,7 +478,8 @@ export function attachEl(el, resolve, { focus = null, name = null } = {}) {
  * Table cells that drill down: the content of each cell `selector` picks
  * in `table` becomes a button (cells whose resolve gives null are left
  * alone); one of them is in the tab order, arrow keys, Home and End move
- * between them.
+ * between them.  `table` may be any container (a list: the elements in
+ * their order, as one column).
  */
 export function attachCells(table, selector, resolve) {
 	if (!table) return;
@@ -498,7 +499,11 @@ export function attachCells(table, selector, resolve) {
 	}
 	if (!buttons.length) return;
 	buttons[0].tabIndex = 0;
-	const pos = (b) => ({ row: b.closest('tr').rowIndex, col: b.closest('td, th').cellIndex });
+	/* in a table its row and column; elsewhere (a list) the order, as one column */
+	const pos = (b) => {
+		const tr = b.closest('tr');
+		return tr ? { row: tr.rowIndex, col: b.closest('td, th').cellIndex } : { row: buttons.indexOf(b), col: 0 };
+	};
 	const move = (from, pick) => {
 		const to = pick(pos(from));
 		if (!to) return;
@@ -529,9 +534,13 @@ export function attachCells(table, selector, resolve) {
 			Home: (p) => find((q) => (q.row === p.row ? q.col : null)),
 			End: (p) => find((q) => (q.row === p.row ? 1000 - q.col : null)),
 		};
-		if (!keys[e.key]) return;
+		const inTable = !!b.closest('tr');
+		const key = inTable ? e.key : { ArrowRight: 'ArrowDown', ArrowLeft: 'ArrowUp', Home: 'PageUp', End: 'PageDown' }[e.key] || e.key;
+		keys.PageUp = () => buttons[0];
+		keys.PageDown = () => buttons[buttons.length - 1];
+		if (!keys[key]) return;
 		e.preventDefault();
-		move(b, keys[e.key]);
+		move(b, keys[key]);
 	});
 }
 
@@ -551,19 +560,21 @@ export function span(from, to) {
  */
 export function spec(kind, from, to, who = {}, extra = {}) {
 	const where = who.name ? ` of ${who.name}` : '';
+	/* "Design: closed · 3–9 Mar 2026"; without a group "Closed · …" */
+	const lead = who.name ? `${who.name}: ` : '';
 	const q = { from, to, department: who.department || null, employee_id: who.employee_id || null };
 	const sp = span(from, to);
 	const kinds = {
-		closed: () => ({ only: 'closed', title: `Closed${where} · ${sp}`, what: `The tickets${where} closed in ${sp}: the rows behind the number closed, the days to close and the share within SLA.` }),
-		opened: () => ({ only: 'opened', title: `Opened${where} · ${sp}`, what: `The tickets${where} opened in ${sp}.` }),
-		rework: () => ({ only: 'opened', entry: 'reentry', title: `Re-entries${where} · ${sp}`, what: `The tickets${where} opened in ${sp} for a creator who already had an earlier ticket in the same department.` }),
-		backlog: () => ({ only: 'open', from: to, title: `Open${where} on ${fmt.date(to)}`, what: `The tickets${where} open at the end of ${fmt.date(to)}.` }),
-		avg_open: () => ({ only: 'open', perTicket: true, title: `Open${where} · ${sp}`, what: `The tickets${where} open on any day of ${sp}, with the days each was open: their sum over the days is the average open.` }),
+		closed: () => ({ only: 'closed', title: `${lead}closed · ${sp}`, what: `The tickets${where} closed in ${sp}: the rows behind the number closed, the days to close and the share within SLA.` }),
+		opened: () => ({ only: 'opened', title: `${lead}opened · ${sp}`, what: `The tickets${where} opened in ${sp}.` }),
+		rework: () => ({ only: 'opened', entry: 'reentry', title: `${lead}re-entries · ${sp}`, what: `The tickets${where} opened in ${sp} for a creator who already had an earlier ticket in the same department.` }),
+		backlog: () => ({ only: 'open', from: to, title: `${lead}open on ${fmt.date(to)}`, what: `The tickets${where} open at the end of ${fmt.date(to)}.` }),
+		avg_open: () => ({ only: 'open', perTicket: true, title: `${lead}open · ${sp}`, what: `The tickets${where} open on any day of ${sp}, with the days each was open: their sum over the days is the average open.` }),
 		campaigns: () => ({ only: 'opened', entry: 'first', title: `Campaign starts · ${sp}`, what: `Each creator’s first ticket in ${who.department} opened in ${sp}: the campaigns that started.` }),
 	};
 	const k = kinds[kind]();
 	return {
-		title: k.title,
+		title: lead ? k.title : k.title.charAt(0).toUpperCase() + k.title.slice(1),
 		what: k.what,
 		perTicket: !!k.perTicket,
 		query: { ...q, from: k.from || from, only: k.only, entry: k.entry || null },
