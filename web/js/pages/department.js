@@ -9,6 +9,7 @@
  * Data: /api/v1/departments/{name}, /api/v1/wip?department=.
  */
 import { apiURL, getJSON } from '../api.js';
+import { notesByBucket, showMarkerList } from '../annotations.js';
 import { deptColor, destroyCharts, makeChart, refLine, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
@@ -438,9 +439,14 @@ function drawHeat(data, state) {
 	/* the year on the header when the periods span more than one */
 	const multiYear = new Set(buckets.map((b) => b.start.slice(0, 4))).size > 1;
 	const yy = (b) => (multiYear ? ` ’${b.start.slice(2, 4)}` : '');
+	/* the notes (annotations.js) on the head of the period holding their day */
+	const marks = notesByBucket(buckets);
+	const markTitle = (i) => marks[i].map((a) => ` · marker ${a.tag}: ${a.text}`).join('');
 	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
-		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (only ${fmt.plural(span(b), 'day')} in the range)` : ''}` },
-			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null)),
+		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}${marks[i].length ? ' marked' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (only ${fmt.plural(span(b), 'day')} in the range)` : ''}${markTitle(i)}` },
+			marks[i].map((a) => h('span', { class: 'marker-n heat-mark', 'aria-hidden': 'true', dataset: { tag: a.tag } }, a.tag)),
+			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null,
+			marks[i].length ? h('span', { class: 'visually-hidden' }, markTitle(i)) : null)),
 		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
 	const rows = emps.map((e) => h('tr', {},
 		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
@@ -475,6 +481,7 @@ function drawHeat(data, state) {
 		if (!e || !b || !s || !s.closed) return null;
 		return drill.spec('closed', b.start, b.end, { employee_id: e.id, name: e.name }, { figure: `${fmt.int(s.closed)} closed` });
 	});
+	showMarkerList(wrap, marks.flat());
 	/* the latest periods matter most: start scrolled to the right end */
 	wrap.scrollLeft = wrap.scrollWidth;
 }

@@ -305,6 +305,7 @@ function drawNetflow(fl, state) {
 				maxBarThickness: 40,
 			}],
 		},
+		markerBuckets: buckets,
 		options: {
 			scales: {
 				x: categoryAxis({ ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } }),

@@ -283,6 +283,7 @@ function drawWhere(st, ov) {
 	makeChart(box, {
 		type: 'bar',
 		data: { labels, datasets },
+		markerBuckets: buckets,
 		options: {
 			scales: {
 				x: categoryAxis({ stacked: true }),
@@ -377,6 +378,7 @@ function drawFlow(ov, state) {
 					},
 				],
 			},
+			markerBuckets: series,
 			options: {
 				datasets: { bar: { categoryPercentage: 0.8, barPercentage: 0.9 } },
 				scales: {
