@@ -191,11 +191,54 @@ static int cursor_decode(const char *s, int32_t *day, char *tid, size_t tidcap)
 	return 0;
 }
 
+/*
+ * The drill-down filters of /api/v1/pit (docs/API.md): which rows (`only`),
+ * which tickets (`entry`), and whether the JSON rows carry their ticket
+ * (`fields=ticket`).  0, or -1 when the reply (a 400) has been queued in
+ * *res.
+ */
+static int parse_drill(struct http_req *r, int csv, int *only, int *entry, int *ticket, int *res)
+{
+	static const char *const names[] = { "opened", "closed", "open" };
+	const char *only_s = http_param(r, "only");
+	const char *entry_s = http_param(r, "entry");
+	const char *fields = http_param(r, "fields");
+	*only = PIT_ONLY_ALL;
+	*entry = STORE_ENTRY_ANY;
+	*ticket = fields != NULL;
+	if (only_s) {
+		for (int i = 0; i < 3 && !*only; i++)
+			if (strcmp(only_s, names[i]) == 0)
+				*only = i + 1;
+		if (!*only) {
+			*res = http_reply_error(r, 400, "bad_param", "only",
+						"only: '%.20s' is not opened, closed or open", only_s);
+			return -1;
+		}
+	}
+	if (entry_s) {
+		*entry = strcmp(entry_s, "first") == 0 ? STORE_ENTRY_FIRST
+			 : strcmp(entry_s, "reentry") == 0 ? STORE_ENTRY_REENTRY : -1;
+		if (*entry < 0) {
+			*res = http_reply_error(r, 400, "bad_param", "entry",
+						"entry: '%.20s' is not first or reentry", entry_s);
+			return -1;
+		}
+	}
+	if (fields && (strcmp(fields, "ticket") != 0 || csv)) {
+		*res = http_reply_error(r, 400, "bad_param", "fields",
+					csv ? "fields: only with format=json (the CSV is SPEC §2's)"
+					    : "fields: '%.20s' is not ticket", fields);
+		return -1;
+	}
+	return 0;
+}
+
 int api_pit(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "department", "employee", "creator",
 					       "format", "limit", "cursor", "as_of", "safe", "only",
-					       "employee_id", "entry", NULL };
+					       "employee_id", "entry", "fields", NULL };
 	struct api_range rg;
 	long limit = 1000, safe = 0, emp_id = 0;
 	if (http_params_allowed(r, allowed) || api_parse_range(r, "", 0, &rg) ||
@@ -203,26 +246,6 @@ int api_pit(struct http_req *r)
 	    api_parse_long(r, "safe", 0, 0, 1, &safe) ||
 	    api_parse_long(r, "employee_id", 0, 1, INT32_MAX, &emp_id))
 		return http_reply_problem(r);
-	/* the drill-down filters (docs/API.md): which rows, which tickets */
-	int only = PIT_ONLY_ALL, entry = STORE_ENTRY_ANY;
-	const char *only_s = http_param(r, "only");
-	if (only_s) {
-		static const char *const names[] = { "opened", "closed", "open" };
-		for (int i = 0; i < 3 && !only; i++)
-			if (strcmp(only_s, names[i]) == 0)
-				only = i + 1;
-		if (!only)
-			return http_reply_error(r, 400, "bad_param", "only",
-						"only: '%.20s' is not opened, closed or open", only_s);
-	}
-	const char *entry_s = http_param(r, "entry");
-	if (entry_s) {
-		entry = strcmp(entry_s, "first") == 0 ? STORE_ENTRY_FIRST
-			: strcmp(entry_s, "reentry") == 0 ? STORE_ENTRY_REENTRY : -1;
-		if (entry < 0)
-			return http_reply_error(r, 400, "bad_param", "entry",
-						"entry: '%.20s' is not first or reentry", entry_s);
-	}
 	const char *format = http_param(r, "format");
 	int csv = !format || strcmp(format, "csv") == 0;
 	if (!csv && strcmp(format, "json") != 0)
@@ -230,22 +253,25 @@ int api_pit(struct http_req *r)
 					format);
 	if (!csv && http_param(r, "safe"))
 		return http_reply_error(r, 400, "bad_param", "safe", "safe: only with format=csv");
+	int only, entry, ticket, bad;
+	if (parse_drill(r, csv, &only, &entry, &ticket, &bad))
+		return bad;
 	/* a JSON page is a pure function of the query and the data version:
 	 * ETag, 304 and the response cache as for the analytics routes */
 	struct buf key = BUF_INIT;
 	if (!csv) {
 		static const char *const keyed[] = { "department", "employee", "creator", "limit",
-						     "cursor", "only", "employee_id", "entry", NULL };
+						     "cursor", "only", "employee_id", "entry", "fields", NULL };
 		buf_addstr(&key, "pit");
 		api_range_key(&key, &rg);
 		for (const char *const *k = keyed; *k; k++) {
 			const char *v = http_param(r, *k);
 			buf_addf(&key, "|%zu:%s", v ? strlen(v) : 0, v ? v : "");
 		}
-		int res;
-		if (http_try_cached(r, key.data, &res)) {
+		int hit;
+		if (http_try_cached(r, key.data, &hit)) {
 			buf_release(&key);
-			return res;
+			return hit;
 		}
 	}
 	struct pit_stream *s = calloc(1, sizeof(*s));
@@ -354,7 +380,7 @@ int api_pit(struct http_req *r)
 	while (n < limit && (rc = pit_next(s->pit, &row)) > 0) {
 		if (n++)
 			buf_addch(b, ',');
-		pit_row_json(b, &row);
+		pit_row_json(b, &row, ticket);
 		last_day = row.report_date;
 		last_len = row.ticket_id_len < sizeof(last_tid) ? row.ticket_id_len : sizeof(last_tid) - 1;
 		memcpy(last_tid, row.ticket_id, last_len);

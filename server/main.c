@@ -559,7 +559,7 @@ static int cmd_pit(int argc, char **argv)
 	while ((rc = pit_next(p, &row)) > 0) {
 		if (json) {
 			buf_addstr(&out, n ? ",\n" : "\n");
-			pit_row_json(&out, &row);
+			pit_row_json(&out, &row, 0);
 		} else {
 			pit_row_csv(&out, &row, safe);
 		}

@@ -36,7 +36,7 @@ struct pit {
 	size_t nbatch, bcap;
 	struct entry **merged;        /* scratch for the merge */
 	size_t mcap;
-	int32_t day, to;
+	int32_t day, to, as_of;
 	size_t pos;                   /* next row in active for `day` */
 	const char *after;            /* resume point on the first day */
 	int only;                     /* PIT_ONLY_* */
@@ -117,6 +117,7 @@ struct pit *pit_open(struct store *st, const struct store_dims *dims, const stru
 	p->to = q->to < q->as_of ? q->to : q->as_of;
 	p->after = q->after_ticket;
 	p->only = q->only;
+	p->as_of = q->as_of;
 	if (p->day > p->to) {
 		p->done = 1;
 		return p;
@@ -248,6 +249,9 @@ static int next_row(struct pit *p, struct pit_row *row)
 	row->ticket_age = d - e->opened;
 	row->ticket_closed = d == e->closed;
 	row->days_to_close = d == e->closed ? e->closed - e->opened : -1;
+	row->employee_id = e->employee_id;
+	row->opened_on = e->opened;
+	row->closed_on = e->closed != DATE_NONE && e->closed <= p->as_of ? e->closed : DATE_NONE;
 	return 1;
 }
 
@@ -307,7 +311,7 @@ void pit_row_csv(struct buf *out, const struct pit_row *r, int safe)
 	buf_addch(out, '\n');
 }
 
-void pit_row_json(struct buf *out, const struct pit_row *r)
+void pit_row_json(struct buf *out, const struct pit_row *r, int ticket)
 {
 	buf_addstr(out, "{\"report_date\":\"");
 	buf_add_date(out, r->report_date);
@@ -332,5 +336,17 @@ void pit_row_json(struct buf *out, const struct pit_row *r)
 		buf_add_int(out, r->days_to_close);
 	else
 		buf_addstr(out, "null");
+	if (ticket) {
+		buf_addf(out, ",\"employee_id\":%lld,\"opened_on\":\"", (long long)r->employee_id);
+		buf_add_date(out, r->opened_on);
+		buf_addstr(out, "\",\"closed_on\":");
+		if (r->closed_on != DATE_NONE) {
+			buf_addch(out, '"');
+			buf_add_date(out, r->closed_on);
+			buf_addch(out, '"');
+		} else {
+			buf_addstr(out, "null");
+		}
+	}
 	buf_addch(out, '}');
 }

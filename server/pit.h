@@ -52,6 +52,10 @@ struct pit_row {
 	int32_t ticket_age;
 	int ticket_closed;
 	int32_t days_to_close;      /* -1 = null */
+	/* the ticket itself (the drill-down's `fields=ticket`, docs/API.md) */
+	int64_t employee_id;
+	int32_t opened_on;
+	int32_t closed_on;          /* DATE_NONE while open at as_of */
 };
 
 /* Start an iteration.  `dims` (names of employees and departments, the
@@ -67,7 +71,9 @@ void pit_csv_header(struct buf *out);
 /* One row as a CSV line (LF-terminated); `safe`: the names and the ticket
  * id with the spreadsheet guard (buf_add_csv_text()), numbers as they are. */
 void pit_row_csv(struct buf *out, const struct pit_row *row, int safe);
-/* One row as a JSON object (no separator). */
-void pit_row_json(struct buf *out, const struct pit_row *row);
+/* One row as a JSON object (no separator); `ticket`: with the ticket's
+ * employee_id, opened_on and closed_on (null while open at as_of) after
+ * SPEC §2's keys. */
+void pit_row_json(struct buf *out, const struct pit_row *row, int ticket);
 
 #endif

@@ -172,6 +172,28 @@ class Drill(ApiCase):
         self.check(D("2020-01-01"), D("2020-02-10"), only="open", entry="reentry", department="Sales")
         self.check(D("2020-01-01"), D("2020-02-10"), entry="first", creator="Drill Creator")
 
+    def test_fields_ticket(self):
+        """fields=ticket: each JSON row also names its ticket's employee_id,
+        opened_on and closed_on (null while open at as_of, even when it
+        closes after as_of)."""
+        frm, to = D("2020-01-20"), D("2020-02-10")
+        for only in ("opened", "open", None):
+            want = self.want(frm, to, only=only)
+            exp = pit_ref.to_json(want)
+            for e, r in zip(exp, want):
+                t = r[1]
+                e["employee_id"] = t["employee_id"]
+                e["opened_on"] = t["opened"].isoformat()
+                e["closed_on"] = t["closed"].isoformat() if t["closed"] and t["closed"] <= self.AS_OF else None
+            got = self.fetch(frm, to, 500, only=only, fields="ticket")
+            self.assertEqual(got, exp, "fields=ticket only=%s" % only)
+        self.assertTrue(any(t["closed"] and t["closed"] > self.AS_OF for t in self.tickets),
+                        "the data set has closes after as_of")
+        got = self.get_json("/api/v1/pit" + q({"fields": "ticket", "format": "csv"}), status=400)
+        self.assertEqual(got["error"]["param"], "fields")
+        got = self.get_json("/api/v1/pit" + q({"fields": "all", "format": "json"}), status=400)
+        self.assertIn("fields: 'all' is not ticket", got["error"]["message"])
+
     def test_bad_values(self):
         for param, value, words in (("only", "closes", "only: 'closes' is not opened, closed or open"),
                                     ("entry", "1", "entry: '1' is not first or reentry"),

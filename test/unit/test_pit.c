@@ -133,6 +133,7 @@ struct query {
 	const char *employee;
 	const char *creator;
 	const char *after;
+	int only;              /* PIT_ONLY_* */
 };
 
 static struct rows run_pit(struct fixture *fx, const struct query *qq)
@@ -145,6 +146,7 @@ static struct rows run_pit(struct fixture *fx, const struct query *qq)
 	q.filter.employee = qq->employee;
 	q.filter.creator = qq->creator;
 	q.after_ticket = qq->after;
+	q.only = qq->only;
 	if (!fx->have_dims) {
 		assert_int_equal(store_load_dims(fx->st, &fx->dims), 0);
 		fx->have_dims = 1;
@@ -206,6 +208,10 @@ static struct rows reference(const struct tk *t, size_t n, const struct query *q
 			if (d < q->from || d > to)
 				continue;
 			if (d == q->from && q->after && byte_cmp(t[i].id, q->after) <= 0)
+				continue;
+			int ic = d == o, open = c == DATE_NONE || d < c, closed = c != DATE_NONE && d == c;
+			if ((q->only == PIT_ONLY_OPENED && !ic) || (q->only == PIT_ONLY_CLOSED && !closed) ||
+			    (q->only == PIT_ONLY_OPEN && !open))
 				continue;
 			struct row *r = rows_push(&out);
 			r->d = d;
@@ -601,6 +607,9 @@ static void test_random_against_reference(void **state)
 			q.creator = creators[rnd_below(4)];
 		if (f == 4)
 			q.after = ids[rnd_below(NT)];
+		/* the drill-down's row filter, alone or with a resume point */
+		if (f == 5 || iter % 3 == 0)
+			q.only = 1 + rnd_below(3);
 		check_query(fx, t, NT, &q);
 	}
 	free(t);
@@ -654,7 +663,7 @@ static void test_row_output(void **state)
 	assert_string_equal(b.data, "2024-02-29,\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\",+1+1,"
 				    "@SUM(A1),-2,0,1,12,0,\n");
 	buf_reset(&b);
-	pit_row_json(&b, &r);
+	pit_row_json(&b, &r, 0);
 	assert_string_equal(b.data, "{\"report_date\":\"2024-02-29\",\"creator\":\"Ann, \\\"The\\\" Studio\\nx\","
 				    "\"employee\":\"Eve\",\"department\":\"Sales\",\"ticket_id\":\"T,1\","
 				    "\"initiated_contact\":0,\"is_open\":1,\"ticket_age\":12,"
@@ -668,8 +677,20 @@ static void test_row_output(void **state)
 	pit_row_csv(&b, &r, 0);
 	assert_string_equal(b.data, "2024-02-29,Cy,Eve,Sales,\"T,1\",0,0,12,1,12\n");
 	buf_reset(&b);
-	pit_row_json(&b, &r);
+	pit_row_json(&b, &r, 0);
 	assert_non_null(strstr(b.data, "\"ticket_closed\":1,\"days_to_close\":12}"));
+	/* fields=ticket: the ticket after SPEC §2's keys; closed_on null while open at as_of */
+	buf_reset(&b);
+	r.employee_id = 7;
+	r.opened_on = r.report_date - 12;
+	r.closed_on = r.report_date;
+	pit_row_json(&b, &r, 1);
+	assert_non_null(strstr(b.data, "\"days_to_close\":12,\"employee_id\":7,\"opened_on\":\"2024-02-17\","
+				       "\"closed_on\":\"2024-02-29\"}"));
+	buf_reset(&b);
+	r.closed_on = DATE_NONE;
+	pit_row_json(&b, &r, 1);
+	assert_non_null(strstr(b.data, "\"opened_on\":\"2024-02-17\",\"closed_on\":null}"));
 	buf_release(&b);
 }
 

@@ -22,6 +22,7 @@
  * lines while one is hovered (on the chart or on its legend).
  */
 
+import { addMarkers, markerSentence, showMarkerList } from './annotations.js';
 import { tableToggle } from './charttable.js';
 
 const Chart = window.Chart;
@@ -144,7 +145,10 @@ const live = new Set();
 export function makeChart(container, config, label) {
 	const canvas = document.createElement('canvas');
 	canvas.setAttribute('role', 'img');
-	canvas.setAttribute('aria-label', label || 'chart');
+	/* the notes of annotations.js on a time chart (a chart of periods
+	 * passes config.markerBuckets) */
+	const shown = addMarkers(config, theme());
+	canvas.setAttribute('aria-label', (label || 'chart') + markerSentence(shown));
 	container.replaceChildren(canvas);
 	fitCategories(config, container);
 	fitTicks(config, container.clientWidth, container.clientHeight);
@@ -152,6 +156,7 @@ export function makeChart(container, config, label) {
 	const legend = htmlLegend(config, container);
 	const chart = new Chart(canvas, config);
 	live.add(chart);
+	showMarkerList(container, shown);
 	if (legend) legend.bind(chart);
 	tableToggle(chart);
 	return chart;

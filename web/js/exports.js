@@ -53,9 +53,9 @@ export function setExports(id, req, tables, { png = true } = {}) {
 		title: 'The chart as a PNG image',
 		onclick: () => downloadPNG(el, `${stem}.png`),
 	}, icon(ICON_DOWN), 'PNG') : null;
-	/* the "View as table" toggle (charttable.js) stays last */
-	const toggle = tools.querySelector('.table-toggle');
-	tools.replaceChildren(...links, ...(shot ? [shot] : []), ...(toggle ? [toggle] : []));
+	/* the "Tickets" tool (drill.js), then the "View as table" toggle (charttable.js), stay last */
+	const kept = [...tools.querySelectorAll('.drill-tool, .table-toggle')];
+	tools.replaceChildren(...links, ...(shot ? [shot] : []), ...kept);
 }
 
 /* text wrapped to `width` pixels: the lines */

@@ -12,6 +12,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { addDays, daysBetween, navigate, validDate } from '../state.js';
+import * as drill from '../drill.js';
 import { card, chartBox, deptSwatch, startPage } from '../ui.js';
 
 let cache = null;
@@ -88,7 +89,7 @@ function drawChart(data) {
 	c.show(box, h('p', { class: 'legend-note' },
 		h('span', {}, h('span', { class: 'swatch neutral faded', 'aria-hidden': 'true' }), `A: ${fmt.range(data.a.from, data.a.to)}`),
 		h('span', {}, h('span', { class: 'swatch neutral', 'aria-hidden': 'true' }), `B: ${fmt.range(data.b.from, data.b.to)}`)));
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'bar',
 		data: {
 			labels: depts.map((d) => d.name),
@@ -110,6 +111,17 @@ function drawChart(data) {
 			},
 		},
 	}, 'Median days to close in period A and period B per department');
+	drill.attach(chart, (el) => sideSpec(data, depts[el.index], el.datasetIndex === 0 ? 'a' : 'b'), { name: 'Median days to close, A and B' });
+}
+
+/* the closes of department d in period A or B (drill.js) */
+function sideSpec(data, d, side) {
+	const block = d && d[side];
+	if (!block || !block.n) return null;
+	const r = data[side];
+	const sp = drill.spec('closed', r.from, r.to, { department: d.name, name: d.name },
+		{ label: `${side.toUpperCase()}: ${d.name}`, figure: `median ${fmt.days(block.p50)} · n ${fmt.int(block.n)}` });
+	return { ...sp, title: `${side.toUpperCase()} · ${sp.title}` };
 }
 
 function drawTable(data) {
@@ -159,6 +171,10 @@ function drawAll() {
 	destroyCharts();
 	drawChart(cache.data);
 	drawTable(cache.data);
+	/* the medians' cells: that period's closes (drill.js) */
+	const depts = cache.data.departments || [];
+	drill.attachCells(document.getElementById('cmp-table'), 'tbody td[data-label^="A median"], tbody td[data-label^="B median"]',
+		(td) => sideSpec(cache.data, depts[td.parentElement.rowIndex - 1], td.dataset.label.startsWith('A') ? 'a' : 'b'));
 }
 
 startPage({

@@ -9,6 +9,7 @@
  * Data: /api/v1/departments/{name}, /api/v1/wip?department=.
  */
 import { apiURL, getJSON } from '../api.js';
+import { notesByBucket, showMarkerList } from '../annotations.js';
 import { deptColor, destroyCharts, isCut, makeChart, refLine, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
@@ -17,6 +18,7 @@ import { daysBetween, hrefFor, navigate } from '../state.js';
 import { card, chartBox, field, floatTip, infoTip, select, startPage } from '../ui.js';
 import { def, getMinClosed, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
+import * as drill from '../drill.js';
 
 let cache = null; /* {key, data, wip, state} */
 let deptSelect;
@@ -178,6 +180,7 @@ function drawTable(data, state) {
 		h('thead', {}, head),
 		h('tbody', {}, rows));
 	wireTips(table);
+	wireTeamDrill(table, data);
 	c.show(
 		h('div', { class: 'table-wrap' }, table),
 		h('div', { class: 'legend-stack' },
@@ -195,6 +198,38 @@ function drawTable(data, state) {
 	if (refocus) {
 		const btn = c.body.querySelector(`button.sort[data-sort="${refocus}"]`);
 		if (btn) btn.focus();
+	}
+}
+
+/* ---- drill-down: the tickets behind a cell or a flag (drill.js) ---- */
+
+const CLOSED_COLS = ['closed', 'p50', 'sla', 'cpw', 'p90', 'p50_ratio', 'min_sla_hit_rate'];
+const OPEN_COLS = ['open', 'share', 'max_avg_open'];
+
+/** The spec of employee e's column or flag `col` over the range. */
+function employeeSpec(data, e, col) {
+	const { from, to } = data.range;
+	const who = { employee_id: e.id, name: e.name };
+	const t = e.totals || {};
+	const column = COLUMNS.find((x) => x.id === col || x.flag === col);
+	const figure = column ? `${column.label}: ${column.show(column.get(e))}` : null;
+	if (CLOSED_COLS.includes(col)) return drill.spec('closed', from, to, who, { figure: `${figure} · n ${fmt.int(t.closed)}` });
+	if (OPEN_COLS.includes(col)) return drill.spec('avg_open', from, to, who, { figure });
+	if (col === 'rework') return drill.spec('rework', from, to, who, { figure: `${fmt.int(t.rework)} re-entries` });
+	return null;
+}
+
+function wireTeamDrill(table, data) {
+	const byId = new Map((data.employees || []).map((e) => [String(e.id), e]));
+	const empOf = (el) => byId.get(el.closest('tr').dataset.emp);
+	drill.attachCells(table, 'tbody td[data-col]', (td) => {
+		const e = empOf(td);
+		return e ? employeeSpec(data, e, td.dataset.col) : null;
+	});
+	for (const f of table.querySelectorAll('td.flagged .flag')) {
+		const e = empOf(f);
+		const rule = f.closest('td').dataset.flag;
+		if (e) drill.attachEl(f, () => employeeSpec(data, e, rule), { name: `Flagged: ${e.name}, show the tickets behind it` });
 	}
 }
 
@@ -276,6 +311,16 @@ function drawKpis(data) {
 		h('div', { class: 'kpi', dataset: id ? { kpi: id } : null }, h('div', { class: 'label' }, label, id === 'rework' ? [' ', infoTip(fmt.REWORK_TIP)] : null),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
+	/* the tickets behind each tile, in the tiles' order */
+	const { from, to } = data.range;
+	const who = { department: data.department.name, name: data.department.name };
+	const kinds = ['closed', 'opened', 'backlog', 'closed', 'closed', 'avg_open', 'rework'];
+	document.querySelectorAll('#kpis .kpi').forEach((tile, i) => {
+		if (!kinds[i]) return;
+		const figure = `${tiles[i][0]}: ${tiles[i][1]}${tiles[i][2] ? ` ${tiles[i][2]}` : ''}`;
+		drill.attachEl(tile, () => drill.spec(kinds[i], from, to, who, { figure }),
+			{ focus: tile.querySelector('.value'), name: `${figure}, show the tickets behind it` });
+	});
 }
 
 /* ---- charts ---- */
@@ -301,7 +346,7 @@ function drawWorkload(data) {
 	c.show(box, h('p', { class: 'legend-note' },
 		h('span', {}, h('span', { class: 'swatch dash', 'aria-hidden': 'true' }), `Team mean: ${fmt.num(mean, 1)} open`),
 		limit !== null ? h('span', {}, showLimit ? h('span', { class: 'swatch dot bad', 'aria-hidden': 'true' }) : null, `Threshold: more than ${fmt.num(limit, 1)} open is flagged`) : null));
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'bar',
 		data: {
 			labels: emps.map((e) => e.name),
@@ -325,6 +370,7 @@ function drawWorkload(data) {
 			},
 		},
 	}, `Average open tickets per employee in ${name}`);
+	drill.attach(chart, (el) => employeeSpec(data, emps[el.index], 'open'), { name: 'Workload per employee' });
 }
 
 function drawBox(data) {
@@ -339,7 +385,7 @@ function drawBox(data) {
 	c.show(box, h('p', { class: 'legend-note' },
 		h('span', {}, h('span', { class: 'swatch dash strong', 'aria-hidden': 'true' }), `SLA: ${data.department.sla_days} days`),
 		h('span', {}, 'Fastest first, by median')));
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'boxplot',
 		data: {
 			labels: emps.map((e) => e.name),
@@ -377,6 +423,7 @@ function drawBox(data) {
 			},
 		},
 	}, `Days to close per employee in ${name}, as box plots`);
+	drill.attach(chart, (el) => employeeSpec(data, emps[el.index], 'closed'), { name: 'Days to close per employee' });
 }
 
 function drawHeat(data, state) {
@@ -407,9 +454,14 @@ function drawHeat(data, state) {
 	/* the year on the header when the periods span more than one */
 	const multiYear = new Set(buckets.map((b) => b.start.slice(0, 4))).size > 1;
 	const yy = (b) => (multiYear ? ` ’${b.start.slice(2, 4)}` : '');
+	/* the notes (annotations.js) on the head of the period holding their day */
+	const marks = notesByBucket(buckets);
+	const markTitle = (i) => marks[i].map((a) => ` · marker ${a.tag}: ${a.text}`).join('');
 	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
-		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (${cutNote(b)} in the range)` : ''}` },
-			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null)),
+		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}${marks[i].length ? ' marked' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (${cutNote(b)} in the range)` : ''}${markTitle(i)}` },
+			marks[i].map((a) => h('span', { class: 'marker-n heat-mark', 'aria-hidden': 'true', dataset: { tag: a.tag } }, a.tag)),
+			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null,
+			marks[i].length ? h('span', { class: 'visually-hidden' }, markTitle(i)) : null)),
 		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
 	const rows = emps.map((e) => h('tr', {},
 		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
@@ -436,6 +488,15 @@ function drawHeat(data, state) {
 			dense ? h('span', {}, '· hover a cell for its value') : null,
 			short.some(Boolean) ? h('span', {}, `· * hatched: a period cut short by the range, its rate over fewer days (never shaded darker than step ${CUT_MAX} of 8)`) : null,
 			wrap.scrollWidth > wrap.clientWidth + 1 ? h('span', {}, '· latest periods on the right; swipe for earlier ones') : null));
+	/* a cell: the employee's closes in that period */
+	drill.attachCells(table, 'tbody td.h', (td) => {
+		const e = emps[td.parentElement.rowIndex - 1];
+		const b = buckets[td.cellIndex - 1];
+		const s = e && (e.series || [])[td.cellIndex - 1];
+		if (!e || !b || !s || !s.closed) return null;
+		return drill.spec('closed', b.start, b.end, { employee_id: e.id, name: e.name }, { figure: `${fmt.int(s.closed)} closed` });
+	});
+	showMarkerList(wrap, marks.flat());
 	/* the latest periods matter most: start scrolled to the right end */
 	wrap.scrollLeft = wrap.scrollWidth;
 }

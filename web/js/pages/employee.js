@@ -16,6 +16,7 @@ import { setExports } from '../exports.js';
 import { combobox } from '../combobox.js';
 import { daysBetween, navigate } from '../state.js';
 import { card, chartBox, field, infoTip, select, startPage } from '../ui.js';
+import * as drill from '../drill.js';
 
 let cache = null;
 let empSelect;
@@ -58,6 +59,19 @@ function drawKpis(d) {
 		h('div', { class: 'kpi', dataset: id ? { kpi: id } : null }, h('div', { class: 'label' }, label, id === 'rework' ? [' ', infoTip(fmt.REWORK_TIP)] : null),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
+	/* the tickets behind each tile, in the tiles' order */
+	const who = whoOf(d);
+	const kinds = ['closed', 'closed', 'closed', 'avg_open', 'opened', 'rework'];
+	document.querySelectorAll('#kpis .kpi').forEach((tile, i) => {
+		if (!kinds[i]) return;
+		const figure = `${tiles[i][0]}: ${tiles[i][1]}${tiles[i][2] ? ` ${tiles[i][2]}` : ''}`;
+		drill.attachEl(tile, () => drill.spec(kinds[i], d.range.from, d.range.to, who, { figure }),
+			{ focus: tile.querySelector('.value'), name: `${figure}, show the tickets behind it` });
+	});
+}
+
+function whoOf(d) {
+	return { employee_id: d.employee.id, name: d.employee.name };
 }
 
 /* the same y axis width on stacked charts, so their days line up */
@@ -77,7 +91,7 @@ function drawDaily(d) {
 	c.show(openBox, flowBox, h('p', { class: 'legend-note' },
 		`${fmt.plural(sum('initiated'), 'ticket')} initiated and ${fmt.int(sum('closed'))} closed in ${fmt.plural(daily.length, 'day')}; ${fmt.int(daily[daily.length - 1].open)} open on ${fmt.date(daily[daily.length - 1].date)}.`));
 	const x = (ticks) => ({ ...timeAxis(minX, maxX), offset: false, ticks: { ...timeAxis(minX, maxX).ticks, display: ticks } });
-	makeChart(openBox, {
+	const openChart = makeChart(openBox, {
 		type: 'line',
 		data: {
 			datasets: [{
@@ -97,8 +111,13 @@ function drawDaily(d) {
 			},
 		},
 	}, `Tickets ${d.employee.name} had open at the end of each day`);
+	const who = whoOf(d);
+	drill.attach(openChart, (el) => {
+		const v = daily[el.index];
+		return v && v.open ? drill.spec('backlog', v.date, v.date, who, { label: fmt.date(v.date), figure: `${fmt.int(v.open)} open` }) : null;
+	}, { name: 'Open at the end of each day' });
 	const gray = t.dark ? '#b7c0cb' : '#6f7a87';
-	makeChart(flowBox, {
+	const flowChart = makeChart(flowBox, {
 		type: 'bar',
 		data: {
 			datasets: [
@@ -133,6 +152,13 @@ function drawDaily(d) {
 			},
 		},
 	}, `Tickets ${d.employee.name} initiated and closed each day`);
+	drill.attach(flowChart, (el) => {
+		const v = daily[el.index];
+		if (!v) return null;
+		const label = fmt.date(v.date);
+		if (el.datasetIndex === 0) return v.initiated ? drill.spec('opened', v.date, v.date, who, { label, figure: `${fmt.int(v.initiated)} initiated` }) : null;
+		return v.closed ? drill.spec('closed', v.date, v.date, who, { label, figure: `${fmt.int(v.closed)} closed` }) : null;
+	}, { name: 'Initiated and closed each day' });
 }
 
 function drawHist(d) {
@@ -160,7 +186,7 @@ function drawHist(d) {
 			fmt.isNum(b.median) ? h('span', {}, h('span', { class: 'swatch dot', 'aria-hidden': 'true' }), `median ${fmt.days(b.median)}`) : null),
 		h('p', { class: 'legend-note' },
 			`Fastest ${fmt.days(b.min, { digits: 0 })} · middle half ${fmt.num(b.q1, 1)}–${fmt.num(b.q3, 1)} d · slowest ${fmt.days(b.max, { digits: 0 })}`));
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'bar',
 		data: { datasets: [{ label: 'Tickets', data: labels.map((x) => ({ x, y: counts.get(x) || 0 })), backgroundColor: deptColor(d.employee.department), barPercentage: 1, categoryPercentage: 0.9 }] },
 		options: {
@@ -181,6 +207,16 @@ function drawHist(d) {
 			},
 		},
 	}, `Histogram of days to close for ${d.employee.name}`);
+	/* a bar: the closes that took that many days; the rows count calendar days, so not in business days */
+	if (cache.state.days !== 'business') {
+		drill.attach(chart, (el) => {
+			const k = labels[el.index];
+			const n = counts.get(k) || 0;
+			if (!n) return null;
+			const sp = drill.spec('closed', d.range.from, d.range.to, whoOf(d), { label: fmt.plural(k, 'day'), figure: `${fmt.plural(n, 'ticket')} in ${fmt.plural(k, 'day')}`, match: (r) => r.days_to_close === k });
+			return { ...sp, title: `${sp.title} · ${fmt.plural(k, 'day')} to close`, what: `${sp.what} Only those that took ${fmt.plural(k, 'day')}.` };
+		}, { name: 'Days to close' });
+	}
 }
 
 function drawTrend(d, state) {
@@ -220,7 +256,7 @@ function drawTrend(d, state) {
 	const words = slopeWords(tr, daysBetween(d.range.from, d.range.to) / 7);
 	const box = chartBox();
 	c.show(h('p', { class: 'insight', id: 'slope-words' }, words), box);
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'line',
 		data: { datasets },
 		options: {
@@ -232,6 +268,27 @@ function drawTrend(d, state) {
 			},
 		},
 	}, `Median days to close per period for ${d.employee.name}, with the trend line and the department's median. ${words}`);
+	/* a median: the employee's (or the department's) closes of that period */
+	drill.attach(chart, (el) => {
+		const ds = datasets[el.datasetIndex];
+		if (ds.label === 'Trend') return null;
+		const mine = el.datasetIndex === 0;
+		const s = (mine ? series : deptSeries)[el.index];
+		if (!s) return null;
+		const who = mine ? whoOf(d) : { department: d.department.name, name: d.department.name };
+		return drill.spec('closed', s.start, s.end, who, { label: fmt.bucketLabel(s, state.bucket), figure: `median ${fmt.days(s.lead_time.p50)} · n ${fmt.int(s.lead_time.n)}` });
+	}, { name: 'Trend of days to close' });
+}
+
+async function drawOldestOpen(d, ctx) {
+	const c = card('oldest');
+	try {
+		const got = await drill.oldestOpen({ employee_id: d.employee.id }, d.range.to, 10);
+		if (!ctx.isCurrent()) return;
+		drill.drawOldestOpen(c, got, d.range.to, drill.spec('backlog', d.range.from, d.range.to, whoOf(d), { figure: `${fmt.int(got.total)} open` }));
+	} catch (e) {
+		if (ctx.isCurrent()) c.error(e, ctx.reload);
+	}
 }
 
 function drawVsDept(d) {
@@ -271,7 +328,7 @@ function drawAll() {
 	drawTrend(data, state);
 }
 
-const CARDS = ['daily', 'vsdept', 'hist', 'trend'];
+const CARDS = ['daily', 'vsdept', 'hist', 'trend', 'oldest'];
 
 startPage({
 	path: '/employee',
@@ -340,6 +397,7 @@ startPage({
 		if (!ctx.isCurrent()) return;
 		cache = { data, state, meta: ctx.meta };
 		drawAll();
+		await drawOldestOpen(data, ctx);
 	},
 	redraw() {
 		drawAll();

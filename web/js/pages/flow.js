@@ -22,6 +22,7 @@ import * as fmt from '../format.js';
 import { addDays, navigate, validDate } from '../state.js';
 import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
 import { creatorHref } from '../wip.js';
+import * as drill from '../drill.js';
 
 const DEFAULT_HISTORY = 90;
 const MAX_ITEMS = 1000000;
@@ -193,7 +194,7 @@ function drawCfd(fl) {
 		` from ${fmt.shortDate(a.date)} to ${fmt.shortDate(b.date)}; ${fmt.int(arrived)} arrived and ${fmt.int(done)} were done in the range.`];
 	c.show(h('p', { class: 'insight' }, ...insight), box,
 		h('p', { class: 'legend-note' }, `The top edge is every ticket arrived so far (done + in progress). ${floor > 0 ? `The scale starts at ${fmt.int(floor)}: the ${fmt.int(d.base.done)} tickets done before ${fmt.date(fl.range.from)} lie under it.` : ''}`));
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'line',
 		data: {
 			datasets: [
@@ -220,6 +221,12 @@ function drawCfd(fl) {
 			},
 		},
 	}, `Cumulative flow of ${d.name}: ${insight.map((x) => x.textContent ?? x).join('')}`);
+	/* in progress on a day: the tickets open that day (done is every close before it: not listed) */
+	drill.attach(chart, (el) => {
+		const v = daily[el.index];
+		if (el.datasetIndex !== 1 || !v || !v.in_progress) return null;
+		return drill.spec('backlog', v.date, v.date, { department: d.name, name: d.name }, { label: fmt.date(v.date), figure: `${fmt.int(v.in_progress)} in progress` });
+	}, { name: 'Cumulative flow: in progress' });
 	return null;
 }
 
@@ -236,7 +243,7 @@ function drawThroughput(fl) {
 	const insight = [h('strong', {}, `${fmt.num(b.closed_ma28, 1)} closed per day`), ` over the 28 days to ${fmt.shortDate(b.date)}, against ${fmt.num(b.opened_ma28, 1)} opened.`];
 	c.show(h('p', { class: 'insight' }, ...insight), box);
 	const x = (v) => fmt.ms(v.date);
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'bar',
 		data: {
 			datasets: [
@@ -255,6 +262,19 @@ function drawThroughput(fl) {
 			},
 		},
 	}, `Throughput of ${d.name}: ${insight.map((v) => v.textContent ?? v).join('')}`);
+	/* a day's closes; an average: the closes (opens) of its 28 days */
+	const who = { department: d.name, name: d.name };
+	drill.attach(chart, (el) => {
+		const v = daily[el.index];
+		if (!v) return null;
+		const label = fmt.date(v.date);
+		if (el.datasetIndex === 2) return v.closed ? drill.spec('closed', v.date, v.date, who, { label, figure: `${fmt.int(v.closed)} closed` }) : null;
+		const start = addDays(v.date, -27);
+		const closed = el.datasetIndex === 0;
+		const avg = closed ? v.closed_ma28 : v.opened_ma28;
+		if (!avg) return null;
+		return drill.spec(closed ? 'closed' : 'opened', start, v.date, who, { label, figure: `${fmt.num(avg, 2)} per day × 28 days` });
+	}, { name: 'Throughput' });
 	return null;
 }
 
@@ -286,6 +306,7 @@ function drawNetflow(fl, state) {
 				maxBarThickness: 40,
 			}],
 		},
+		markerBuckets: buckets,
 		options: {
 			scales: {
 				x: categoryAxis({ ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } }),

@@ -11,6 +11,7 @@ import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, deptSwatch, startPage } from '../ui.js';
+import * as drill from '../drill.js';
 
 const PERIODS = [
 	{ id: 'day', label: 'Last day' },
@@ -52,13 +53,22 @@ function draw(data, state) {
 			return h('section', {},
 				h('h4', {}, b.title),
 				list.length
-					? h('ol', { class: 'rank' }, list.map((e) => h('li', {},
+					? h('ol', { class: 'rank' }, list.map((e) => h('li', { dataset: { entry: `${e.id}|${b.key}` } },
 						h('a', { class: 'who', href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name),
 						b.extra(e) ? h('span', { class: 'extra' }, b.extra(e)) : null,
 						h('span', { class: 'val' }, b.value(e)))))
 					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : `Nobody closed ${fmt.int(need)} or more tickets.`));
 		}))))),
 	h('p', { class: 'legend-note' }, `Top ${fmt.int(data.size)} per list. Fastest (the lowest median days to close) and best within SLA rank only employees who closed at least ${fmt.plural(need, 'ticket')} in the period; ties go by name.`));
+	/* a value: the employee's closes of the period (drill.js) */
+	const entries = new Map();
+	for (const d of block.departments) for (const b of BOARDS) for (const e of d[b.key] || []) entries.set(e, b);
+	const all = [...entries.keys()];
+	drill.attachCells(c.body, 'ol.rank .val', (el) => {
+		const li = el.closest('li');
+		const e = all.find((x) => li.dataset.entry === `${x.id}|${entries.get(x).key}`);
+		return e ? drill.spec('closed', block.start, block.end, { employee_id: e.id, name: e.name }, { figure: `${entries.get(e).title}: ${entries.get(e).value(e)}` }) : null;
+	});
 }
 
 startPage({

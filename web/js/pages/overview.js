@@ -20,6 +20,7 @@ import { setExports } from '../exports.js';
 import { card, chartBox, deptSwatch, infoTip, startPage } from '../ui.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
+import * as drill from '../drill.js';
 
 let last = null; /* {ov, st, wip, state, ctx} for redraw */
 
@@ -36,6 +37,21 @@ const KPIS = [
 	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: () => fmt.dayWord(), unit: ' d',
 		tip: 'Median days from a creator’s first contact to their campaign start, over the campaigns that started in this period.' },
 ];
+
+/* the tickets behind each KPI (drill.js) */
+function kpiSpec(key, ov, ctx) {
+	const { from, to } = ov.range;
+	const k = ov.kpis || {};
+	const last = [...ctx.meta.departments].sort((a, b) => a.position - b.position).pop();
+	if (key === 'backlog') return drill.spec('backlog', from, to, {}, { figure: `backlog ${fmt.int(k.backlog)}` });
+	if (key === 'sla_hit_rate') return drill.spec('closed', from, to, {}, { figure: `${fmt.pct(k.sla_hit_rate)} within their department’s SLA` });
+	if (!last) return null;
+	const what = key === 'end_to_end_p50'
+		? ' The end-to-end median is over those of them whose creator also has a first contact.'
+		: '';
+	const sp = drill.spec('campaigns', from, to, { department: last.name });
+	return { ...sp, what: sp.what + what, figure: key === 'end_to_end_p50' ? `median ${fmt.days(k.end_to_end_p50)}` : `${fmt.int(k.campaign_starts)} campaigns started` };
+}
 
 function drawKpis(ov, ctx) {
 	const el = document.getElementById('kpis');
@@ -58,6 +74,10 @@ function drawKpis(ov, ctx) {
 				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
 				noPrev ? null : ` vs previous ${n} days`));
 	}));
+	for (const tile of el.querySelectorAll('.kpi[data-kpi]')) {
+		const label = KPIS.find((d) => d.key === tile.dataset.kpi).label;
+		drill.attachEl(tile, () => kpiSpec(tile.dataset.kpi, ov, ctx), { focus: tile.querySelector('.value'), name: `${label}: ${tile.querySelector('.value').textContent}, show the tickets behind it` });
+	}
 }
 
 function seriesX(item) {
@@ -85,7 +105,7 @@ function drawTrend(ov, state) {
 		h('p', { class: 'legend-note' }, `${fmt.plural(tot.n || 0, 'campaign')} started · median ${fmt.days(tot.p50)} · 90th percentile ${fmt.days(tot.p90)}`));
 	const minX = fmt.ms(ov.range.from), maxX = fmt.ms(ov.range.to);
 	const pts = state.bucket === 'day' ? 1.5 : 3.5;
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'line',
 		data: {
 			datasets: [
@@ -134,6 +154,14 @@ function drawTrend(ov, state) {
 			},
 		},
 	}, `End-to-end lead time: ${trendSentence(e2e, rolling)}`);
+	const last = [...(ov.departments || [])].sort((a, b) => a.position - b.position).pop();
+	drill.attach(chart, (el) => {
+		const s = series[el.index];
+		if (el.datasetIndex === 0 || !s || !last) return null;
+		const sp = drill.spec('campaigns', s.start, s.end, { department: last.name },
+			{ label: fmt.bucketLabel(s, state.bucket), figure: `median ${fmt.days(s.p50)} over ${fmt.plural(s.n, 'campaign')}` });
+		return { ...sp, what: `${sp.what} The median end-to-end time is over those whose creator also has a first contact.` };
+	}, { name: 'End-to-end lead time' });
 }
 
 function trendSentence(e2e, rolling) {
@@ -178,12 +206,13 @@ function drawGlance(ov, state) {
 		h('span', {}, 'Open a department for its team, workload and flags.')),
 	h('h3', { class: 'sub-head' }, 'Where the backlog sits'),
 	backlogBox);
+	drill.attachCells(document.getElementById('dept-table'), 'tbody td', (td) => glanceSpec(td, depts, ov));
 	const open = depts.map((d) => (d.totals ? d.totals.backlog_end : null));
 	if (!open.some((v) => v > 0)) {
 		backlogBox.replaceWith(h('p', { class: 'legend-note' }, 'No open tickets at the end of the range.'));
 		return;
 	}
-	makeChart(backlogBox, {
+	const backlog = makeChart(backlogBox, {
 		type: 'bar',
 		data: { labels: depts.map((d) => d.name), datasets: [{ label: 'Open tickets', data: open, backgroundColor: depts.map((d) => deptColor(d.name)), barPercentage: 0.75 }] },
 		options: {
@@ -192,6 +221,26 @@ function drawGlance(ov, state) {
 			plugins: { legend: { display: false } },
 		},
 	}, `Open tickets per department at the end of the range: ${depts.map((d, i) => `${d.name} ${open[i]}`).join(', ')}`);
+	drill.attach(backlog, (el) => drill.spec('backlog', ov.range.from, ov.range.to, { department: depts[el.index].name, name: depts[el.index].name },
+		{ label: depts[el.index].name, figure: `${fmt.int(open[el.index])} open` }), { name: 'Where the backlog sits' });
+}
+
+/* the department table's cells: the column by its heading */
+function glanceSpec(td, depts, ov) {
+	const d = depts[td.parentElement.rowIndex - 1];
+	const head = td.closest('table').tHead.rows[0].cells[td.cellIndex];
+	if (!d || !head) return null;
+	const col = head.textContent.trim().toLowerCase();
+	const { from, to } = ov.range;
+	const t = d.totals || {};
+	const who = { department: d.name, name: d.name };
+	if (col.startsWith('opened')) return drill.spec('opened', from, to, who, { figure: `${fmt.int(t.opened)} opened` });
+	if (col.startsWith('closed')) return drill.spec('closed', from, to, who, { figure: `${fmt.int(t.closed)} closed` });
+	if (col.startsWith('backlog')) return drill.spec('backlog', from, to, who, { figure: `${fmt.int(t.backlog_end)} open` });
+	if (col.startsWith('median')) return drill.spec('closed', from, to, who, { figure: `median ${fmt.days((t.lead_time || {}).p50)}` });
+	if (col.startsWith('in sla')) return drill.spec('closed', from, to, who, { figure: `${fmt.pct(t.sla_hit_rate)} within ${d.sla_days} days` });
+	if (col.startsWith('rework')) return drill.spec('rework', from, to, who, { figure: `${fmt.int(t.rework)} re-entries` });
+	return null;
 }
 
 /* ---- where the time goes ---- */
@@ -245,6 +294,7 @@ function drawWhere(st, ov) {
 	makeChart(box, {
 		type: 'bar',
 		data: { labels, datasets },
+		markerBuckets: buckets,
 		options: {
 			scales: {
 				x: categoryAxis({ stacked: true }),
@@ -327,7 +377,7 @@ function drawFlow(ov, state) {
 			h('h3', {}, deptSwatch(deptIndex(d.name)), d.name),
 			h('p', { class: 'figs num' }, `${fmt.int(tot.opened)} opened · ${fmt.int(tot.closed)} closed · ${fmt.int(tot.backlog_end)} open`),
 			box));
-		makeChart(box, {
+		const chart = makeChart(box, {
 			type: 'bar',
 			data: {
 				labels: fmt.axisLabels(series, state.bucket),
@@ -340,6 +390,7 @@ function drawFlow(ov, state) {
 					},
 				],
 			},
+			markerBuckets: series,
 			options: {
 				datasets: { bar: { categoryPercentage: 0.8, barPercentage: 0.9 } },
 				scales: {
@@ -353,6 +404,15 @@ function drawFlow(ov, state) {
 				},
 			},
 		}, `${d.name}: opened ${tot.opened}, closed ${tot.closed}, backlog ${tot.backlog_end} at the end of the range`);
+		drill.attach(chart, (el) => {
+			const s = series[el.index];
+			if (!s) return null;
+			const who = { department: d.name, name: d.name };
+			const label = fmt.bucketLabel(s, state.bucket);
+			if (el.datasetIndex === 0) return drill.spec('opened', s.start, s.end, who, { label, figure: `${fmt.int(s.opened)} opened` });
+			if (el.datasetIndex === 1) return drill.spec('closed', s.start, s.end, who, { label, figure: `${fmt.int(s.closed)} closed` });
+			return drill.spec('backlog', s.start, s.end, who, { label, figure: `backlog ${fmt.int(s.backlog_end)}` });
+		}, { name: `${d.name}: opened, closed and backlog` });
 	}
 }
 
@@ -364,7 +424,7 @@ function drawDeptLeadTime(ov, state) {
 	const box = chartBox();
 	c.show(box);
 	const minX = fmt.ms(ov.range.from), maxX = fmt.ms(ov.range.to);
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'line',
 		data: {
 			datasets: depts.map((d) => ({
@@ -385,6 +445,13 @@ function drawDeptLeadTime(ov, state) {
 			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n)})`, footer: (items) => cutText(((depts[items[0].datasetIndex] || {}).series || [])[items[0].dataIndex]) } } },
 		},
 	}, 'Median days to close per department over time');
+	drill.attach(chart, (el) => {
+		const d = depts[el.datasetIndex];
+		const s = d && (d.series || [])[el.index];
+		if (!s || !s.lead_time || !fmt.isNum(s.lead_time.p50)) return null;
+		return drill.spec('closed', s.start, s.end, { department: d.name, name: d.name },
+			{ label: fmt.bucketLabel(s, state.bucket), figure: `median ${fmt.days(s.lead_time.p50)} · n ${fmt.int(s.lead_time.n)}` });
+	}, { name: 'Median days to close by department' });
 }
 
 function drawWeekday(ov) {
@@ -393,7 +460,7 @@ function drawWeekday(ov) {
 	if (!prof.length || !prof.some((p) => (p.opened || []).some((x) => x > 0))) return c.empty('No tickets opened in this range');
 	const box = chartBox();
 	c.show(box);
-	makeChart(box, {
+	const chart = makeChart(box, {
 		type: 'bar',
 		data: {
 			labels: fmt.WEEKDAYS,
@@ -405,6 +472,15 @@ function drawWeekday(ov) {
 			plugins: { tooltip: { mode: 'index', intersect: false } },
 		},
 	}, 'Tickets opened per weekday, per department');
+	/* Monday = 0, as the profile */
+	const weekday = (iso) => (new Date(`${iso}T00:00:00Z`).getUTCDay() + 6) % 7;
+	drill.attach(chart, (el) => {
+		const p = prof[el.datasetIndex];
+		if (!p || !p.opened[el.index]) return null;
+		const sp = drill.spec('opened', ov.range.from, ov.range.to, { department: p.department, name: p.department },
+			{ label: fmt.WEEKDAYS[el.index], figure: `${fmt.int(p.opened[el.index])} opened on a ${fmt.WEEKDAYS[el.index]}`, match: (r) => weekday(r.report_date) === el.index });
+		return { ...sp, title: `${sp.title} · ${fmt.WEEKDAYS[el.index]}`, what: `${sp.what.replace(/\.$/, '')}, on a ${fmt.WEEKDAYS[el.index]}.` };
+	}, { name: 'Weekday profile' });
 }
 
 function drawWip(wip, state) {
