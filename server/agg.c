@@ -321,6 +321,16 @@ void agg_table_free(struct agg_table *t)
 	free(t);
 }
 
+int agg_bucket_full_days(enum agg_bucket k, int32_t day)
+{
+	switch (k) {
+	case AGG_DAY: return 1;
+	case AGG_WEEK: return 7;
+	case AGG_MONTH: return date_month_end(day) - date_month_start(day) + 1;
+	}
+	return 1;
+}
+
 /* ---- scores and flags ---- */
 
 static double score_value(const struct agg_metrics *m, enum agg_score k)
@@ -336,6 +346,20 @@ static double score_value(const struct agg_metrics *m, enum agg_score k)
 	case AGG_NSCORES: break;
 	}
 	return NAN;
+}
+
+/* Does score k rest on the group's closes (so on enough of them)? */
+static int close_based(enum agg_score k)
+{
+	return k != AGG_SCORE_AVG_OPEN && k != AGG_SCORE_WORKLOAD_SHARE;
+}
+
+/* The value score k is computed from: NaN when it rests on too few closes. */
+static double judged_value(const struct agg_metrics *m, enum agg_score k, int64_t min_closed)
+{
+	if (close_based(k) && m->lead_time.n < min_closed)
+		return NAN;
+	return score_value(m, k);
 }
 
 static void add_flag(struct agg_group *g, const char *rule, double value, double limit)
@@ -354,7 +378,7 @@ void agg_table_evaluate(struct agg_table *t, const struct agg_thresholds *th)
 		double sum = 0, ss = 0;
 		size_t n = 0;
 		for (size_t j = 0; j < ne; j++) {
-			double v = score_value(&emps[j].totals, (enum agg_score)k);
+			double v = judged_value(&emps[j].totals, (enum agg_score)k, th->min_closed);
 			if (!isnan(v)) {
 				sum += v;
 				n++;
@@ -362,7 +386,7 @@ void agg_table_evaluate(struct agg_table *t, const struct agg_thresholds *th)
 		}
 		double mean = n ? sum / (double)n : 0;
 		for (size_t j = 0; j < ne; j++) {
-			double v = score_value(&emps[j].totals, (enum agg_score)k);
+			double v = judged_value(&emps[j].totals, (enum agg_score)k, th->min_closed);
 			if (!isnan(v))
 				ss += (v - mean) * (v - mean);
 		}
@@ -370,7 +394,7 @@ void agg_table_evaluate(struct agg_table *t, const struct agg_thresholds *th)
 		/* equal values can leave a rounding residue in sd: treat as 0 */
 		int flat = sd <= 1e-12 * (fabs(mean) > 1 ? fabs(mean) : 1);
 		for (size_t j = 0; j < ne; j++) {
-			double v = score_value(&emps[j].totals, (enum agg_score)k);
+			double v = judged_value(&emps[j].totals, (enum agg_score)k, th->min_closed);
 			double z;
 			if (isnan(v))
 				z = NAN;
@@ -386,9 +410,10 @@ void agg_table_evaluate(struct agg_table *t, const struct agg_thresholds *th)
 		const struct agg_metrics *m = &g->totals;
 		g->nflags = 0;
 		double limit = th->p50_ratio * d->totals.lead_time.p50;
-		if (!isnan(m->lead_time.p50) && !isnan(limit) && m->lead_time.p50 > limit)
+		int enough = m->lead_time.n >= th->min_closed;
+		if (enough && !isnan(m->lead_time.p50) && !isnan(limit) && m->lead_time.p50 > limit)
 			add_flag(g, AGG_FLAG_P50_RATIO, m->lead_time.p50, limit);
-		if (!isnan(m->sla_hit_rate) && m->sla_hit_rate < th->min_sla_hit_rate)
+		if (enough && !isnan(m->sla_hit_rate) && m->sla_hit_rate < th->min_sla_hit_rate)
 			add_flag(g, AGG_FLAG_MIN_SLA, m->sla_hit_rate, th->min_sla_hit_rate);
 		if (m->avg_open > th->max_avg_open)
 			add_flag(g, AGG_FLAG_MAX_AVG_OPEN, m->avg_open, th->max_avg_open);

@@ -54,6 +54,10 @@ struct agg_span {
 	int32_t start, end;      /* inclusive; cut to the range */
 };
 
+/* The days of the whole bucket of kind k that holds `day` (1, 7, or the
+ * month's 28-31): a span cut by the range has fewer (end − start + 1). */
+int agg_bucket_full_days(enum agg_bucket k, int32_t day);
+
 #define AGG_MAX_BUCKETS 65535
 
 /* 1 when from <= to <= as_of, all within DATE_MIN..DATE_MAX, and the range
@@ -149,6 +153,7 @@ struct agg_thresholds {
 	double p50_ratio;          /* flag p50 > p50_ratio × department p50 */
 	double min_sla_hit_rate;   /* flag sla_hit_rate < this */
 	double max_avg_open;       /* flag avg_open > this */
+	int64_t min_closed;        /* fewer closes: no close-based score or flag */
 };
 
 struct agg_group {
@@ -194,9 +199,15 @@ struct agg_table *agg_table_employee(const struct snap *s, const struct agg_rang
  * Score: z = (value − mean) / sd over the department's listed employees
  * whose value is not null (sd the population standard deviation),
  * times the sense (neutral metrics keep the sign of z), clamped to
- * [-1, 1]; 0 when sd = 0; NaN when the value is null.
+ * [-1, 1]; 0 when sd = 0; NaN when the value is null.  The close-based
+ * metrics (p50, mean, closed, closes per week, SLA hit rate) count as null
+ * for an employee with fewer than min_closed closes in the range: no
+ * score, and no part in the team's mean and sd (a verdict on one or two
+ * tickets is noise).  avg_open and workload_share are workload, not
+ * closes: every listed employee.
  * Flags: p50 > p50_ratio × department p50 (limit = that product);
- * sla_hit_rate < min_sla_hit_rate; avg_open > max_avg_open.
+ * sla_hit_rate < min_sla_hit_rate (both only with min_closed closes or
+ * more); avg_open > max_avg_open.
  */
 void agg_table_evaluate(struct agg_table *t, const struct agg_thresholds *th);
 

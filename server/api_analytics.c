@@ -90,10 +90,15 @@ static json_t *metrics_json(const struct agg_metrics *m, int with_share)
 	return o;
 }
 
-static void span_into(json_t *o, const struct agg_span *b)
+/* start, end, and the bucket's real days against its full length: the
+ * first and last bucket are cut to the range ("days": 1 of "bucket_days":
+ * 7), and a page marks them, as their counts cover fewer days */
+static void span_into(json_t *o, const struct agg_span *b, enum agg_bucket k)
 {
 	json_object_set_new(o, "start", jx_date(b->start));
 	json_object_set_new(o, "end", jx_date(b->end));
+	json_object_set_new(o, "days", json_integer(b->end - b->start + 1));
+	json_object_set_new(o, "bucket_days", json_integer(agg_bucket_full_days(k, b->start)));
 }
 
 /* [{start, end, ...metrics}] of one group of a table */
@@ -102,7 +107,7 @@ static json_t *series_json(const struct agg_table *t, const struct agg_group *g,
 	json_t *a = json_array();
 	for (size_t i = 0; i < t->nbuckets; i++) {
 		json_t *o = json_object();
-		span_into(o, &t->buckets[i]);
+		span_into(o, &t->buckets[i], t->range.bucket);
 		metrics_into(o, &g->series[i], with_share);
 		json_array_append_new(a, o);
 	}
@@ -351,12 +356,12 @@ static json_t *previous_kpis(const struct snap *s, const struct agg_range *ar)
 	return o;
 }
 
-static json_t *end_to_end_json(const struct agg_e2e *e, int32_t from)
+static json_t *end_to_end_json(const struct agg_e2e *e, int32_t from, enum agg_bucket k)
 {
 	json_t *series = json_array(), *rolling = json_array();
 	for (size_t i = 0; i < e->nbuckets; i++) {
 		json_t *o = dist_json(&e->series[i]);
-		span_into(o, &e->buckets[i]);
+		span_into(o, &e->buckets[i], k);
 		json_array_append_new(series, o);
 	}
 	for (size_t i = 0; i < e->ndays; i++)
@@ -407,7 +412,7 @@ int api_overview(struct http_req *r)
 	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "kpis", kp);
 	json_object_set_new(root, "departments", depts);
-	json_object_set_new(root, "end_to_end", end_to_end_json(e, c.ar.from));
+	json_object_set_new(root, "end_to_end", end_to_end_json(e, c.ar.from, c.ar.bucket));
 	json_object_set_new(root, "weekday_profile", profile);
 	agg_table_free(t);
 	agg_e2e_free(e);
@@ -457,7 +462,8 @@ int api_department(struct http_req *r)
 	if (!t)
 		abort();
 	const struct config *cfg = r->cfg;
-	struct agg_thresholds th = { cfg->p50_ratio, cfg->min_sla_hit_rate, cfg->max_avg_open };
+	struct agg_thresholds th = { cfg->p50_ratio, cfg->min_sla_hit_rate, cfg->max_avg_open,
+				     cfg->min_closed };
 	agg_table_evaluate(t, &th);
 
 	json_t *d = dept_head(s, dept);
@@ -480,9 +486,10 @@ int api_department(struct http_req *r)
 	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "department", d);
 	json_object_set_new(root, "thresholds",
-			    json_pack("{s:o,s:o,s:o}", "p50_ratio", jx_num3(th.p50_ratio),
+			    json_pack("{s:o,s:o,s:o,s:I}", "p50_ratio", jx_num3(th.p50_ratio),
 				      "min_sla_hit_rate", jx_num3(th.min_sla_hit_rate),
-				      "max_avg_open", jx_num3(th.max_avg_open)));
+				      "max_avg_open", jx_num3(th.max_avg_open), "min_closed",
+				      (json_int_t)th.min_closed));
 	json_object_set_new(root, "employees", emps);
 	agg_table_free(t);
 	return api_ctx_finish(r, &c, root);
@@ -601,7 +608,7 @@ int api_stages(struct http_req *r)
 		json_t *series = json_array();
 		for (size_t i = 0; i < st->nbuckets; i++) {
 			json_t *b = json_object();
-			span_into(b, &st->buckets[i]);
+			span_into(b, &st->buckets[i], c.ar.bucket);
 			json_object_set_new(b, "stage", dist_json(&d->stage_series[i]));
 			json_object_set_new(b, "wait", k ? dist_json(&d->wait_series[i]) : json_null());
 			json_array_append_new(series, b);

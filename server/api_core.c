@@ -86,6 +86,8 @@ int api_meta(struct http_req *r)
 	json_object_set_new(root, "last_import",
 			    s->last_import > 0 ? json_integer(s->last_import) : json_null());
 	json_object_set_new(root, "last_data_day", jx_date(has > 0 ? last : DATE_NONE));
+	/* the closes a statistic needs before the pages judge by it */
+	json_object_set_new(root, "min_closed", json_integer(cfg->min_closed));
 	json_object_set_new(root, "tickets", json_integer((json_int_t)s->nticket));
 	json_object_set_new(root, "data_bounds",
 			    json_pack("{s:o,s:o}", "first", jx_date(has > 0 ? first : DATE_NONE),

@@ -407,6 +407,9 @@ int api_flow(struct http_req *r)
 			json_t *bo = json_object();
 			json_object_set_new(bo, "start", jx_date(f->buckets[b].start));
 			json_object_set_new(bo, "end", jx_date(f->buckets[b].end));
+			json_object_set_new(bo, "days", count(f->buckets[b].end - f->buckets[b].start + 1));
+			json_object_set_new(bo, "bucket_days",
+					    count(agg_bucket_full_days(c.ar.bucket, f->buckets[b].start)));
 			json_object_set_new(bo, "opened", count(x->opened));
 			json_object_set_new(bo, "closed", count(x->closed));
 			json_object_set_new(bo, "net_flow", count(x->net_flow));

@@ -70,6 +70,7 @@ static const struct key keys[] = {
 	{ "thresholds", "p50_ratio", K_REAL, F(p50_ratio), 0, 1000 },
 	{ "thresholds", "min_sla_hit_rate", K_REAL, F(min_sla_hit_rate), 0, 1 },
 	{ "thresholds", "max_avg_open", K_REAL, F(max_avg_open), 0, 1e9 },
+	{ "thresholds", "min_closed", K_INT, F(min_closed), 1, 100000 },
 	{ "leaderboard", "size", K_INT, F(lb_size), 1, 100 },
 	{ "leaderboard", "min_closed", K_INT, F(lb_min_closed), 1, 100000 },
 	{ "auth", "write_token", K_STR, F(write_token), 0, 0 },
@@ -140,6 +141,7 @@ void config_defaults(struct config *cfg)
 	cfg->p50_ratio = 1.5;
 	cfg->min_sla_hit_rate = 0.6;
 	cfg->max_avg_open = 25;
+	cfg->min_closed = 5;
 	cfg->lb_size = 5;
 	cfg->lb_min_closed = 3;
 	cfg->write_token = xstrdup("");

@@ -72,6 +72,7 @@ struct config {
 	double p50_ratio;
 	double min_sla_hit_rate;
 	double max_avg_open;
+	int min_closed;            /* closes an employee needs for a verdict */
 
 	/* [leaderboard] */
 	int lb_size;

@@ -7,7 +7,10 @@
  * where drift grows linearly from 1.0 at the start to 1.6 at as_of for
  * departments whose work varies (hi - lo > 5 days), the handoff gap before
  * the next stage is a small skewed draw that grows with the same drift,
- * and a stage that would start on a Sunday starts on Monday.
+ * and a stage that would start on a Sunday starts on Monday.  A few tickets
+ * are parked (a long wait on the creator) at any time, so the data is in a
+ * steady state up to as_of: arrivals and closes balance there, and the
+ * open backlog is level.
  * Departments known from the original study use its ranges and headcounts;
  * others get a middle-of-the-road 3-20 days and 5 people.
  */
@@ -219,6 +222,15 @@ static int handoff(struct gen *g, int32_t closed)
 	return day - closed;
 }
 
+/* A parked ticket's extra wait: 2 weeks to 7 months, most near 5 weeks. */
+#define PARK_SHARE 0.07
+
+static int park_days(struct gen *g)
+{
+	double x = 14.0 + 22.0 * exp(0.8 * rng_normal(&g->rng));
+	return x > 210 ? 210 : (int)lround(x);
+}
+
 static void creator_name(struct gen *g, long i, struct buf *out)
 {
 	const char *first = first_names[rng_below(&g->rng, 40)];
@@ -246,11 +258,14 @@ static int32_t emit(struct gen *g, struct dept *d, struct employee *em, const ch
 		snprintf(tid, sizeof(tid), "%s-%07ld-R%d", d->abbrev, cnum, rework);
 	else
 		snprintf(tid, sizeof(tid), "%s-%07ld", d->abbrev, cnum);
-	/* recent work is sometimes parked (waiting on the creator): it is
-	 * still open at as_of, which keeps 5-10% of tickets open as in the
-	 * original study */
-	if (closed <= g->as_of && g->as_of - opened < 150 && rng_unit(&g->rng) < 0.3)
-		closed = g->as_of + 1;
+	/* some work is parked (waiting on the creator) for weeks or months,
+	 * at any time: parked tickets open and close all along, so the open
+	 * backlog stays level up to as_of.  (Parking only the work of the
+	 * last months, as this once did, left it all open at as_of: the last
+	 * weeks then showed a collapse of closes and a swelling backlog that
+	 * no real team had.)  What is in flight at as_of stays open. */
+	if (rng_unit(&g->rng) < PARK_SHARE)
+		closed += park_days(g);
 	if (closed > g->as_of)
 		closed = DATE_NONE;
 	g->stats.tickets++;
@@ -332,8 +347,10 @@ static int run(struct gen *g, const struct config *cfg)
 			if (day > g->as_of)
 				break;
 			struct employee *em = pick_employee(g, d);
-			int32_t closed = day + duration(g, d, em, day);
-			if (emit(g, d, em, name.data, creator_id, c + 1, 0, day, closed) == DATE_NONE)
+			/* the close as written (a parked ticket closes later) */
+			int32_t closed = emit(g, d, em, name.data, creator_id, c + 1, 0, day,
+					      day + duration(g, d, em, day));
+			if (closed == DATE_NONE)
 				break;
 			if (d->m.rework > 0 && rng_unit(&g->rng) < d->m.rework && closed <= g->as_of) {
 				/* a second round in the same department */

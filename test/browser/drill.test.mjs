@@ -124,6 +124,7 @@ describe('drill-down', () => {
 		for (const l of got) assert.ok(l.closed_on >= s.start && l.closed_on <= s.end, `${l.ticket_id} closed in the week`);
 		const title = await page.$eval('#drill-h', (e) => e.textContent);
 		assert.ok(title.startsWith(`${dept.name}: closed · `), title);
+		assert.equal(await page.getByRole('dialog', { name: title }).count(), 1, 'a dialog named by its title');
 		assert.ok(await page.$eval('dialog#drill', (d) => d.contains(document.activeElement)), 'focus moved into the panel');
 
 		/* sorting: by days descending first; the heading button toggles, the keyboard works too */

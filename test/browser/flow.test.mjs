@@ -467,7 +467,8 @@ describe('as_of and business days', () => {
 			for (const p of pages) {
 				const requests = recordRequests(page);
 				await visit(page, `${p.url}${p.url.includes('?') ? '&' : '?'}${view}`);
-				const made = requests.filter((u) => u.pathname !== '/api/v1/meta');
+				/* meta and the annotations (notes, not figures) go plain (docs/DASHBOARD.md) */
+				const made = requests.filter((u) => u.pathname !== '/api/v1/meta' && u.pathname !== '/api/v1/annotations');
 				assert.ok(made.length > 0, p.url);
 				/* the pit rows (the drill-down's) are SPEC §2's, in calendar days: they take as_of but no days (docs/API.md) */
 				for (const u of made) {

@@ -139,3 +139,157 @@ describe('lines', () => {
 		await context.close();
 	});
 });
+
+/* ---- 3. small samples ---- */
+
+const addDays = (iso, k) => new Date(Date.parse(`${iso}T00:00:00Z`) + k * 86400000).toISOString().slice(0, 10);
+
+describe('small samples', () => {
+	test('meta serves [thresholds] min_closed', () => {
+		assert.equal(env.meta.min_closed, 5, 'the default');
+	});
+
+	test('team table: a statistic on fewer than min_closed closes is greyed with its n, never shaded or flagged', async () => {
+		const { context, page } = await openPage();
+		const to = env.meta.as_of, from = addDays(to, -29);
+		await visit(page, `/department?dept=Design&from=${from}&to=${to}&bucket=week`);
+		const data = await api(`/api/v1/departments/Design?from=${from}&to=${to}&bucket=week`);
+		const min = env.meta.min_closed;
+		let few = 0, enough = 0;
+		for (const e of data.employees) {
+			const n = e.totals.lead_time.n;
+			const cells = await page.$$eval(`#team-table tr[data-emp="${e.id}"] td`, (tds) => tds.map((td) => ({
+				col: td.dataset.col || td.dataset.flag, cls: td.className, text: td.textContent.replace(/\s+/g, ' ').trim(), title: td.title,
+			})));
+			const p50 = cells.find((c) => c.col === 'p50' || c.col === 'p50_ratio');
+			const sla = cells.find((c) => c.col === 'sla' || c.col === 'min_sla_hit_rate');
+			for (const c of [p50, sla]) {
+				assert.ok(c, `${e.name}: median and SLA cells`);
+				if (n < min) {
+					assert.match(c.cls, /\bfew\b/, `${e.name} (${n} closes): greyed`);
+					assert.doesNotMatch(c.cls, /\b(s|w)-[pn]\d\b|flagged/, `${e.name} (${n} closes): not shaded, not flagged`);
+					if (n > 0) assert.ok(c.text.endsWith(`n ${n}`), `${e.name}: n beside the value: "${c.text}"`);
+					assert.ok(c.title.includes(`n = ${n}`), `${e.name}: n in the title: "${c.title}"`);
+				} else {
+					assert.doesNotMatch(c.cls, /\bfew\b/, `${e.name} (${n} closes): judged`);
+				}
+			}
+			/* and the API agrees: no close-based score or flag under min_closed */
+			if (n < min) {
+				few++;
+				assert.equal(e.scores.lead_time_p50, null, e.name);
+				assert.equal(e.scores.sla_hit_rate, null, e.name);
+				assert.deepEqual(e.flags.filter((f) => f.rule !== 'max_avg_open'), [], e.name);
+			} else enough++;
+		}
+		assert.ok(few > 0 && enough > 0, `both kinds in the range: ${few} under ${min}, ${enough} at or over`);
+		assert.match(await text(page, '#few-note'), new RegExp(`fewer than ${min} closes`));
+		await context.close();
+	});
+
+	test('where the time goes: a block on fewer than min_closed creators is pale, and every tooltip gives n', async () => {
+		const { context, page } = await openPage();
+		await visit(page, '/?range=365d&bucket=month');
+		const st = await page.$eval('#where canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			return ch.data.datasets.map((ds) => ({ label: ds.label, ns: ds.ns, colors: ds.backgroundColor.map((x) => (typeof x === 'string' ? x : 'hatched')) }));
+		});
+		const api1 = await api(`/api/v1/stages?from=${addDays(env.meta.as_of, -364)}&to=${env.meta.as_of}&bucket=month`);
+		const months = api1.departments[0].series;
+		const min = env.meta.min_closed;
+		let pale = 0;
+		for (const ds of st) {
+			ds.ns.forEach((n, i) => {
+				if (months[i].days < months[i].bucket_days) {
+					assert.equal(ds.colors[i], 'hatched', `${ds.label} #${i}: a month cut by the range is hatched`);
+					return;
+				}
+				const a = /rgba\([^)]*,\s*([\d.]+)\)/.exec(ds.colors[i]);
+				const opacity = a ? Number(a[1]) : 1;
+				if (n < min) {
+					pale++;
+					assert.ok(opacity < 0.5, `${ds.label} #${i}: ${n} creators, drawn pale (${ds.colors[i]})`);
+				} else assert.equal(opacity, 1, `${ds.label} #${i}: ${n} creators, full colour`);
+			});
+		}
+		/* the API's n per block */
+		const sales = api1.departments.find((d) => d.name === 'Sales');
+		assert.deepEqual(st.find((d) => d.label === 'Sales').ns, sales.series.map((s) => (s.stage ? s.stage.n : 0)));
+		/* hover the first month's Sales block: the tooltip names n */
+		const label = await page.$eval('#where canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			const el = ch.getDatasetMeta(0).data[0];
+			ch.tooltip.setActiveElements([{ datasetIndex: 0, index: 0 }], { x: el.x, y: el.y });
+			ch.update();
+			return ch.tooltip.body.map((b) => b.lines.join(' ')).join(' | ');
+		});
+		assert.match(label, /n = \d+ creators/, label);
+		assert.ok(pale >= 0);
+		await context.close();
+	});
+});
+
+/* ---- 5. cut buckets ---- */
+
+describe('cut buckets', () => {
+	/* a Wednesday to a Friday: the first and last ISO weeks are cut */
+	const from = '2026-08-05', to = '2026-11-20';
+
+	test('the API gives each bucket its real days of the whole bucket\'s', async () => {
+		const ov = await api(`/api/v1/overview?from=${from}&to=${to}&bucket=week`);
+		const s = ov.departments[0].series;
+		const first = s[0], last = s[s.length - 1];
+		assert.equal(first.start, from);
+		assert.equal(first.days, dayNum(first.end) - dayNum(first.start) + 1);
+		assert.equal(first.days, 5, 'Wed..Sun');
+		assert.equal(last.days, 5, 'Mon..Fri');
+		for (const b of s) assert.equal(b.bucket_days, 7);
+		for (const b of s.slice(1, -1)) assert.equal(b.days, 7);
+		/* rates over the real days: closes per week of the cut bucket */
+		const closed = first.closed;
+		assert.ok(Math.abs(first.closes_per_week - closed / (5 / 7)) < 0.001);
+		const m = await api(`/api/v1/overview?from=2026-09-10&to=2026-11-22&bucket=month`);
+		const ms = m.departments[0].series;
+		assert.deepEqual(ms.map((b) => [b.days, b.bucket_days]), [[21, 30], [31, 31], [22, 30]]);
+	});
+
+	test('every bucketed chart marks a cut bucket and says "5 of 7 days" on hover', async () => {
+		const { context, page } = await openPage();
+		await visit(page, `/?from=${from}&to=${to}&bucket=week`);
+		const flow = await page.$eval('#flow canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			const closed = ch.data.datasets.find((d) => d.label === 'Closed');
+			const kinds = closed.backgroundColor.map((x) => (typeof x === 'string' ? 'plain' : 'hatched'));
+			ch.tooltip.setActiveElements([{ datasetIndex: 1, index: 0 }], { x: 10, y: 10 });
+			ch.update();
+			const footer = ch.tooltip.footer.join(' ');
+			return { kinds, footer };
+		});
+		assert.equal(flow.kinds[0], 'hatched', 'the first (cut) week is hatched');
+		assert.equal(flow.kinds[flow.kinds.length - 1], 'hatched', 'the last (cut) week is hatched');
+		assert.ok(flow.kinds.slice(1, -1).every((k) => k === 'plain'), 'whole weeks are plain');
+		assert.match(flow.footer, /5 of 7 days/);
+		/* lines: dashed into a cut bucket, its point hollow */
+		const dash = await page.$eval('#deptlt canvas', (c) => {
+			const ch = window.Chart.getChart(c);
+			const ds = ch.data.datasets[0];
+			return { first: ds.backgroundColor[0], mid: ds.backgroundColor[2], seg: typeof ds.segment.borderDash };
+		});
+		assert.equal(dash.first, 'transparent', 'the cut week\'s point is hollow');
+		assert.notEqual(dash.mid, 'transparent');
+		assert.equal(dash.seg, 'function');
+		/* the heatmap: the cut week is hatched and never among the darkest steps */
+		await visit(page, `/department?dept=Design&from=${from}&to=${to}&bucket=week`);
+		const heat = await page.$$eval('#closes table.heat tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td.h')].map((td) => ({
+			part: td.classList.contains('part'), q: Number((/\bq(\d)\b/.exec(td.className) || [0, 0])[1]), title: td.title,
+		}))));
+		for (const row of heat) {
+			assert.equal(row[0].part, true);
+			assert.equal(row[row.length - 1].part, true);
+			assert.ok(row[0].q <= 5 && row[row.length - 1].q <= 5, `a cut week is never shaded darkest: ${row[0].q}, ${row[row.length - 1].q}`);
+			assert.match(row[0].title, /5 of 7 days/);
+			assert.ok(row.slice(1, -1).every((c) => !c.part));
+		}
+		await context.close();
+	});
+});

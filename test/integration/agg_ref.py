@@ -59,6 +59,18 @@ def buckets(frm, to, bucket):
     return out
 
 
+def span(out, s, e, bucket):
+    """A bucket's start, end, its real days and the days of the whole
+    bucket (1, 7, or its month's): "days": 1 of "bucket_days": 7 when the
+    range cuts it.  Sets them in out, returns out."""
+    import calendar
+    out["start"], out["end"] = iso(s), iso(e)
+    out["days"] = (e - s).days + 1
+    out["bucket_days"] = (1 if bucket == "day" else 7 if bucket == "week"
+                          else calendar.monthrange(s.year, s.month)[1])
+    return out
+
+
 def pct(sorted_vals, p):
     """percentile_cont of SPEC §3."""
     n = len(sorted_vals)
@@ -309,15 +321,23 @@ def score(values, sense):
     return out
 
 
+def min_closed(th):
+    """[thresholds] min_closed (default 5): the closes a verdict needs."""
+    return th.get("min_closed", 5)
+
+
 def flags(totals, dept_p50, th):
     """Threshold flags over an employee's totals (strict comparisons; null
-    values raise none).  th: {p50_ratio, min_sla_hit_rate, max_avg_open}."""
+    values raise none; the two close-based rules only with min_closed
+    closes or more).  th: {p50_ratio, min_sla_hit_rate, max_avg_open[,
+    min_closed]}."""
     out = []
+    enough = totals["lead_time"]["n"] >= min_closed(th)
     p50 = totals["lead_time"]["p50"]
-    if p50 is not None and dept_p50 is not None and p50 > th["p50_ratio"] * dept_p50:
+    if enough and p50 is not None and dept_p50 is not None and p50 > th["p50_ratio"] * dept_p50:
         out.append({"rule": "p50_ratio", "value": p50, "limit": th["p50_ratio"] * dept_p50})
     hit = totals["sla_hit_rate"]
-    if hit is not None and hit < th["min_sla_hit_rate"]:
+    if enough and hit is not None and hit < th["min_sla_hit_rate"]:
         out.append({"rule": "min_sla_hit_rate", "value": hit, "limit": th["min_sla_hit_rate"]})
     if totals["avg_open"] > th["max_avg_open"]:
         out.append({"rule": "max_avg_open", "value": totals["avg_open"], "limit": th["max_avg_open"]})
@@ -407,7 +427,7 @@ class Ref:
             ser = []
             for s, e in bks:
                 m = self.block(index, s, e, self.sla_of)
-                m["start"], m["end"] = iso(s), iso(e)
+                span(m, s, e, bucket)
                 ser.append(m)
             out[g] = (tot, ser)
         return out
@@ -418,7 +438,7 @@ class Ref:
         ser = []
         for s, e in buckets(frm, to, bucket):
             m = metrics([], s, e, None)
-            m["start"], m["end"] = iso(s), iso(e)
+            span(m, s, e, bucket)
             ser.append(m)
         return tot, ser
 
@@ -429,7 +449,8 @@ class Ref:
             p = public(m)
             if share_with is not None:
                 p["workload_share"] = share(m["open_sum"], share_with[i]["open_sum"])
-            p["start"], p["end"] = m["start"], m["end"]
+            for k in ("start", "end", "days", "bucket_days"):
+                p[k] = m[k]
             out.append(p)
         return out
 
@@ -454,7 +475,7 @@ class Ref:
         series = []
         for s, e in buckets(frm, to, bucket):
             b = dist([v for d, v in vals if s <= d <= e])
-            b["start"], b["end"] = iso(s), iso(e)
+            span(b, s, e, bucket)
             series.append(b)
         roll = [{"date": iso(d), "mean": m} for d, m in rolling_28(vals, frm, to)]
         return {"totals": dist([v for d, v in vals if frm <= d <= to]),
@@ -531,10 +552,16 @@ class Ref:
                          "series": self.series_public(ser, dser),
                          "flags": flags(t, dtot["lead_time"]["p50"], self.th),
                          "box": box(closes.get(i, []))})
-        senses = {"lead_time_p50": (-1, lambda e: e["totals"]["lead_time"]["p50"]),
-                  "closed": (1, lambda e: e["totals"]["closed"]),
-                  "sla_hit_rate": (1, lambda e: e["totals"]["sla_hit_rate"]),
-                  "avg_open": (1, lambda e: e["totals"]["avg_open"])}
+        # close-based scores only for employees with min_closed closes
+        mc = min_closed(self.th)
+        judged = lambda f: (lambda e: f(e) if e["totals"]["lead_time"]["n"] >= mc else None)
+        senses = {"lead_time_p50": (-1, judged(lambda e: e["totals"]["lead_time"]["p50"])),
+                  "lead_time_mean": (-1, judged(lambda e: e["totals"]["lead_time"]["mean"])),
+                  "closed": (1, judged(lambda e: e["totals"]["closed"])),
+                  "closes_per_week": (1, judged(lambda e: e["totals"]["closes_per_week"])),
+                  "sla_hit_rate": (1, judged(lambda e: e["totals"]["sla_hit_rate"])),
+                  "avg_open": (1, lambda e: e["totals"]["avg_open"]),
+                  "workload_share": (1, lambda e: e["totals"]["workload_share"])}
         for e in emps:
             e["scores"] = {}
         for key, (sense, get) in senses.items():
@@ -613,7 +640,7 @@ class Ref:
             wt = None if k == 0 else dist([v for d, v in wait[n] if frm <= d <= to])
             ser = []
             for s, e in bks:
-                ser.append({"start": iso(s), "end": iso(e),
+                ser.append({**span({}, s, e, bucket),
                             "stage": dist([v for d, v in stage[n] if s <= d <= e]),
                             "wait": None if k == 0 else
                             dist([v for d, v in wait[n] if s <= d <= e])})

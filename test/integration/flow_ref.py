@@ -186,7 +186,7 @@ def flow(tickets, depts, as_of, frm, to, bucket, only=None):
         bks = []
         for s, e in agg_ref.buckets(frm, to, bucket):
             o, c = total(s, e, 0), total(s, e, 1)
-            bks.append({"start": iso(s), "end": iso(e), "opened": o, "closed": c, "net_flow": o - c,
+            bks.append({**agg_ref.span({}, s, e, bucket), "opened": o, "closed": c, "net_flow": o - c,
                         "closes_per_week": c / (((e - s).days + 1) / 7)})
         out.append({"name": name, "position": k + 1, "sla_days": sla, "base": base,
                     "daily": daily, "buckets": bks})

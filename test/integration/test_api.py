@@ -548,7 +548,7 @@ class Gen1(Routes, ApiCase):
 
     AS_OF = D("2020-01-20")  # a Monday
     DEPTS = [("Sales", 10), ("Contract", 3), ("Design", 28), ("Manufacturing", 25), ("Campaign", 22)]
-    THRESHOLDS = {"p50_ratio": 1.2, "min_sla_hit_rate": 0.5, "max_avg_open": 8}
+    THRESHOLDS = {"p50_ratio": 1.2, "min_sla_hit_rate": 0.5, "max_avg_open": 8, "min_closed": 2}
     LEADERBOARD = (3, 2)
     RANGES = [
         ("default", None, None, None),

@@ -67,7 +67,8 @@ def must(args, stdin=None):
 def dump_db(path):
     con = sqlite3.connect(path)
     try:
-        return list(con.iterdump())
+        # all but the import's wall-clock time (meta last_import)
+        return [l for l in con.iterdump() if "'last_import'" not in l]
     finally:
         con.close()
 
@@ -675,7 +676,7 @@ class TimelineEvents(Case):
             marked += sum(1 for e in want if e["department"] is None and e["stay"])
             # time travel: an earlier as_of lists the events up to it
             first = body["tickets"][0]["opened_on"]
-            cut = dt.date.fromisoformat(first) + dt.timedelta(days=20)
+            cut = min(dt.date.fromisoformat(first) + dt.timedelta(days=20), GEN_AS_OF)
             st, early = get_json(d.port, path + "?as_of=" + cut.isoformat())
             self.assertEqual(st, 200, early)
             self.assertEqual(early["events"], self.expected(rows, case, cut), case)

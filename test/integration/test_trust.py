@@ -7,6 +7,9 @@ figures behind the definitions.
   table's last_import, which /api/v1/meta serves beside last_data_day;
   `generate` without --start or --as-of ends at the configured as_of
   (today when it is empty).
+- Steady state: the generated demo's last 4 weeks close as much, start as
+  many campaigns and hold as large a backlog as the weeks before (brute
+  force over the generated CSV), while days to close keep growing.
 """
 import datetime as dt
 import http.client
@@ -165,6 +168,78 @@ class Freshness(Tmp):
             self.assertEqual(meta["last_data_day"], "2019-12-31")
         finally:
             d.stop()
+
+
+class SteadyState(Tmp):
+    AS_OF = D("2026-11-22")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.base = tempfile.mkdtemp(prefix="lt-steady-")
+        cfg = os.path.join(cls.base, "c.ini")
+        with open(cfg, "w") as f:
+            f.write("[data]\nseed_demo = false\nas_of =\n")
+        out = os.path.join(cls.base, "g.csv")
+        # many creators, so that a week's figures are not noise
+        must(["generate", "--config", cfg, "--csv", out, "--creators", 8000, "--seed", 1,
+              "--as-of", cls.AS_OF.isoformat()])
+        cls.tickets = [dict(r, o=D(r["opened_on"]), c=D(r["closed_on"]) if r["closed_on"] else None)
+                       for r in read_csv_tickets(out)]
+        first = {}
+        for t in cls.tickets:
+            if t["department"] == "Campaign":
+                first[t["creator"]] = min(first.get(t["creator"], t["o"]), t["o"])
+        cls.campaign_starts = list(first.values())
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.base, True)
+
+    def week(self, k):
+        """[a, b] of the k-th week ending at as_of (k = 0: the last 7 days)."""
+        b = self.AS_OF - dt.timedelta(days=7 * k)
+        return b - dt.timedelta(days=6), b
+
+    def closes(self, a, b):
+        return sum(1 for t in self.tickets if t["c"] and a <= t["c"] <= b)
+
+    def starts(self, a, b):
+        return sum(1 for d in self.campaign_starts if a <= d <= b)
+
+    def backlog(self, d):
+        return sum(1 for t in self.tickets if t["o"] <= d and (t["c"] is None or t["c"] > d))
+
+    def compare(self, what, f, tol):
+        last = [f(*self.week(k)) for k in range(0, 4)]
+        before = [f(*self.week(k)) for k in range(4, 16)]
+        recent, base = sum(last) / 4, sum(before) / 12
+        self.assertGreater(base, 0, what)
+        self.assertLess(abs(recent / base - 1), tol,
+                        "%s: the last 4 weeks average %.1f against %.1f the 12 weeks before (%s | %s)"
+                        % (what, recent, base, last, before))
+
+    def test_last_weeks_close_as_many(self):
+        self.compare("tickets closed per week", self.closes, 0.12)
+
+    def test_last_weeks_start_as_many_campaigns(self):
+        self.compare("campaign starts per week (the throughput KPI)", self.starts, 0.25)
+
+    def test_backlog_stays_level(self):
+        self.compare("open backlog at the end of the week", lambda a, b: self.backlog(b), 0.10)
+
+    def test_some_work_open_at_as_of(self):
+        n_open = sum(1 for t in self.tickets if t["c"] is None)
+        self.assertGreater(n_open / len(self.tickets), 0.01)
+        self.assertLess(n_open / len(self.tickets), 0.10)
+
+    def test_days_to_close_still_grow(self):
+        def mean_days(a, b):
+            v = [(t["c"] - t["o"]).days for t in self.tickets if t["c"] and a <= t["c"] <= b]
+            return sum(v) / len(v)
+        start = self.AS_OF - dt.timedelta(days=1094)
+        early = mean_days(start + dt.timedelta(days=180), start + dt.timedelta(days=360))
+        late = mean_days(self.AS_OF - dt.timedelta(days=180), self.AS_OF)
+        self.assertGreater(late, early * 1.15, "days to close grow over the years: %.1f then %.1f" % (early, late))
 
 
 if __name__ == "__main__":

@@ -478,6 +478,11 @@ static void check_scores_flags(const struct agg_table *t, const struct agg_thres
 		size_t n = 0;
 		for (size_t j = 0; j < ne; j++) {
 			v[j] = brute_score_value(t->groups[1 + j].emp, r->from, r->to, k);
+			/* close-based metrics need min_closed closes */
+			if (k != AGG_SCORE_AVG_OPEN && k != AGG_SCORE_WORKLOAD_SHARE &&
+			    brute_score_value(t->groups[1 + j].emp, r->from, r->to, AGG_SCORE_CLOSED) <
+				    (double)th->min_closed)
+				v[j] = NAN;
 			if (!isnan(v[j])) {
 				sum += v[j];
 				n++;
@@ -515,9 +520,11 @@ static void check_scores_flags(const struct agg_table *t, const struct agg_thres
 		double p50 = brute_score_value(g->emp, r->from, r->to, AGG_SCORE_P50);
 		double sla = brute_score_value(g->emp, r->from, r->to, AGG_SCORE_SLA);
 		double avg = brute_score_value(g->emp, r->from, r->to, AGG_SCORE_AVG_OPEN);
-		if (!isnan(p50) && !isnan(dp50) && p50 > th->p50_ratio * dp50)
+		int enough = brute_score_value(g->emp, r->from, r->to, AGG_SCORE_CLOSED) >=
+			     (double)th->min_closed;
+		if (enough && !isnan(p50) && !isnan(dp50) && p50 > th->p50_ratio * dp50)
 			want[nw++] = (struct agg_flag){ "p50_ratio", p50, th->p50_ratio * dp50 };
-		if (!isnan(sla) && sla < th->min_sla_hit_rate)
+		if (enough && !isnan(sla) && sla < th->min_sla_hit_rate)
 			want[nw++] = (struct agg_flag){ "min_sla_hit_rate", sla, th->min_sla_hit_rate };
 		if (avg > th->max_avg_open)
 			want[nw++] = (struct agg_flag){ "max_avg_open", avg, th->max_avg_open };
@@ -601,7 +608,7 @@ static void check_tables(const struct agg_range *r, const char *label)
 	check_group(t, t->all, w);
 	agg_table_free(t);
 
-	struct agg_thresholds th = { 1.3, 0.7, 2.0 };
+	struct agg_thresholds th = { 1.3, 0.7, 2.0, 3 };
 	for (int k = 0; k < ND; k++) {
 		t = agg_table_department(W.s, r, k);
 		assert_non_null(t);

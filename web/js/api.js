@@ -30,8 +30,11 @@ export function setView(v) {
 /** The URL of path?params with the view's as_of and days added (null, undefined and '' left out). */
 export function apiURL(path, params = {}) {
 	const q = new URLSearchParams();
-	/* the pit rows are SPEC §2's, in calendar days: no `days` (docs/API.md) */
-	const all = path === '/api/v1/meta' ? params : { ...params, as_of: view.as_of, days: path === '/api/v1/pit' ? null : view.days };
+	/* meta and the annotations (notes, not figures: no as_of, no day unit)
+	 * go plain; the pit rows are SPEC §2's, in calendar days: no `days`
+	 * (docs/API.md) */
+	const plain = path === '/api/v1/meta' || path === '/api/v1/annotations';
+	const all = plain ? params : { ...params, as_of: view.as_of, days: path === '/api/v1/pit' ? null : view.days };
 	for (const [k, v] of Object.entries(all))
 		if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
 	return q.toString() ? `${path}?${q}` : path;
@@ -72,4 +75,23 @@ let metaPromise = null;
 export function getMeta() {
 	if (!metaPromise) metaPromise = getJSON('/api/v1/meta');
 	return metaPromise;
+}
+
+/**
+ * /api/v1/meta fetched again, revalidated with the server (its ETag names
+ * the data version): live.js's check for new data.  The page's meta then
+ * is this answer.
+ */
+export async function refreshMeta() {
+	const url = apiURL('/api/v1/meta');
+	let res;
+	try {
+		res = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-cache' });
+	} catch (e) {
+		throw new ApiError(0, 'network', 'Cannot reach the Leadtime server.');
+	}
+	if (!res.ok) throw new ApiError(res.status, 'http', `The server answered ${res.status} for /api/v1/meta`);
+	const body = await res.json();
+	metaPromise = Promise.resolve(body);
+	return body;
 }

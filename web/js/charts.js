@@ -22,6 +22,7 @@
  * lines while one is hovered (on the chart or on its legend).
  */
 
+import { addMarkers, markerSentence, showMarkerList } from './annotations.js';
 import { tableToggle } from './charttable.js';
 
 const Chart = window.Chart;
@@ -144,7 +145,10 @@ const live = new Set();
 export function makeChart(container, config, label) {
 	const canvas = document.createElement('canvas');
 	canvas.setAttribute('role', 'img');
-	canvas.setAttribute('aria-label', label || 'chart');
+	/* the notes of annotations.js on a time chart (a chart of periods
+	 * passes config.markerBuckets) */
+	const shown = addMarkers(config, theme());
+	canvas.setAttribute('aria-label', (label || 'chart') + markerSentence(shown));
 	container.replaceChildren(canvas);
 	fitCategories(config, container);
 	fitTicks(config, container.clientWidth, container.clientHeight);
@@ -152,6 +156,7 @@ export function makeChart(container, config, label) {
 	const legend = htmlLegend(config, container);
 	const chart = new Chart(canvas, config);
 	live.add(chart);
+	showMarkerList(container, shown);
 	if (legend) legend.bind(chart);
 	tableToggle(chart);
 	return chart;
@@ -358,6 +363,58 @@ export function valueAxis(title, { min = 0, suggestedMax, stacked = false, posit
 
 export function categoryAxis(opts = {}) {
 	return { type: 'category', grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 8 }, ...opts };
+}
+
+/* ---- buckets cut by the range ---- */
+
+/*
+ * The first and last bucket of a range are cut to it (the API's `days` of
+ * `bucket_days`): their counts cover fewer days, so a one-day last week is
+ * not a collapse.  Charts draw them hatched (bars) or dashed (lines, hollow
+ * points) and say "1 of 7 days" on hover.
+ */
+export function isCut(b) {
+	return !!b && Number.isFinite(b.days) && Number.isFinite(b.bucket_days) && b.days < b.bucket_days;
+}
+
+/** "1 of 7 days, cut by the range" for a cut bucket, else ''. */
+export function cutText(b) {
+	return isCut(b) ? `${b.days} of ${b.bucket_days} days, cut by the range` : '';
+}
+
+const hatches = new Map();
+
+/** A hatched fill of `color` (diagonal stripes on a pale ground): a cut bucket's bar. */
+export function hatch(color) {
+	if (hatches.has(color)) return hatches.get(color);
+	const c = document.createElement('canvas');
+	c.width = c.height = 8;
+	const g = c.getContext('2d');
+	g.fillStyle = color;
+	g.globalAlpha = 0.25;
+	g.fillRect(0, 0, 8, 8);
+	g.globalAlpha = 1;
+	g.strokeStyle = color;
+	g.lineWidth = 2;
+	g.beginPath();
+	g.moveTo(-2, 10); g.lineTo(10, -2);
+	g.moveTo(-2, 2); g.lineTo(2, -2);
+	g.moveTo(6, 10); g.lineTo(10, 6);
+	g.stroke();
+	const p = g.createPattern(c, 'repeat');
+	p.cutOf = color; /* what it hatches (tests, exports) */
+	hatches.set(color, p);
+	return p;
+}
+
+/** Bar colours per bucket: hatched where the bucket is cut. */
+export function cutColors(series, color) {
+	return series.map((b) => (isCut(b) ? hatch(color) : color));
+}
+
+/** A line's `segment` option: dashed into and out of a cut bucket. */
+export function cutSegments(series) {
+	return { borderDash: (ctx) => (isCut(series[ctx.p0DataIndex]) || isCut(series[ctx.p1DataIndex]) ? [4, 4] : undefined) };
 }
 
 /** Options for long line series: no parsing, decimation, no points. */

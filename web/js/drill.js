@@ -491,7 +491,8 @@ export function attachCells(table, selector, resolve) {
 		const b = h('button', { type: 'button', class: 'cell-drill', tabindex: '-1', 'aria-haspopup': 'dialog', title: td.title || null });
 		b.append(...td.childNodes);
 		if (!b.textContent.trim()) b.append(h('span', { class: 'visually-hidden' }, 'none'));
-		b.setAttribute('aria-label', `${spec.title}: show the tickets`);
+		/* the value stays in the name: "12 — Ben Costa: closed · 3–9 Nov 2026, show the tickets" */
+		b.setAttribute('aria-label', `${b.textContent.trim() || 'none'} — ${spec.title}, show the tickets`);
 		b.addEventListener('click', () => openDrill(resolve(td), b));
 		td.append(b);
 		td.classList.add('drill-cell');

@@ -14,6 +14,8 @@
  * Time travel:       as_of=YYYY-MM-DD  (absent: the configured as_of; the
  *                    page drops it when it is not before that day)
  * Day unit:          days=business     (absent: calendar days)
+ * Wall screen:       kiosk=1           (no navigation or controls; kept by
+ *                    the links, so the whole wall stays in kiosk mode)
  */
 
 export const PRESETS = [
@@ -37,7 +39,7 @@ export const DAY_UNITS = [
 ];
 
 /* keys every page keeps, and the ones carried along by the navigation */
-const COMMON = ['range', 'from', 'to', 'bucket', 'as_of', 'days'];
+const COMMON = ['range', 'from', 'to', 'bucket', 'as_of', 'days', 'kiosk'];
 const STICKY = ['dept', 'emp'];
 
 /* ---- calendar days (UTC, as the API) ---- */
@@ -123,6 +125,7 @@ export function readState(keys = [], search = location.search) {
 	const asOf = validDate(p.get('as_of'));
 	if (asOf) s.as_of = asOf;
 	if (p.get('days') === 'business') s.days = 'business';
+	if (p.get('kiosk') === '1') s.kiosk = '1';
 	for (const k of new Set([...keys, ...STICKY])) {
 		const v = p.get(k);
 		if (v !== null && v !== '') s[k] = v;
@@ -142,6 +145,7 @@ export function toQuery(state, keys = []) {
 	q.set('bucket', state.bucket || DEFAULT_BUCKET);
 	if (validDate(state.as_of)) q.set('as_of', state.as_of);
 	if (state.days === 'business') q.set('days', 'business');
+	if (state.kiosk === '1') q.set('kiosk', '1');
 	for (const k of keys) {
 		if (COMMON.includes(k)) continue;
 		const v = state[k];

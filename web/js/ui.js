@@ -16,13 +16,16 @@
  *   redraw(ctx)      optional: draw again from cached data (theme switch)
  *   linkState(s,ctx) optional: keys the navigation links should carry along
  */
+import { loadMarkers, setMarkerView } from './annotations.js';
 import { getMeta, setView } from './api.js';
 import { applyChartTheme, chartsAvailable, setDepartments } from './charts.js';
+import { setMinClosed } from './defs.js';
 import { $, fill, h, icon } from './dom.js';
 import * as fmt from './format.js';
 import {
 	BUCKETS, DAY_UNITS, PRESETS, daysBetween, getState, hrefFor, initState, navigate, onStateChange, resolveRange, validDate,
 } from './state.js';
+import { watchData } from './live.js';
 
 export const NAV = [
 	{ path: '/', label: 'Overview' },
@@ -487,16 +490,21 @@ export async function startPage(page) {
 	let meta;
 	try {
 		if (!chartsAvailable() && page.charts !== false) throw new Error('The chart library did not load. Reload the page; if it persists, the server is missing its bundled files.');
-		meta = await getMeta();
+		/* the notes (markers) come with the meta, so the first charts have them */
+		[meta] = await Promise.all([getMeta(), loadMarkers()]);
 	} catch (e) {
 		showBanner('error', `Leadtime cannot start this page: ${e.message}`);
 		if (main) main.setAttribute('aria-busy', 'false');
 		return;
 	}
 	setDepartments(meta.departments);
+	setMinClosed(meta.min_closed);
 	applyChartTheme();
-	const foot = $('#foot');
-	if (foot) foot.textContent = `Leadtime ${meta.version || ''} · ${fmt.int(meta.tickets)} tickets · data ${fmt.range(meta.data_bounds.first, meta.data_bounds.last)} · as of ${fmt.date(meta.as_of)}`;
+	const showFoot = () => {
+		const foot = $('#foot');
+		if (foot) foot.textContent = `Leadtime ${meta.version || ''} · ${fmt.int(meta.tickets)} tickets · data ${fmt.range(meta.data_bounds.first, meta.data_bounds.last)} · as of ${fmt.date(meta.as_of)}`;
+	};
+	showFoot();
 
 	let generation = 0;
 	const ctx = {
@@ -549,6 +557,7 @@ export async function startPage(page) {
 		if (page.toolbar && page.toolbar.range && bounds.first && ctx.range.to < bounds.first)
 			showBanner('warn', `This range ends before the first ticket (${fmt.date(bounds.first)}), so there is nothing to show. Choose a later range.`);
 		if (main) main.setAttribute('aria-busy', 'true');
+		setMarkerView(s, ctx.asOf, ctx.range);
 		Promise.resolve()
 			.then(() => page.load(s, ctx))
 			.catch((e) => {
@@ -566,5 +575,41 @@ export async function startPage(page) {
 		if (page.redraw) page.redraw(ctx);
 		else run(getState());
 	});
+	watchPrint(page, ctx);
 	run(state);
+
+	/* new data (live.js): the new meta, the notes again, the view again */
+	const status = h('div', { id: 'live-status', class: 'visually-hidden', role: 'status' });
+	document.body.append(status);
+	watchData(meta, async (fresh) => {
+		Object.assign(meta, fresh);
+		setDepartments(meta.departments);
+		showFoot();
+		await loadMarkers();
+		const t = new Date();
+		const pad = (n) => String(n).padStart(2, '0');
+		status.dataset.version = String(meta.data_version);
+		status.textContent = `New data: the figures were updated at ${pad(t.getHours())}:${pad(t.getMinutes())}.`;
+		run(complete(getState()));
+	});
+}
+
+/*
+ * Printing: the page is printed in the light theme (the print stylesheet
+ * sets its colours; html.printing does the same on screen while the
+ * browser prepares the print), and the charts are drawn again in it:
+ * a canvas drawn for the dark theme would put light grey text on paper.
+ */
+function watchPrint(page, ctx) {
+	let on = false;
+	const mode = (printing) => {
+		if (printing === on) return;
+		on = printing;
+		document.documentElement.classList.toggle('printing', printing);
+		applyChartTheme();
+		if (page.redraw) page.redraw(ctx);
+	};
+	window.addEventListener('beforeprint', () => mode(true));
+	window.addEventListener('afterprint', () => mode(false));
+	window.matchMedia('print').addEventListener('change', (e) => mode(e.matches));
 }

@@ -9,12 +9,14 @@
  * Data: /api/v1/departments/{name}, /api/v1/wip?department=.
  */
 import { apiURL, getJSON } from '../api.js';
-import { deptColor, destroyCharts, makeChart, refLine, theme, valueAxis } from '../charts.js';
+import { notesByBucket, showMarkerList } from '../annotations.js';
+import { deptColor, destroyCharts, isCut, makeChart, refLine, theme, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { daysBetween, hrefFor, navigate } from '../state.js';
 import { card, chartBox, field, floatTip, infoTip, select, startPage } from '../ui.js';
+import { def, getMinClosed, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 import * as drill from '../drill.js';
 
@@ -24,15 +26,16 @@ let deptSelect;
 /* the team table's columns; `score` names the key in employee.scores */
 const COLUMNS = [
 	{ id: 'name', label: 'Employee', get: (e) => e.name, text: true },
-	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed' },
-	{ id: 'p50', label: 'Median days', short: 'Median', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio' },
-	{ id: 'sla', label: 'Within SLA', short: 'In SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate' },
-	{ id: 'open', label: 'Avg open', get: (e) => e.totals.avg_open, show: (v) => fmt.num(v, 1), score: 'avg_open', neutral: true, flag: 'max_avg_open' },
-	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1), score: 'closes_per_week', wide: true },
-	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1), wide: true },
-	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1), score: 'workload_share', neutral: true, wide: true },
+	/* `closes`: the statistic rests on the employee's closes (n = closed): greyed and not judged under min_closed */
+	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed', closes: true, def: 'closed' },
+	{ id: 'p50', label: 'Median days', short: 'Median', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio', closes: true, def: 'p50' },
+	{ id: 'sla', label: 'Within SLA', short: 'In SLA', get: (e) => e.totals.sla_hit_rate, show: (v) => fmt.pct(v), score: 'sla_hit_rate', flag: 'min_sla_hit_rate', closes: true, def: 'sla' },
+	{ id: 'open', label: 'Avg open', get: (e) => e.totals.avg_open, show: (v) => fmt.num(v, 1), score: 'avg_open', neutral: true, flag: 'max_avg_open', def: 'avg_open' },
+	{ id: 'cpw', label: 'Closes / week', get: (e) => e.totals.closes_per_week, show: (v) => fmt.num(v, 1), score: 'closes_per_week', wide: true, closes: true, def: 'closes_per_week' },
+	{ id: 'p90', label: '90th pct days', get: (e) => lt(e).p90, show: (v) => fmt.num(v, 1), wide: true, closes: true, def: 'p90' },
+	{ id: 'share', label: 'Workload share', get: (e) => e.totals.workload_share, show: (v) => fmt.pct(v, 1), score: 'workload_share', neutral: true, wide: true, def: 'workload_share' },
 	/* re-entries and their share of the tickets opened, in one column ("3 (12.5%)"); sorted by the share */
-	{ id: 'rework', label: 'Rework', get: (e) => e.totals.rework_rate, show: (v) => fmt.pct(v, 1), cell: (e) => fmt.rework(e.totals), wide: true, help: fmt.REWORK_TIP,
+	{ id: 'rework', label: 'Rework', get: (e) => e.totals.rework_rate, show: (v) => fmt.pct(v, 1), cell: (e) => fmt.rework(e.totals), wide: true, def: 'rework',
 		title: (e) => `${fmt.int(e.totals.rework)} of the ${fmt.int(e.totals.opened)} tickets ${e.name} opened are re-entries` },
 ];
 const SORTS = COLUMNS.map((c) => c.id);
@@ -128,7 +131,6 @@ function drawTable(data, state) {
 		return h('th', {
 			scope: 'col',
 			class: `${col.text ? 'sticky-col' : 'n'}${col.wide ? ' hide-sm' : ''}`,
-			title: col.help || null,
 			'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
 		}, h('button', {
 			type: 'button',
@@ -137,7 +139,9 @@ function drawTable(data, state) {
 			'aria-label': `Sort by ${col.label}${active ? (dir === 'asc' ? ', currently ascending' : ', currently descending') : ''}`,
 			onclick: () => navigate({ sort: col.id, dir: nextDir }),
 		}, col.short ? [h('span', { class: 'hide-sm' }, col.label), h('span', { class: 'show-sm', 'aria-hidden': 'true' }, col.short)] : col.label,
-		h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')));
+		h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕')),
+		/* what the column counts, on hover and focus (defs.js) */
+		col.def ? infoTip(def(col.def, { sla, range: fmt.range(data.range.from, data.range.to), days: daysBetween(data.range.from, data.range.to) + 1 })) : null);
 	}));
 	let tipN = 0;
 	const rows = sortedEmployees(emps, sort, dir).map((e) => h('tr', { dataset: { emp: e.id } }, COLUMNS.map((col) => {
@@ -148,10 +152,16 @@ function drawTable(data, state) {
 		const v = col.get(e);
 		const score = col.score && e.scores ? e.scores[col.score] : null;
 		const flags = col.flag ? (e.flags || []).filter((f) => f.rule === col.flag) : [];
-		const cls = ['n', shadeClass(score, col.neutral), col.wide ? 'hide-sm' : ''].filter(Boolean);
+		const n = lt(e).n ?? e.totals.closed;
+		/* on fewer than min_closed closes: greyed, n beside it, neither shaded nor flagged (the API's rule) */
+		const few = col.closes && tooFew(n);
+		const cls = ['n', few ? 'few' : shadeClass(score, col.neutral), col.wide ? 'hide-sm' : ''].filter(Boolean);
 		if (!flags.length) {
-			const title = col.score ? shadeTitle(score, col.neutral) : col.title ? col.title(e) : null;
-			return h('td', { class: cls.join(' '), title, dataset: { col: col.id } }, col.cell ? col.cell(e) : col.show(v));
+			const title = few ? `${e.name}: ${nNote(n)}`
+				: [col.score ? shadeTitle(score, col.neutral) : col.title ? col.title(e) : null, col.closes && col.id !== 'closed' ? nNote(n) : null].filter(Boolean).join(' · ') || null;
+			return h('td', { class: cls.join(' '), title, dataset: { col: col.id, n: col.closes ? n : null } },
+				col.cell ? col.cell(e) : col.show(v),
+				few && col.id !== 'closed' && fmt.isNum(v) ? h('span', { class: 'n-of' }, ` n ${fmt.int(n)}`) : null);
 		}
 		const text = flags.map((f) => flagText(f, sla)).join(' ');
 		const id = `tip-${++tipN}`;
@@ -181,6 +191,7 @@ function drawTable(data, state) {
 				h('span', { class: 'w-ramp', 'aria-hidden': 'true' }, ['w-n2', 'w-0', 'w-p2'].map((x) => h('i', { class: x }))),
 				h('span', {}, 'above')),
 			h('div', {}, h('span', {}, h('span', { class: 'pill bad', 'aria-hidden': 'true' }, '!'), ' A flagged cell breaks a threshold: hover or focus it for the rule.')),
+			h('div', { id: 'few-note' }, h('span', {}, h('span', { class: 'few' }, 'Grey, n 3'), `: rests on fewer than ${getMinClosed()} closes in the range ([thresholds] min_closed), so it is neither shaded nor flagged.`)),
 			h('div', { class: 'hide-sm' }, 'Rework: the re-entries each employee opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened; the column sorts by the share.'),
 			h('div', { class: 'show-sm' }, 'On a wider screen the table also shows closes per week, the 90th percentile, the workload share and the rework (re-entries).')),
 		flagSummary(flagged, sla));
@@ -425,7 +436,8 @@ function drawHeat(data, state) {
 	/* a bucket cut by the range to a few days turns one close into a big rate
 	   (1 close in 1 day = 7 per week): such buckets do not set the colour scale */
 	const span = (b) => daysBetween(b.start, b.end) + 1;
-	const short = buckets.map((b) => !daily && span(b) < 7);
+	/* cut: fewer days than the whole bucket (the API's days of bucket_days) */
+	const short = buckets.map((b) => !daily && (isCut(b) || span(b) < 7));
 	let max = 0;
 	for (const e of emps) {
 		(e.series || []).forEach((s, i) => {
@@ -434,20 +446,29 @@ function drawHeat(data, state) {
 	}
 	if (max === 0) for (const e of emps) for (const s of e.series || []) if (fmt.isNum(val(s))) max = Math.max(max, val(s));
 	const level = (v) => (!fmt.isNum(v) || v <= 0 || max <= 0 ? 0 : Math.max(1, Math.min(8, Math.ceil((v / max) * 8))));
+	/* a cut bucket's rate is over a few days: hatched, and never the darkest steps */
+	const CUT_MAX = 5;
+	const cellLevel = (v, i) => (short[i] ? Math.min(CUT_MAX, level(v)) : level(v));
+	const cutNote = (b) => (isCut(b) ? `${b.days} of ${b.bucket_days} days` : `only ${fmt.plural(span(b), 'day')}`);
 	const dense = buckets.length > 30;
 	/* the year on the header when the periods span more than one */
 	const multiYear = new Set(buckets.map((b) => b.start.slice(0, 4))).size > 1;
 	const yy = (b) => (multiYear ? ` ’${b.start.slice(2, 4)}` : '');
+	/* the notes (annotations.js) on the head of the period holding their day */
+	const marks = notesByBucket(buckets);
+	const markTitle = (i) => marks[i].map((a) => ` · marker ${a.tag}: ${a.text}`).join('');
 	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
-		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (only ${fmt.plural(span(b), 'day')} in the range)` : ''}` },
-			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null)),
+		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}${marks[i].length ? ' marked' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (${cutNote(b)} in the range)` : ''}${markTitle(i)}` },
+			marks[i].map((a) => h('span', { class: 'marker-n heat-mark', 'aria-hidden': 'true', dataset: { tag: a.tag } }, a.tag)),
+			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null,
+			marks[i].length ? h('span', { class: 'visually-hidden' }, markTitle(i)) : null)),
 		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
 	const rows = emps.map((e) => h('tr', {},
 		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
 		buckets.map((b, i) => {
 			const s = (e.series || [])[i];
 			const v = val(s);
-			return h('td', { class: `h q${level(v)}${short[i] ? ' part' : ''}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}` },
+			return h('td', { class: `h q${cellLevel(v, i)}${short[i] ? ' part' : ''}`, title: `${e.name}, ${fmt.bucketLabel(b, state.bucket)}: ${fmt.int(s ? s.closed : 0)} closed${daily ? '' : ` (${fmt.num(v, 1)} per week)`}${short[i] ? ` · ${cutNote(b)}, cut by the range` : ''}` },
 				fmt.isNum(v) && v > 0 ? fmt.num(v, daily ? 0 : 1) : '');
 		}),
 		h('td', { class: 'n' }, daily ? fmt.int(e.totals.closed) : fmt.num(e.totals.closes_per_week, 1))));
@@ -465,7 +486,7 @@ function drawHeat(data, state) {
 			h('span', { class: 'ramp', 'aria-hidden': 'true' }, ['q1', 'q3', 'q5', 'q7'].map((x) => h('i', { class: x }))),
 			h('span', {}, `${fmt.num(max, 1)} (the most in one ${state.bucket})`),
 			dense ? h('span', {}, '· hover a cell for its value') : null,
-			short.some(Boolean) ? h('span', {}, `· * a period cut short by the range: its rate is over fewer than 7 days`) : null,
+			short.some(Boolean) ? h('span', {}, `· * hatched: a period cut short by the range, its rate over fewer days (never shaded darker than step ${CUT_MAX} of 8)`) : null,
 			wrap.scrollWidth > wrap.clientWidth + 1 ? h('span', {}, '· latest periods on the right; swipe for earlier ones') : null));
 	/* a cell: the employee's closes in that period */
 	drill.attachCells(table, 'tbody td.h', (td) => {
@@ -475,6 +496,7 @@ function drawHeat(data, state) {
 		if (!e || !b || !s || !s.closed) return null;
 		return drill.spec('closed', b.start, b.end, { employee_id: e.id, name: e.name }, { figure: `${fmt.int(s.closed)} closed` });
 	});
+	showMarkerList(wrap, marks.flat());
 	/* the latest periods matter most: start scrolled to the right end */
 	wrap.scrollLeft = wrap.scrollWidth;
 }

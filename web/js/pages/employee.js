@@ -7,10 +7,11 @@
  */
 import { getJSON } from '../api.js';
 import {
-	deptColor, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis,
+	deptColor, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis, cutText, isCut,
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { combobox } from '../combobox.js';
 import { daysBetween, navigate } from '../state.js';
@@ -228,7 +229,9 @@ function drawTrend(d, state) {
 	const from = fmt.ms(d.range.from), to = fmt.ms(d.range.to);
 	const datasets = [{
 		label: `Median per ${state.bucket}`,
-		data: series.map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.lead_time.p50 })),
+		data: series.map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.lead_time.p50, n: s.lead_time.n, cut: cutText(s) })),
+		/* a median of few closes or of a cut bucket: a hollow point */
+		pointBackgroundColor: series.map((s) => (tooFew(s.lead_time.n) || isCut(s) ? 'transparent' : color)),
 		borderColor: color,
 		backgroundColor: color,
 		showLine: false,
@@ -246,7 +249,7 @@ function drawTrend(d, state) {
 	if (deptSeries.some((x) => x.lead_time && fmt.isNum(x.lead_time.p50))) {
 		datasets.push({
 			label: `${d.department.name} median`,
-			data: deptSeries.map((x) => ({ x: mid(x), y: x.lead_time && fmt.isNum(x.lead_time.p50) ? x.lead_time.p50 : null })),
+			data: deptSeries.map((x) => ({ x: mid(x), y: x.lead_time && fmt.isNum(x.lead_time.p50) ? x.lead_time.p50 : null, n: x.lead_time ? x.lead_time.n : 0 })),
 			borderColor: t.faint, backgroundColor: t.faint, borderWidth: 1.5, pointRadius: 0, pointStyle: 'line',
 		});
 	}
@@ -261,7 +264,7 @@ function drawTrend(d, state) {
 			scales: { x: timeAxis(from, to), y: valueAxis(`${fmt.dayWord()} to close`) },
 			plugins: {
 				legend: { labels: { usePointStyle: true } },
-				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
+				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n)})` : ''}${i.raw && i.raw.cut ? ` · ${i.raw.cut}` : ''}` } },
 			},
 		},
 	}, `Median days to close per period for ${d.employee.name}, with the trend line and the department's median. ${words}`);

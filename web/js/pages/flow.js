@@ -14,7 +14,7 @@
  */
 import { apiURL, getJSON } from '../api.js';
 import {
-	alpha, categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis,
+	alpha, categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, refLine, theme, timeAxis, valueAxis, cutText, hatch, isCut,
 } from '../charts.js';
 import { h } from '../dom.js';
 import { setExports } from '../exports.js';
@@ -301,10 +301,12 @@ function drawNetflow(fl, state) {
 			datasets: [{
 				label: 'Net flow',
 				data: buckets.map((x) => x.net_flow),
-				backgroundColor: buckets.map((x) => (x.net_flow > 0 ? t.muted : alpha(t.muted, 0.4))),
+				/* a bucket cut by the range: hatched */
+				backgroundColor: buckets.map((x) => (isCut(x) ? hatch(x.net_flow > 0 ? t.muted : alpha(t.muted, 0.4)) : x.net_flow > 0 ? t.muted : alpha(t.muted, 0.4))),
 				maxBarThickness: 40,
 			}],
 		},
+		markerBuckets: buckets,
 		options: {
 			scales: {
 				x: categoryAxis({ ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } }),
@@ -317,7 +319,7 @@ function drawNetflow(fl, state) {
 						title: (items) => fmt.bucketLabel(buckets[items[0].dataIndex], state.bucket),
 						label: (i) => {
 							const x = buckets[i.dataIndex];
-							return [`${x.net_flow > 0 ? '+' : ''}${fmt.int(x.net_flow)} net`, `${fmt.int(x.opened)} opened, ${fmt.int(x.closed)} closed`, `${fmt.num(x.closes_per_week, 1)} closes per week`];
+							return [`${x.net_flow > 0 ? '+' : ''}${fmt.int(x.net_flow)} net`, `${fmt.int(x.opened)} opened, ${fmt.int(x.closed)} closed`, `${fmt.num(x.closes_per_week, 1)} closes per week`, cutText(x)].filter(Boolean);
 						},
 					},
 				},

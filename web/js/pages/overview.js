@@ -11,13 +11,14 @@
  */
 import { getJSON } from '../api.js';
 import {
-	alpha, categoryAxis, deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis,
+	alpha, categoryAxis, cutColors, cutSegments, cutText, deptColor, deptIndex, destroyCharts, fastLine, hatch, isCut, makeChart, theme, timeAxis, valueAxis,
 } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { daysBetween, hrefFor } from '../state.js';
 import { setExports } from '../exports.js';
 import { card, chartBox, deptSwatch, infoTip, startPage } from '../ui.js';
+import { def, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 import * as drill from '../drill.js';
 
@@ -87,7 +88,9 @@ function seriesX(item) {
 function drawTrend(ov, state) {
 	const c = card('trend');
 	const e2e = ov.end_to_end || {};
-	const series = (e2e.series || []).filter((s) => s.n > 0);
+	/* every period and day, null where there is no campaign start: a gap in the line, not a bridge */
+	const all = e2e.series || [];
+	const series = all.filter((s) => s.n > 0);
 	const rolling = (e2e.rolling_28d || []).filter((r) => fmt.isNum(r.mean));
 	if (!series.length && !rolling.length) {
 		c.empty('No campaign started in this range', 'End-to-end lead time is counted when a creator’s campaign starts. Try a longer range.');
@@ -108,7 +111,7 @@ function drawTrend(ov, state) {
 			datasets: [
 				{
 					label: 'Rolling 28-day mean',
-					data: rolling.map((r) => ({ x: fmt.ms(r.date), y: r.mean })),
+					data: (e2e.rolling_28d || []).map((r) => ({ x: fmt.ms(r.date), y: fmt.isNum(r.mean) ? r.mean : null })),
 					borderColor: t.text,
 					backgroundColor: t.text,
 					borderWidth: 2.5,
@@ -118,8 +121,10 @@ function drawTrend(ov, state) {
 				{
 					/* neutral greys: the palette's colours belong to the departments */
 					label: `Median per ${state.bucket}`,
-					data: series.map((s) => ({ x: seriesX(s), y: s.p50 })),
+					data: all.map((s) => ({ x: seriesX(s), y: s.n > 0 ? s.p50 : null, n: s.n, cut: cutText(s) })),
 					borderColor: t.muted,
+					pointBackgroundColor: all.map((s) => (isCut(s) ? 'transparent' : state.bucket === 'day' ? alpha(t.muted, 0.55) : t.muted)),
+					segment: cutSegments(all),
 					backgroundColor: state.bucket === 'day' ? alpha(t.muted, 0.55) : t.muted,
 					borderWidth: 1.5,
 					pointRadius: pts,
@@ -129,7 +134,7 @@ function drawTrend(ov, state) {
 				/* a day's 90th percentile over a handful of campaigns is noise: weeks and months only */
 				state.bucket === 'day' ? null : {
 					label: `90th percentile per ${state.bucket}`,
-					data: series.map((s) => ({ x: seriesX(s), y: s.p90 })),
+					data: all.map((s) => ({ x: seriesX(s), y: s.n > 0 ? s.p90 : null, n: s.n })),
 					borderColor: t.faint,
 					backgroundColor: t.faint,
 					borderDash: [4, 4],
@@ -145,7 +150,7 @@ function drawTrend(ov, state) {
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
 			plugins: {
 				...fastLine().plugins,
-				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } },
+				tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}${i.raw && fmt.isNum(i.raw.n) ? ` (${nNote(i.raw.n, 'campaigns')})` : ''}${i.raw && i.raw.cut ? ` · ${i.raw.cut}` : ''}` } },
 			},
 		},
 	}, `End-to-end lead time: ${trendSentence(e2e, rolling)}`);
@@ -248,19 +253,23 @@ function drawWhere(st, ov) {
 	const depts = [...(st.departments || [])].sort((a, b) => a.position - b.position);
 	if (depts.length < 2) return c.empty('Need at least two departments');
 	const stages = depts.slice(0, -1); /* the last stage starts the campaign: not part of the lead time */
-	const buckets = (stages[0].series || []).map((s) => ({ start: s.start, end: s.end }));
+	const buckets = (stages[0].series || []).map((s) => ({ start: s.start, end: s.end, days: s.days, bucket_days: s.bucket_days }));
 	const has = stages.some((d) => (d.series || []).some((s) => s.stage && s.stage.n > 0));
 	if (!buckets.length || !has) return c.empty('No creator finished these stages in this range', 'Try a longer range.');
 	const labels = buckets.map((b) => fmt.monthLabel(b.start));
 	const t = theme();
 	/* `ns`: how many creators each value is over (not read by Chart.js) */
-	const datasets = stages.map((d) => ({
-		label: d.name,
-		data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
-		ns: (d.series || []).map((s) => (s.stage ? s.stage.n : 0)),
-		backgroundColor: deptColor(d.name),
-		stack: 'time',
-	}));
+	/* a block over fewer than min_closed creators is pale: too few to read a change from */
+	const datasets = stages.map((d) => {
+		const ns = (d.series || []).map((s) => (s.stage ? s.stage.n : 0));
+		return {
+			label: d.name,
+			data: (d.series || []).map((s) => (s.stage && fmt.isNum(s.stage.mean) ? s.stage.mean : null)),
+			ns,
+			backgroundColor: ns.map((n, i) => (isCut(buckets[i]) ? hatch(deptColor(d.name)) : deptColor(d.name, tooFew(n) ? 0.3 : 1))),
+			stack: 'time',
+		};
+	});
 	/* every wait is on the path, the one into the last department too */
 	const waitN = buckets.map(() => Infinity);
 	const waits = buckets.map((_, i) => {
@@ -275,7 +284,9 @@ function drawWhere(st, ov) {
 		}
 		return any ? sum : null;
 	});
-	datasets.push({ label: WAITS, data: waits, ns: waitN.map((n) => (Number.isFinite(n) ? n : 0)), backgroundColor: t.dark ? '#5d6773' : '#b9c0c8', stack: 'time' });
+	const wns = waitN.map((n) => (Number.isFinite(n) ? n : 0));
+	const waitColor = t.dark ? '#5d6773' : '#b9c0c8';
+	datasets.push({ label: WAITS, data: waits, ns: wns, backgroundColor: wns.map((n, i) => (isCut(buckets[i]) ? hatch(waitColor) : tooFew(n) ? alpha(waitColor, 0.35) : waitColor)), stack: 'time' });
 
 	const box = chartBox('tall');
 	const grew = grewSentence(datasets, labels, buckets);
@@ -283,6 +294,7 @@ function drawWhere(st, ov) {
 	makeChart(box, {
 		type: 'bar',
 		data: { labels, datasets },
+		markerBuckets: buckets,
 		options: {
 			scales: {
 				x: categoryAxis({ stacked: true }),
@@ -293,8 +305,8 @@ function drawWhere(st, ov) {
 					mode: 'index',
 					callbacks: {
 						title: (items) => fmt.bucketLabel(buckets[items[0].dataIndex], 'month'),
-						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${i.dataset.label === WAITS ? 'at least ' : ''}${fmt.plural(i.dataset.ns[i.dataIndex], 'creator')})`,
-						footer: (items) => `Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`,
+						label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${i.dataset.label === WAITS ? 'at least ' : ''}${nNote(i.dataset.ns[i.dataIndex], 'creators')})`,
+						footer: (items) => [`Total: ${fmt.days(items.reduce((s, i) => s + (i.parsed.y || 0), 0))}`, cutText(buckets[items[0].dataIndex])].filter(Boolean),
 					},
 				},
 			},
@@ -350,12 +362,13 @@ function drawFlow(ov, state) {
 	const lines = depts.some((d) => (d.series || []).length > MAX_BARS);
 	const what = lines ? 'lines' : 'bars';
 	c.show(grid, h('p', { class: 'legend-note' },
-		h('span', {}, h('span', { class: `swatch neutral faded${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Opened (light ${what}, left scale)`),
+		h('span', {}, h('span', { class: `swatch neutral faded${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Opened (faint ${what}, left scale)`),
 		h('span', {}, h('span', { class: `swatch neutral${lines ? ' line' : ''}`, 'aria-hidden': 'true' }), `Closed (${what} in the department’s colour, left scale)`),
 		h('span', {}, h('span', { class: 'swatch neutral line strong-line', 'aria-hidden': 'true' }), 'Backlog at the end of each period (right scale)')));
-	const flowSet = (label, data, color) => (lines
-		? { type: 'line', label, data, borderColor: color, backgroundColor: color, borderWidth: 1, pointRadius: 0, order: 2 }
-		: { label, data, backgroundColor: color, order: 2 });
+	/* a bucket cut by the range is hatched (bars) or dashed (lines): fewer days, not less work */
+	const flowSet = (label, data, color, series) => (lines
+		? { type: 'line', label, data, borderColor: color, backgroundColor: color, borderWidth: 1, pointRadius: 0, order: 2, segment: cutSegments(series) }
+		: { label, data, backgroundColor: cutColors(series, color), order: 2 });
 	for (const d of depts) {
 		const series = d.series || [];
 		const tot = d.totals || {};
@@ -369,14 +382,15 @@ function drawFlow(ov, state) {
 			data: {
 				labels: fmt.axisLabels(series, state.bucket),
 				datasets: [
-					flowSet('Opened', series.map((s) => s.opened), deptColor(d.name, 0.4)),
-					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name)),
+					flowSet('Opened', series.map((s) => s.opened), deptColor(d.name, 0.4), series),
+					flowSet('Closed', series.map((s) => s.closed), deptColor(d.name), series),
 					{
 						type: 'line', label: 'Backlog', data: series.map((s) => s.backlog_end), yAxisID: 'y1',
 						borderColor: t.text, borderWidth: 1.5, pointRadius: 0, order: 1,
 					},
 				],
 			},
+			markerBuckets: series,
 			options: {
 				datasets: { bar: { categoryPercentage: 0.8, barPercentage: 0.9 } },
 				scales: {
@@ -386,7 +400,7 @@ function drawFlow(ov, state) {
 				},
 				plugins: {
 					legend: { display: false },
-					tooltip: { mode: 'index', intersect: false, callbacks: { title: (items) => fmt.bucketLabel(series[items[0].dataIndex], state.bucket) } },
+					tooltip: { mode: 'index', intersect: false, callbacks: { title: (items) => fmt.bucketLabel(series[items[0].dataIndex], state.bucket), footer: (items) => cutText(series[items[0].dataIndex]) } },
 				},
 			},
 		}, `${d.name}: opened ${tot.opened}, closed ${tot.closed}, backlog ${tot.backlog_end} at the end of the range`);
@@ -415,18 +429,20 @@ function drawDeptLeadTime(ov, state) {
 		data: {
 			datasets: depts.map((d) => ({
 				label: d.name,
-				data: (d.series || []).map((s) => ({ x: seriesX(s), y: s.lead_time ? s.lead_time.p50 : null })),
+				data: (d.series || []).map((s) => ({ x: seriesX(s), y: s.lead_time ? s.lead_time.p50 : null, n: s.lead_time ? s.lead_time.n : 0 })),
 				borderColor: deptColor(d.name),
-				backgroundColor: deptColor(d.name),
+				/* a median of fewer than min_closed closes: a hollow point */
+				backgroundColor: (d.series || []).map((s) => (tooFew(s.lead_time && s.lead_time.n) || isCut(s) ? 'transparent' : deptColor(d.name))),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
 				borderWidth: 2,
+				segment: cutSegments(d.series || []),
 			})),
 		},
 		options: {
 			...fastLine(),
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(minX, maxX), y: valueAxis(fmt.dayWord()) },
-			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
+			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n)})`, footer: (items) => cutText(((depts[items[0].datasetIndex] || {}).series || [])[items[0].dataIndex]) } } },
 		},
 	}, 'Median days to close per department over time');
 	drill.attach(chart, (el) => {

@@ -7,9 +7,10 @@
  * Data: /api/v1/stages, /api/v1/handoffs.
  */
 import { apiURL, getJSON } from '../api.js';
-import { deptColor, deptIndex, destroyCharts, fastLine, makeChart, theme, timeAxis, valueAxis } from '../charts.js';
+import { cutSegments, cutText, deptColor, deptIndex, destroyCharts, fastLine, isCut, makeChart, theme, timeAxis, valueAxis } from '../charts.js';
 import { h } from '../dom.js';
 import * as fmt from '../format.js';
+import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
 import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
@@ -144,7 +145,10 @@ function drawTrend(data, state) {
 		data: {
 			datasets: depts.map((d) => ({
 				label: d.name,
-				data: (d.series || []).map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.stage ? s.stage[st.value] : null })),
+				data: (d.series || []).map((s) => ({ x: (fmt.ms(s.start) + fmt.ms(s.end)) / 2, y: s.stage ? s.stage[st.value] : null, n: s.stage ? s.stage.n : 0 })),
+				/* over fewer than min_closed creators: a hollow point */
+				pointBackgroundColor: (d.series || []).map((s) => (tooFew(s.stage && s.stage.n) || isCut(s) ? 'transparent' : deptColor(d.name))),
+				segment: cutSegments(d.series || []),
 				borderColor: deptColor(d.name),
 				backgroundColor: deptColor(d.name),
 				pointRadius: state.bucket === 'day' ? 0 : 2.5,
@@ -154,7 +158,7 @@ function drawTrend(data, state) {
 			...fastLine(),
 			interaction: { mode: 'nearest', axis: 'x', intersect: false },
 			scales: { x: timeAxis(fmt.ms(data.range.from), fmt.ms(data.range.to)), y: valueAxis(`${st.word} ${fmt.dayWord()} in the stage`) },
-			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)}` } } },
+			plugins: { ...fastLine().plugins, tooltip: { callbacks: { label: (i) => `${i.dataset.label}: ${fmt.days(i.parsed.y)} (${nNote(i.raw && i.raw.n, 'creators')})`, footer: (items) => cutText(((depts[items[0].datasetIndex] || {}).series || [])[items[0].dataIndex]) } } },
 		},
 	}, `${st.label} days in each stage per period`);
 }
