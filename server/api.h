@@ -51,6 +51,12 @@ int32_t api_as_of(struct http_req *r);
 /* The request's as_of: the `as_of` parameter (a date from 1900 on, not
  * after api_as_of()), else api_as_of().  0 or -1 (recorded). */
 int api_parse_as_of(struct http_req *r, int32_t *out);
+/* A date parameter (YYYY-MM-DD, from 1900 on): 0 absent, 1 set, -1 bad
+ * (recorded). */
+int api_parse_date(struct http_req *r, const char *name, int32_t *out);
+/* The request body as JSON (duplicate keys refused), owned by the caller;
+ * NULL with a 400 bad_json naming line and column recorded in r. */
+json_t *api_json_body(struct http_req *r);
 /* Parse a positive integer parameter in [min, max] (default dflt). */
 int api_parse_long(struct http_req *r, const char *name, long dflt, long min, long max, long *out);
 

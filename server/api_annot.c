@@ -60,18 +60,6 @@ static json_t *annot_json(const struct annot *a)
 
 /* ---- GET ---- */
 
-/* An optional date parameter: 0 absent, 1 set, -1 bad (recorded). */
-static int opt_date(struct http_req *r, const char *name, int32_t *out)
-{
-	const char *v = http_param(r, name);
-	if (!v)
-		return 0;
-	if (date_parse(v, strlen(v), out) || *out < date_from_ymd(1900, 1, 1))
-		return http_problem(r, 400, "bad_param", name,
-				    "%s: '%.40s' is not a date (YYYY-MM-DD, from 1900 on)", name, v);
-	return 1;
-}
-
 static int collect(void *ctx, const struct store_annot *a)
 {
 	annot_list_add(ctx, a->id, a->day, a->text, a->text_len, a->created, ANNOT_API);
@@ -84,7 +72,7 @@ static int list_annotations(struct http_req *r)
 	int32_t lo = date_from_ymd(1900, 1, 1), hi = DATE_MAX;
 	if (http_params_allowed(r, allowed))
 		return http_reply_problem(r);
-	int has_from = opt_date(r, "from", &lo), has_to = opt_date(r, "to", &hi);
+	int has_from = api_parse_date(r, "from", &lo), has_to = api_parse_date(r, "to", &hi);
 	if (has_from < 0 || has_to < 0)
 		return http_reply_problem(r);
 	if (lo > hi) {
@@ -193,12 +181,9 @@ static int add_annotation(struct http_req *r)
 	static const char *const none[] = { NULL };
 	if (http_authorize(r) || http_params_allowed(r, none) || !is_json(r))
 		return http_reply_problem(r);
-	json_error_t err;
-	json_t *root = json_loadb(r->body.data ? r->body.data : "", r->body.len,
-				  JSON_REJECT_DUPLICATES, &err);
+	json_t *root = api_json_body(r);
 	if (!root)
-		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, jx_error_text(&err));
+		return http_reply_problem(r);
 	int32_t day;
 	const char *text;
 	size_t len;

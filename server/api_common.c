@@ -51,7 +51,7 @@ int32_t api_as_of(struct http_req *r)
 	return r->view->as_of;
 }
 
-static int parse_date(struct http_req *r, const char *name, int32_t *out)
+int api_parse_date(struct http_req *r, const char *name, int32_t *out)
 {
 	const char *v = http_param(r, name);
 	if (!v)
@@ -62,10 +62,21 @@ static int parse_date(struct http_req *r, const char *name, int32_t *out)
 	return 1;
 }
 
+json_t *api_json_body(struct http_req *r)
+{
+	json_error_t err;
+	json_t *root = json_loadb(r->body.data ? r->body.data : "", r->body.len,
+				  JSON_REJECT_DUPLICATES, &err);
+	if (!root)
+		http_problem(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line, err.column,
+			     jx_error_text(&err));
+	return root;
+}
+
 int api_parse_as_of(struct http_req *r, int32_t *out)
 {
 	int32_t configured = api_as_of(r), d = 0;
-	int has = parse_date(r, "as_of", &d);
+	int has = api_parse_date(r, "as_of", &d);
 	if (has < 0)
 		return -1;
 	if (has && d > configured) {
@@ -100,10 +111,10 @@ int api_parse_range(struct http_req *r, const char *prefix, int with_bucket,
 	int32_t as_of = 0, from = 0, to = 0;
 	if (api_parse_as_of(r, &as_of) || parse_days(r, &out->days))
 		return -1;
-	int has_from = parse_date(r, fname, &from);
+	int has_from = api_parse_date(r, fname, &from);
 	if (has_from < 0)
 		return -1;
-	int has_to = parse_date(r, tname, &to);
+	int has_to = api_parse_date(r, tname, &to);
 	if (has_to < 0)
 		return -1;
 	if (!has_to)

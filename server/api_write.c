@@ -228,12 +228,9 @@ int api_post_tickets(struct http_req *r)
 	static const char *const types[] = { "application/json", NULL };
 	if (check_request(r, types))
 		return http_reply_problem(r);
-	json_error_t err;
-	json_t *root = json_loadb(r->body.data ? r->body.data : "", r->body.len,
-				  JSON_REJECT_DUPLICATES, &err);
+	json_t *root = api_json_body(r);
 	if (!root)
-		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, jx_error_text(&err));
+		return http_reply_problem(r);
 	if (!json_is_array(root)) {
 		json_decref(root);
 		return http_reply_error(r, 422, "bad_rows", NULL, "expected a JSON array of tickets");
@@ -322,12 +319,9 @@ int api_aliases_route(struct http_req *r)
 	static const char *const types[] = { "application/json", NULL };
 	if (check_request(r, types))
 		return http_reply_problem(r);
-	json_error_t err;
-	json_t *root = json_loadb(r->body.data ? r->body.data : "", r->body.len,
-				  JSON_REJECT_DUPLICATES, &err);
+	json_t *root = api_json_body(r);
 	if (!root)
-		return http_reply_error(r, 400, "bad_json", NULL, "line %d, column %d: %s", err.line,
-					err.column, jx_error_text(&err));
+		return http_reply_problem(r);
 	if (!json_is_array(root)) {
 		json_t *one = json_array();
 		json_array_append_new(one, root);
