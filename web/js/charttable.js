@@ -13,28 +13,13 @@
  * value axis, the points' x values; a column per dataset.  A scatter whose
  * datasets repeat x values (dots per ticket) is listed point by point.
  */
-import { h } from './dom.js';
+import { h, icon } from './dom.js';
 import * as fmt from './format.js';
 
 const MAX_ROWS = 2000;
 const ICON_TABLE = ['M3 5h18v14H3z', 'M3 10h18', 'M3 15h18', 'M9 5v14'];
 
 let nTables = 0;
-
-function icon(d) {
-	const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-	svg.setAttribute('viewBox', '0 0 24 24');
-	svg.setAttribute('fill', 'none');
-	svg.setAttribute('stroke', 'currentColor');
-	svg.setAttribute('stroke-width', '2');
-	svg.setAttribute('aria-hidden', 'true');
-	for (const p of d) {
-		const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-		path.setAttribute('d', p);
-		svg.append(path);
-	}
-	return svg;
-}
 
 /* a value as the table shows it */
 function show(v) {
