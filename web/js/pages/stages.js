@@ -13,7 +13,7 @@ import * as fmt from '../format.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
-import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
+import { card, chartBox, deptSwatch, field, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import { drawMatrix, drawPairs } from '../handoffs.js';
 
 const STATS = [
@@ -56,7 +56,7 @@ function drawTiles(data) {
 		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, fmt.dayWord(), longestWait ? `median, ${previousName(depts, longestWait)} → ${longestWait.name}` : 'no handoff in this range', 'wait'],
 		['Median way to campaign', anyPath ? fmt.num(pathSum, 1) : fmt.DASH, fmt.dayWord(), 'the stage and wait medians before the campaign, added up'],
 	];
-	el.replaceChildren(...tiles.map(([label, value, small, note, id]) =>
+	return showKeyFigures(el, tiles.map(([label, value, small, note, id]) =>
 		h('div', { class: 'kpi', id: id ? `kpi-${id}` : null },
 			h('div', { class: 'label' }, label),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, value === '1' ? small.replace(/s$/, '') : small)] : null),
@@ -166,8 +166,13 @@ function drawTrend(data, state) {
 function drawAll() {
 	if (!cache) return;
 	destroyCharts();
+	if (cache.data) drawTiles(cache.data);
+	drawCharts();
+}
+
+/* everything but the key figures */
+function drawCharts() {
 	if (cache.data) {
-		drawTiles(cache.data);
 		drawJourney(cache.data, cache.state);
 		drawTable(cache.data, cache.state);
 		drawTrend(cache.data, cache.state);
@@ -216,19 +221,24 @@ startPage({
 		setExports('handoffs', hoReq, [{ table: 'flows' }]);
 		setExports('pairs', hoReq, [{ table: 'pairs' }], { png: false });
 		for (const id of [...CARDS, ...HO_CARDS]) card(id).loading();
-		const hoP = getJSON(hoReq.path, hoReq.params);
-		hoP.catch(() => {}); /* handled below, after the stages: not an unhandled rejection meanwhile */
 		const mine = { key, data: null, ho: null, state };
 		cache = mine;
 		try {
 			mine.data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
-			document.getElementById('bottleneck').replaceChildren();
+			keyFiguresFailed(document.getElementById('bottleneck'));
 			for (const id of CARDS) card(id).error(e, ctx.reload);
 		}
 		if (!ctx.isCurrent()) return;
-		drawAll();
+		/* the key figures first, painted before any chart is built */
+		destroyCharts();
+		if (mine.data) await drawTiles(mine.data);
+		if (!ctx.isCurrent()) return;
+		/* the handoffs once the key figures are painted (docs/DASHBOARD.md "Key figures first") */
+		const hoP = getJSON(hoReq.path, hoReq.params);
+		hoP.catch(() => {}); /* handled below, after the charts: not an unhandled rejection meanwhile */
+		drawCharts();
 		try {
 			const ho = await hoP;
 			if (!ctx.isCurrent()) return;
