@@ -9,6 +9,8 @@
 #   make run        build, then serve the demo store on http://127.0.0.1:8080
 #   make test       build, then run every test (unit + integration, under ASan/UBSan)
 #   make asan       build the sanitized binary and unit tests into build/asan/
+#   make tsan       the daemon under ThreadSanitizer (build/tsan/) and its concurrency
+#                   stress, test/stress/tsan_stress.py (also part of make test)
 #   make fuzz       libFuzzer targets, 10 minutes each (a 15 s smoke run is part of make test)
 #   make bench      benchmarks on 1M- and 10M-ticket stores; writes docs/BENCHMARKS.md
 #   make clean | format
@@ -73,7 +75,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 FLAGS     := $(BUILD)/.flags
 
-.PHONY: all run test unit integration browser asan clean format deps bench \
+.PHONY: all run test unit integration browser asan tsan tsan-build clean format deps bench \
 	install uninstall dist deb deb-check FORCE
 .DEFAULT_GOAL := all
 
@@ -108,6 +110,9 @@ define deps_check
 	@mkdir -p $(@D) && touch $@
 endef
 have = command -v $(1) >/dev/null 2>&1
+# the compiler links a program with -fsanitize=$(1) (its runtime is installed)
+, := ,
+sanitizer_ok = echo 'int main(void){return 0;}' | $(CC) -fsanitize=$(1) -x c - -o /dev/null 2>/dev/null
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
 deps: $(DEPS_OK)
@@ -117,7 +122,8 @@ $(DEPS_WEB): scripts/install-deps.sh | $(DEPS_BUILD)
 	$(call deps_check,$(call have,npm),--web)
 $(DEPS_UNIT): scripts/install-deps.sh | $(DEPS_BUILD)
 	$(call deps_check,pkg-config --exists $(TEST_PKGS) && \
-		test -e /usr/share/zoneinfo/Europe/Berlin,--unit)
+		test -e /usr/share/zoneinfo/Europe/Berlin && $(call sanitizer_ok,address$(,)undefined) && \
+		$(call sanitizer_ok,thread),--unit)
 $(DEPS_TEST): scripts/install-deps.sh | $(DEPS_UNIT)
 	$(call deps_check,$(call have,python3) && $(call have,sqlite3) && $(call have,groff) && \
 		$(call have,lexgrog) && $(call have,systemd-analyze) && $(call have,promtool),--test)
@@ -280,6 +286,16 @@ asan: | $(DEPS_UNIT)
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined build/asan/leadtimed \
 		$(UNIT_SRCS:test/unit/%.c=build/asan/test/%)
 
+# the daemon under ThreadSanitizer, and a short read/write/reload/export
+# stress against it that fails on any report (TSAN_STRESS_ROUNDS writer rounds)
+TSAN_STRESS_ROUNDS ?= 100
+tsan-build: | $(DEPS_UNIT)
+	$(MAKE) BUILD=build/tsan SANITIZE=thread build/tsan/leadtimed
+
+tsan: tsan-build | $(DEPS_TEST)
+	LEADTIME_BIN=$(CURDIR)/build/tsan/leadtimed python3 test/stress/tsan_stress.py \
+		--rounds $(TSAN_STRESS_ROUNDS)
+
 integration: all asan | $(DEPS_TEST) $(DEPS_DEB)
 	LEADTIME_BIN=$(CURDIR)/build/asan/leadtimed python3 test/integration/run.py
 
@@ -287,11 +303,14 @@ BROWSER_TESTS := $(wildcard test/browser/*.test.mjs)
 browser: all $(NPM_OK) | $(DEPS_BROWSER)
 	LEADTIME_BIN=$(CURDIR)/build/leadtimed node --test $(BROWSER_TESTS)
 
-# unit tests and the daemon under ASan/UBSan; the browser against the release build
-test: all asan $(NPM_OK) | $(DEPS_OK)
+# unit tests and the daemon under ASan/UBSan, the stress under TSan; the browser
+# against the release build
+test: all asan tsan-build $(NPM_OK) | $(DEPS_OK)
 	@set -e; for t in $(UNIT_SRCS:test/unit/%.c=build/asan/test/%); do \
 		echo "== $$t"; $$t; done
 	LEADTIME_BIN=$(CURDIR)/build/asan/leadtimed python3 test/integration/run.py
+	LEADTIME_BIN=$(CURDIR)/build/tsan/leadtimed python3 test/stress/tsan_stress.py \
+		--rounds $(TSAN_STRESS_ROUNDS)
 	$(if $(BROWSER_TESTS),LEADTIME_BIN=$(CURDIR)/build/leadtimed node --test $(BROWSER_TESTS))
 	$(if $(wildcard test/fuzz/fuzz.mk),$(MAKE) fuzz-smoke)
 

@@ -6,7 +6,7 @@
 # Usage: scripts/install-deps.sh [GROUP...]
 #   (none)      the C build: compiler, pkg-config, the -dev libraries (make, make install)
 #   --web       node and npm, to stage Chart.js from the lockfile (a git checkout's web assets)
-#   --unit      the unit tests: cmocka, tzdata
+#   --unit      the unit tests: cmocka, tzdata, the sanitizer runtimes
 #   --test      the unit and integration tests: --unit, python3, sqlite3, man tools,
 #               systemd-analyze (checks the unit)
 #   --browser   the browser tests: chromium, node and npm
@@ -46,11 +46,13 @@ for g in $groups; do
 	case $g in
 	--all) ;;
 	--web) PKGS="$PKGS $(node_pkgs)" ;;
-	--unit) PKGS="$PKGS libcmocka-dev tzdata" ;;
+	# the sanitizer runtimes (make asan, make tsan) come with gcc on amd64;
+	# named so that a slimmer image gets them too
+	--unit) PKGS="$PKGS libcmocka-dev tzdata libasan8 libubsan1 libtsan2" ;;
 	# promtool (test_hygiene.py checks /metrics with it) comes with the
 	# prometheus package; where systemd runs, Debian also starts the
 	# Prometheus server (port 9090), which the tests never use
-	--test) PKGS="$PKGS libcmocka-dev tzdata python3 sqlite3 curl man-db groff-base systemd prometheus" ;;
+	--test) PKGS="$PKGS libcmocka-dev tzdata libasan8 libubsan1 libtsan2 python3 sqlite3 curl man-db groff-base systemd prometheus" ;;
 	--browser) PKGS="$PKGS chromium $(node_pkgs)" ;;
 	--fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 	--deb) PKGS="$PKGS debhelper dpkg-dev" ;;

@@ -580,6 +580,19 @@ struct agg_compare *agg_compare(const struct snap *s, const struct agg_range *a,
 		d->change_mean = d->b.mean - d->a.mean;
 	}
 	snap_bz_put(hold);
+	/* the end-to-end lead times, dated by the campaign start: the
+	 * overview's figure of each period (agg_end_to_end()) */
+	struct roll *cre = snap_creator_roll(s, a->as_of, a->cal);
+	const struct roll_series *rs = roll_group(cre, SNAP_E2E);
+	struct agg_compare_dept *e = &c->end_to_end;
+	size_t na = closes_pairs(rs, a->from, a->to, &pa, &ca);
+	size_t nb = closes_pairs(rs, b->from, b->to, &pb, &cb);
+	agg_dist_from_pairs(pa, na, &e->a);
+	agg_dist_from_pairs(pb, nb, &e->b);
+	e->p_value = agg_mann_whitney_pairs(pa, na, pb, nb);
+	e->change_p50 = e->b.p50 - e->a.p50;
+	e->change_mean = e->b.mean - e->a.mean;
+	roll_put(cre);
 	free(pa);
 	free(pb);
 	return c;
@@ -640,6 +653,9 @@ static void lb_period(const struct snap *s, const struct lb_stat *st, size_t siz
 				} else {
 					if (x->closed < min_closed)
 						continue;
+					/* at 0% nobody is among the best within SLA */
+					if (board == AGG_LB_BEST_SLA && x->hits < 1)
+						continue;
 					cd.value = board == AGG_LB_FASTEST_P50
 						? x->p50 : (double)x->hits / (double)x->closed;
 					cd.sortv = board == AGG_LB_FASTEST_P50 ? cd.value : -cd.value;
@@ -650,8 +666,14 @@ static void lb_period(const struct snap *s, const struct lb_stat *st, size_t siz
 			if (nc > size)
 				nc = size;
 			struct agg_lb_entry *ent = agg_alloc(nc * sizeof(*ent));
-			for (size_t j = 0; j < nc; j++)
-				ent[j] = (struct agg_lb_entry){ cand[j].emp, cand[j].value, cand[j].closed };
+			int64_t rank = 0;
+			for (size_t j = 0; j < nc; j++) {
+				/* 1, 2, 2, 4: an equal value keeps the rank before it */
+				if (j == 0 || cand[j].sortv != cand[j - 1].sortv)
+					rank = (int64_t)j + 1;
+				ent[j] = (struct agg_lb_entry){ cand[j].emp, cand[j].value, cand[j].closed,
+								rank };
+			}
 			out->depts[k].board[board] = ent;
 			out->depts[k].n[board] = nc;
 		}

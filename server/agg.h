@@ -260,6 +260,9 @@ struct agg_compare_dept {
 struct agg_compare {
 	struct agg_compare_dept *depts;  /* ndepts, pipeline order */
 	size_t ndepts;
+	/* the end-to-end lead time (agg_end_to_end()) of the creators whose
+	 * campaign started in each period, the same test between them */
+	struct agg_compare_dept end_to_end;
 };
 
 /* Ranges a and b (each clamped by the caller; their as_of is used). */
@@ -273,6 +276,9 @@ struct agg_lb_entry {
 	int emp;                   /* employee index */
 	double value;              /* closed, p50 or sla_hit_rate */
 	int64_t closed;            /* closes in the period */
+	int64_t rank;              /* standard competition ranking: equal
+				    * values share a rank, the next one skips
+				    * (1, 2, 2, 4) */
 };
 
 enum agg_lb_board { AGG_LB_MOST_CLOSED, AGG_LB_FASTEST_P50, AGG_LB_BEST_SLA, AGG_LB_NBOARDS };
@@ -297,7 +303,9 @@ struct agg_leaderboard {
 /*
  * Top `size` employees per department and period: most closes (employees
  * with at least one), lowest p50 and highest sla_hit_rate (employees with
- * at least min_closed closes).  Ties break by name, then employee index.
+ * at least min_closed closes; for the SLA board only those with a share
+ * above 0: nobody at 0% is among the best).  Equal values share a rank
+ * (agg_lb_entry.rank); their order goes by name, then employee index.
  */
 struct agg_leaderboard *agg_leaderboard(const struct snap *s, int32_t as_of, size_t size,
 					int64_t min_closed);

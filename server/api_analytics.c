@@ -215,7 +215,21 @@ static const struct api_csv_col em_hist[] = { { "days", "days" }, { "count", "co
 static const struct api_csv_col em_totals[] = {
 	{ "id", "employee.id" }, { "name", "employee.name" }, { "department", "employee.department" },
 	METRIC_COLS("totals."), { "workload_share", "totals.workload_share" },
-	METRIC_COLS_AS("department_", "department.totals."), END_COLS
+	METRIC_COLS_AS("department_", "department.totals."),
+	{ "per_employee_employees", "per_employee.employees" },
+	{ "per_employee_opened", "per_employee.opened" },
+	{ "per_employee_closed", "per_employee.closed" },
+	{ "per_employee_backlog_end", "per_employee.backlog_end" },
+	{ "per_employee_avg_open", "per_employee.avg_open" },
+	{ "per_employee_lead_time_n", "per_employee.lead_time.n" },
+	{ "per_employee_lead_time_mean", "per_employee.lead_time.mean" },
+	{ "per_employee_lead_time_p50", "per_employee.lead_time.p50" },
+	{ "per_employee_lead_time_p90", "per_employee.lead_time.p90" },
+	{ "per_employee_sla_hit_rate", "per_employee.sla_hit_rate" },
+	{ "per_employee_closes_per_week", "per_employee.closes_per_week" },
+	{ "per_employee_rework", "per_employee.rework" },
+	{ "per_employee_rework_rate", "per_employee.rework_rate" },
+	{ "per_employee_workload_share", "per_employee.workload_share" }, END_COLS
 };
 static const struct api_csv_table employee_tables[] = {
 	{ "series", "series[]", em_series },
@@ -275,14 +289,20 @@ static const struct api_csv_col cm_depts[] = {
 	{ "change_p50", "change.p50" }, { "change_mean", "change.mean" }, { "p_value", "p_value" },
 	{ "verdict", "verdict" }, END_COLS
 };
+static const struct api_csv_col cm_e2e[] = {
+	LEAD_COLS("a", "a."), LEAD_COLS("b", "b."), { "change_p50", "change.p50" },
+	{ "change_mean", "change.mean" }, { "p_value", "p_value" }, { "verdict", "verdict" },
+	END_COLS
+};
 static const struct api_csv_table compare_tables[] = {
 	{ "departments", "departments[]", cm_depts },
+	{ "end_to_end", "end_to_end", cm_e2e },
 	{ NULL, NULL, NULL },
 };
 
 static const struct api_csv_col lb_entries[] = {
 	{ "period", "^1@" }, { "period_start", "^1.start" }, { "period_end", "^1.end" },
-	{ "department", "^2.name" }, { "board", "^3@" }, { "rank", "#" }, { "id", "id" },
+	{ "department", "^2.name" }, { "board", "^3@" }, { "rank", "rank" }, { "id", "id" },
 	{ "name", "name" }, { "value", "value" }, { "closed", "closed" }, END_COLS
 };
 static const struct api_csv_table leaderboard_tables[] = {
@@ -512,6 +532,69 @@ static int parse_emp_id(struct http_req *r, int64_t *out)
 	return 0;
 }
 
+/* The mean of the values of the n employees that have one (v(g) not NaN). */
+struct mean_acc {
+	double sum;
+	int64_t n;
+};
+
+static void mean_add(struct mean_acc *m, double v)
+{
+	if (!isnan(v)) {
+		m->sum += v;
+		m->n++;
+	}
+}
+
+static double mean_of(const struct mean_acc *m)
+{
+	return m->n ? m->sum / (double)m->n : NAN;
+}
+
+/*
+ * The department's per-employee average (docs/API.md, "per_employee"),
+ * over t = agg_table_department(): groups[0] the department, then its
+ * employees with at least one point-in-time row in the range (N of them).
+ * Counts: the department's totals ÷ N; rework_rate: rework ÷ opened (the
+ * two averages' ratio, the department's rate); workload_share: 1 ÷ N; the
+ * close-based figures (lead time p50, mean, p90, sla_hit_rate): the mean
+ * of the employees' own figures over those with at least min_closed
+ * closes (lead_time.n of them), so one close does not weigh like fifty.
+ */
+static json_t *per_employee_json(const struct agg_table *t, int64_t min_closed)
+{
+	const struct agg_metrics *d = &t->groups[0].totals;
+	int64_t n = (int64_t)t->ngroups - 1;
+	double nn = n > 0 ? (double)n : NAN;
+	struct mean_acc p50 = { 0, 0 }, mean = { 0, 0 }, p90 = { 0, 0 }, sla = { 0, 0 };
+	for (size_t i = 1; i < t->ngroups; i++) {
+		const struct agg_metrics *m = &t->groups[i].totals;
+		if (m->lead_time.n < min_closed)
+			continue;
+		mean_add(&p50, m->lead_time.p50);
+		mean_add(&mean, m->lead_time.mean);
+		mean_add(&p90, m->lead_time.p90);
+		mean_add(&sla, m->sla_hit_rate);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "employees", count(n));
+	json_object_set_new(o, "min_closed", count(min_closed));
+	json_object_set_new(o, "opened", jx_num3((double)d->opened / nn));
+	json_object_set_new(o, "closed", jx_num3((double)d->closed / nn));
+	json_object_set_new(o, "backlog_end", jx_num3((double)d->backlog_end / nn));
+	json_object_set_new(o, "avg_open", jx_num3(d->avg_open / nn));
+	json_object_set_new(o, "closes_per_week", jx_num3(d->closes_per_week / nn));
+	json_object_set_new(o, "rework", jx_num3((double)d->rework / nn));
+	json_object_set_new(o, "rework_rate", jx_num3(n > 0 ? d->rework_rate : NAN));
+	json_object_set_new(o, "workload_share", jx_num3(1.0 / nn));
+	json_object_set_new(o, "lead_time",
+			    json_pack("{s:o,s:o,s:o,s:o}", "n", count(p50.n), "mean",
+				      jx_num3(mean_of(&mean)), "p50", jx_num3(mean_of(&p50)), "p90",
+				      jx_num3(mean_of(&p90))));
+	json_object_set_new(o, "sla_hit_rate", jx_num3(mean_of(&sla)));
+	return o;
+}
+
 int api_employee(struct http_req *r)
 {
 	static const char *const allowed[] = { "from", "to", "bucket", NULL };
@@ -520,7 +603,8 @@ int api_employee(struct http_req *r)
 	int64_t id = 0;
 	if (api_ctx_parse(r, &c, "employee", allowed, 1, employee_tables) || parse_emp_id(r, &id))
 		return api_ctx_fail(r, &c);
-	buf_addf(&c.key, "|%lld", (long long)id);
+	/* per_employee depends on [thresholds] min_closed */
+	buf_addf(&c.key, "|%lld|%d", (long long)id, r->cfg->min_closed);
 	if (api_ctx_load(r, &c, &res))
 		return res;
 	const struct snap *s = c.s;
@@ -555,6 +639,15 @@ int api_employee(struct http_req *r)
 	free(bins);
 	struct agg_trend tr;
 	agg_trend(s, &c.ar, dept, emp, &tr);
+	/* every employee of the department, for its per-employee average
+	 * (totals only: months keep the series short) */
+	struct agg_range months = c.ar;
+	months.bucket = AGG_MONTH;
+	struct agg_table *all = agg_table_department(s, &months, dept);
+	if (!all)
+		abort();
+	json_t *per = per_employee_json(all, r->cfg->min_closed);
+	agg_table_free(all);
 
 	json_t *department = json_object();
 	json_object_set_new(department, "name", json_string(s->depts[dept].name));
@@ -577,6 +670,7 @@ int api_employee(struct http_req *r)
 				      jx_num3(tr.slope_per_week), "intercept", jx_num3(tr.intercept),
 				      "r2", jx_num3(tr.r2)));
 	json_object_set_new(root, "department", department);
+	json_object_set_new(root, "per_employee", per);
 	if (daily != t)
 		agg_table_free(daily);
 	agg_table_free(t);
@@ -626,6 +720,13 @@ int api_stages(struct http_req *r)
 	json_object_set_new(root, "range", api_ctx_range_json(&c.rg, 1));
 	json_object_set_new(root, "departments", depts);
 	json_object_set_new(root, "bottleneck", bn);
+	/* the overview's end-to-end figure of the same range (its
+	 * end_to_end.totals, kpis.end_to_end_p50) */
+	struct agg_e2e *e = agg_end_to_end(s, &c.ar);
+	if (!e)
+		abort();
+	json_object_set_new(root, "end_to_end", dist_json(&e->totals));
+	agg_e2e_free(e);
 	agg_stages_free(st);
 	return api_ctx_finish(r, &c, root);
 }
@@ -747,6 +848,24 @@ int api_creator(struct http_req *r)
 
 /* ---- compare ---- */
 
+/* {a, b, change {p50, mean}, p_value, verdict} of one comparison */
+static json_t *compare_json(const struct agg_compare_dept *d)
+{
+	const char *verdict = isnan(d->p_value) ? NULL
+			      : d->p_value < 0.05 ? "likely a real change"
+						   : "could be chance";
+	json_t *o = json_object();
+	json_object_set_new(o, "a", lead_time_json(&d->a));
+	json_object_set_new(o, "b", lead_time_json(&d->b));
+	json_object_set_new(o, "change", json_pack("{s:o,s:o}", "p50", jx_num3(d->change_p50),
+						   "mean", jx_num3(d->change_mean)));
+	/* p-values can be tiny: 4 significant digits rather than 3
+	 * decimals, so 0.0004 does not read as 0 */
+	json_object_set_new(o, "p_value", jx_sig4(d->p_value));
+	json_object_set_new(o, "verdict", verdict ? json_string(verdict) : json_null());
+	return o;
+}
+
 int api_compare(struct http_req *r)
 {
 	static const char *const allowed[] = { "a_from", "a_to", "b_from", "b_to", NULL };
@@ -781,26 +900,15 @@ int api_compare(struct http_req *r)
 		abort();
 	json_t *depts = json_array();
 	for (size_t k = 0; k < cmp->ndepts; k++) {
-		const struct agg_compare_dept *d = &cmp->depts[k];
-		const char *verdict = isnan(d->p_value) ? NULL
-				      : d->p_value < 0.05 ? "likely a real change"
-							   : "could be chance";
-		json_t *o = json_object();
+		json_t *o = compare_json(&cmp->depts[k]);
 		json_object_set_new(o, "name", json_string(s->depts[k].name));
-		json_object_set_new(o, "a", lead_time_json(&d->a));
-		json_object_set_new(o, "b", lead_time_json(&d->b));
-		json_object_set_new(o, "change", json_pack("{s:o,s:o}", "p50", jx_num3(d->change_p50),
-							   "mean", jx_num3(d->change_mean)));
-		/* p-values can be tiny: 4 significant digits rather than 3
-		 * decimals, so 0.0004 does not read as 0 */
-		json_object_set_new(o, "p_value", jx_sig4(d->p_value));
-		json_object_set_new(o, "verdict", verdict ? json_string(verdict) : json_null());
 		json_array_append_new(depts, o);
 	}
 	json_t *root = json_object();
 	json_object_set_new(root, "a", api_ctx_range_json(&a, 0));
 	json_object_set_new(root, "b", api_ctx_range_json(&b, 0));
 	json_object_set_new(root, "departments", depts);
+	json_object_set_new(root, "end_to_end", compare_json(&cmp->end_to_end));
 	agg_compare_free(cmp);
 	return api_ctx_finish(r, &c, root);
 }
@@ -817,7 +925,8 @@ static json_t *lb_period_json(const struct snap *s, const struct agg_lb_period *
 			json_t *a = json_array();
 			for (size_t i = 0; i < p->depts[k].n[b]; i++) {
 				const struct agg_lb_entry *e = &p->depts[k].board[b][i];
-				json_array_append_new(a, json_pack("{s:o,s:s,s:o,s:o}", "id",
+				json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o}", "rank",
+								   count(e->rank), "id",
 								   emp_id(s, e->emp), "name",
 								   s->emps[e->emp].name, "value",
 								   jx_num3(e->value), "closed",

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,6 +575,22 @@ static lxw_format *format_new(struct wb *wb, const char *num, int bold)
  * unlinked-after-use temp file where there is none.  0 or -1 (logged);
  * *named is 1 when path must be unlinked.
  */
+/* workbook_close() writes docProps/core.xml with gmtime(), whose result
+ * lives in one static buffer of the C library: two workbooks closed at
+ * once by two request threads race on it (found by the ThreadSanitizer
+ * stress of make test) and one may carry the other's creation date, which
+ * breaks the reproducible bytes and the ETag.  The closes take turns; the
+ * sheets are still filled in parallel. */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static lxw_error close_book(lxw_workbook *book)
+{
+	pthread_mutex_lock(&close_lock);
+	lxw_error e = workbook_close(book);
+	pthread_mutex_unlock(&close_lock);
+	return e;
+}
+
 static int out_open(char *path, size_t cap, int *fd, int *named)
 {
 	*named = 0;
@@ -679,7 +696,7 @@ int workbook_build(const struct snap *s, int32_t monday, int32_t as_of, char **d
 	averages_sheet(&wb, &b);
 	for (size_t i = 0; i < b.nemps && !wb.failed; i++)
 		employee_sheet(&wb, &b, i);
-	lxw_error e = workbook_close(wb.book);
+	lxw_error e = close_book(wb.book);
 	wb.book = NULL;
 	if (e != LXW_NO_ERROR) {
 		log_err("workbook: writing the file failed: %s", lxw_strerror(e));
@@ -689,7 +706,7 @@ int workbook_build(const struct snap *s, int32_t monday, int32_t as_of, char **d
 		ret = read_back(fd, data, len);
 out:
 	if (wb.book)
-		workbook_close(wb.book);
+		close_book(wb.book);
 	book_release(&b);
 	close(fd);
 	if (named)

@@ -595,7 +595,39 @@ class Ref:
                 "totals": t, "series": self.series_public(ser, dser),
                 "daily": daily, "histogram": histogram(dtc), "box": box(dtc),
                 "trend": trend(mine, frm_e),
-                "department": {"name": dept, "totals": public(dtot)}}
+                "department": {"name": dept, "totals": public(dtot)},
+                "per_employee": self.per_employee(dept, frm, to)}
+
+    def per_employee(self, dept, frm, to):
+        """The department's per-employee average (docs/API.md): over the
+        department's employees with at least one point-in-time row in the
+        range (N), each from that employee's own rows.  Counts: the mean of
+        the employees' counts (= the department's total ÷ N); rework_rate:
+        Σ rework ÷ Σ opened; workload_share: 1 ÷ N; the close-based figures:
+        the mean of the employees' own lead-time p50 / mean / p90 and SLA
+        share over those with at least min_closed closes."""
+        frm, to = self.eff(frm, to)
+        rows = [r for r in self.rows(frm, to) if r["t"]["department"] == dept]
+        per = {}
+        for r in rows:
+            per.setdefault(r["t"]["employee_id"], []).append(r)
+        ms = [metrics(rs, frm, to, self.sla_of) for rs in per.values()]
+        n = len(ms)
+        avg = lambda k: sum(m[k] for m in ms) / n if n else None
+        mc = min_closed(self.th)
+        judged = [m for m in ms if m["lead_time"]["n"] >= mc]
+        jm = lambda f: sum(f(m) for m in judged) / len(judged) if judged else None
+        opened = sum(m["opened"] for m in ms)
+        return {"employees": n, "min_closed": mc,
+                "opened": avg("opened"), "closed": avg("closed"),
+                "backlog_end": avg("backlog_end"), "avg_open": avg("avg_open"),
+                "closes_per_week": avg("closes_per_week"), "rework": avg("rework"),
+                "rework_rate": sum(m["rework"] for m in ms) / opened if n and opened else None,
+                "workload_share": 1 / n if n else None,
+                "lead_time": {"n": len(judged), "mean": jm(lambda m: m["lead_time"]["mean"]),
+                              "p50": jm(lambda m: m["lead_time"]["p50"]),
+                              "p90": jm(lambda m: m["lead_time"]["p90"])},
+                "sla_hit_rate": jm(lambda m: m["sla_hit_rate"])}
 
     # -- stages
     def stage_events(self):
@@ -662,7 +694,9 @@ class Ref:
             o["p50_share"] = p50 / denom
             if best is None or o["p50_share"] > best["share"]:
                 best = {"department": o["name"], "p50": p50, "share": o["p50_share"]}
-        return {"departments": out, "bottleneck": best}
+        # the overview's end-to-end figure of the same range
+        e2e = dist([v for d, v in self.e2e_values() if frm <= d <= to])
+        return {"departments": out, "bottleneck": best, "end_to_end": e2e}
 
     # -- creators
     def creator_list(self):
@@ -725,6 +759,19 @@ class Ref:
         frm, to = self.eff(frm, to)
         return [r["dtc"] for r in self.rows(frm, to) if r["closed"] and r["t"]["department"] == dept]
 
+    def compare_e2e(self, a, b):
+        """compare's end_to_end: the end-to-end lead times of the campaigns
+        that started in each period (the overview's figure), the same test."""
+        (af, at), (bf, bt) = self.eff(*a), self.eff(*b)
+        vals = self.e2e_values()
+        va = [v for d, v in vals if af <= d <= at]
+        vb = [v for d, v in vals if bf <= d <= bt]
+        la, lb = lead_block(va), lead_block(vb)
+        ch = {k: None if la[k] is None or lb[k] is None else lb[k] - la[k] for k in ("p50", "mean")}
+        p = mann_whitney_p(va, vb)
+        verdict = None if p is None else ("likely a real change" if p < 0.05 else "could be chance")
+        return {"a": la, "b": lb, "change": ch, "p_value": p, "verdict": verdict}
+
     def compare(self, a, b):
         out = []
         for name, _ in self.depts:
@@ -748,19 +795,27 @@ class Ref:
                 c = t["closed"]
                 if t["department"] == dname and c is not None and start <= c <= end:
                     per.setdefault(t["employee_id"], []).append(self.measure(t["opened"], c))
-            def entry(i, value):
-                return {"id": i, "name": names[i], "value": value, "closed": len(per[i])}
+            def ranked(order, value):
+                # standard competition ranking (1, 2, 2, 4): 1 + how many
+                # listed before with a strictly better value
+                out = []
+                for k, i in enumerate(order[:self.lb_size]):
+                    rank = k + 1 if k == 0 or value(order[k - 1]) != value(i) else out[-1]["rank"]
+                    out.append({"rank": rank, "id": i, "name": names[i], "value": value(i),
+                                "closed": len(per[i])})
+                return out
             nb = lambda i: names[i].encode("utf-8")
             most = sorted(per, key=lambda i: (-len(per[i]), nb(i), i))
             elig = [i for i in per if len(per[i]) >= max(self.lb_min, 1)]
             p50 = {i: pct(sorted(per[i]), 0.5) for i in elig}
             rate = {i: sum(1 for v in per[i] if v <= self.sla[dname]) / len(per[i]) for i in elig}
             fast = sorted(elig, key=lambda i: (p50[i], nb(i), i))
-            best = sorted(elig, key=lambda i: (-rate[i], nb(i), i))
+            # nobody at 0% is among the best within SLA
+            best = sorted((i for i in elig if rate[i] > 0), key=lambda i: (-rate[i], nb(i), i))
             deps.append({"name": dname,
-                         "most_closed": [entry(i, len(per[i])) for i in most[:self.lb_size]],
-                         "fastest_p50": [entry(i, p50[i]) for i in fast[:self.lb_size]],
-                         "best_sla": [entry(i, rate[i]) for i in best[:self.lb_size]]})
+                         "most_closed": ranked(most, lambda i: len(per[i])),
+                         "fastest_p50": ranked(fast, lambda i: p50[i]),
+                         "best_sla": ranked(best, lambda i: rate[i])})
         return {"start": iso(start), "end": iso(end), "departments": deps}
 
     def leaderboard(self, names):

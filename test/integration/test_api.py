@@ -435,6 +435,7 @@ class Routes:
             self.assertEqual((got[k].get("from"), got[k].get("to")), (f.isoformat(), t.isoformat()),
                              "compare.%s range" % k)
         self.same(got["departments"], self.ref.compare(a, b), "compare (defaults)")
+        self.same(got["end_to_end"], self.ref.compare_e2e(a, b), "compare (defaults) end_to_end")
 
     def test_compare_explicit(self):
         for (a, b) in self.COMPARE:
@@ -447,6 +448,7 @@ class Routes:
                 self.assertEqual((got[k].get("from"), got[k].get("to")), (f.isoformat(), t.isoformat()),
                                  "%s: %s range" % (path, k))
             self.same(got["departments"], self.ref.compare(a2, b2), path)
+            self.same(got["end_to_end"], self.ref.compare_e2e(a2, b2), path + " end_to_end")
 
     def test_compare_b_only(self):
         """Only B given (its `to` past as_of): A is the period of B's clamped
@@ -462,6 +464,7 @@ class Routes:
             self.assertEqual((got[k].get("from"), got[k].get("to")), (f.isoformat(), t.isoformat()),
                              "%s: %s range" % (path, k))
         self.same(got["departments"], self.ref.compare(a2, b2), path)
+        self.same(got["end_to_end"], self.ref.compare_e2e(a2, b2), path + " end_to_end")
 
     def test_creators_search(self):
         for text, limit in self.SEARCHES:

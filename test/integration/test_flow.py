@@ -107,7 +107,11 @@ TABLES = {
         ("histogram", "histogram[]", [("days", "days"), ("count", "count")]),
         ("totals", "", [("id", "employee.id"), ("name", "employee.name"), ("department", "employee.department")] +
          metric_cols("totals.") + [("workload_share", "totals.workload_share")] +
-         [("department_" + n, p) for n, p in metric_cols("department.totals.")]),
+         [("department_" + n, p) for n, p in metric_cols("department.totals.")] +
+         [("per_employee_" + k.replace(".", "_"), "per_employee." + k) for k in (
+             "employees", "opened", "closed", "backlog_end", "avg_open", "lead_time.n",
+             "lead_time.mean", "lead_time.p50", "lead_time.p90", "sla_hit_rate", "closes_per_week",
+             "rework", "rework_rate", "workload_share")]),
     ],
     "stages": [
         ("departments", "departments[]", [("department", "name"), ("position", "position")] +
@@ -138,11 +142,14 @@ TABLES = {
         ("departments", "departments[]", [("department", "name")] + dist_cols("a", "a.", True) +
          dist_cols("b", "b.", True) + [("change_p50", "change.p50"), ("change_mean", "change.mean"),
                                        ("p_value", "p_value"), ("verdict", "verdict")]),
+        ("end_to_end", "end_to_end", dist_cols("a", "a.", True) + dist_cols("b", "b.", True) +
+         [("change_p50", "change.p50"), ("change_mean", "change.mean"), ("p_value", "p_value"),
+          ("verdict", "verdict")]),
     ],
     "leaderboard": [
         ("entries", "(day|week).departments[].(most_closed|fastest_p50|best_sla)[]",
          [("period", "^1@"), ("period_start", "^1.start"), ("period_end", "^1.end"),
-          ("department", "^2.name"), ("board", "^3@"), ("rank", "#"), ("id", "id"), ("name", "name"),
+          ("department", "^2.name"), ("board", "^3@"), ("rank", "rank"), ("id", "id"), ("name", "name"),
           ("value", "value"), ("closed", "closed")]),
     ],
     "wip": [

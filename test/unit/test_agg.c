@@ -887,6 +887,11 @@ static void check_board(const struct agg_lb_entry *got, size_t ngot, struct lbe 
 		int_eq(got[i].emp, c[i].emp, "board employee");
 		real_eq(got[i].value, c[i].value, "board value");
 		int_eq(got[i].closed, c[i].closed, "board closed");
+		/* standard competition ranking: 1 + the candidates strictly better */
+		int64_t better = 0;
+		for (size_t j = 0; j < nc; j++)
+			better += c[j].sortv < c[i].sortv;
+		int_eq(got[i].rank, better + 1, "board rank");
 	}
 }
 
@@ -922,7 +927,9 @@ static void check_leaderboard(int32_t as_of, size_t size, int64_t min_closed, in
 				if (n >= min_closed && n >= 1) {
 					double p50 = pct(v.v, v.n, 0.5), sla = (double)hits / (double)n;
 					c[1][nc[1]++] = (struct lbe){ (int)e, p50, p50, n };
-					c[2][nc[2]++] = (struct lbe){ (int)e, sla, -sla, n };
+					/* nobody at 0% is among the best within SLA */
+					if (hits > 0)
+						c[2][nc[2]++] = (struct lbe){ (int)e, sla, -sla, n };
 				}
 				free(v.v);
 			}
