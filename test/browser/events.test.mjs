@@ -368,7 +368,10 @@ describe('rework on the overview, department and employee pages', () => {
 			await visit(page, `/employee?emp=${emp.id}&${q}`);
 			const e = await api(`/api/v1/employees/${emp.id}?${q}`);
 			assert.equal(await text(page, '[data-kpi="rework"] .value'), `${int(e.totals.rework)} ${e.totals.rework === 1 ? 'ticket' : 'tickets'}`);
-			assert.deepEqual(await page.$$eval('#vsdept tr[data-row="rework"] td', (tds) => tds.map((t) => t.textContent)), [rework(e.totals), rework(e.department.totals)]);
+			/* beside the person: the department's per-employee average (issue 13 point 6), not its totals */
+			const pe = e.per_employee;
+			assert.deepEqual(await page.$$eval('#vsdept tr[data-row="rework"] td', (tds) => tds.map((t) => t.textContent)),
+				[rework(e.totals), `${pe.rework.toLocaleString('en-GB', { maximumFractionDigits: 1 })} (${pct1(pe.rework_rate)})`]);
 			assert.deepEqual(problems, []);
 		} finally {
 			await context.close();

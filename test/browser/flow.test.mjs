@@ -171,10 +171,14 @@ describe('aging work in progress and the pipeline KPIs', () => {
 			for (const [kpi, label] of [['throughput_per_week', 'Tooltip sentence for the throughput card'], ['end_to_end_p50', 'For the median card']]) {
 				const sentence = docSentence(label);
 				const tip = `[data-kpi="${kpi}"] .info-tip`;
-				assert.equal(await page.$eval(tip, (b) => document.getElementById(b.getAttribute('aria-describedby')).textContent), sentence, `${kpi}: the tooltip is docs/API.md's sentence`);
+				/* docs/API.md's sentence first, then the rows it counts and n (defs.js, issue 13 point 6) */
+				const desc = await page.$eval(tip, (b) => document.getElementById(b.getAttribute('aria-describedby')).textContent);
+				assert.ok(desc.startsWith(sentence), `${kpi}: the tooltip begins with docs/API.md's sentence: ${desc}`);
+				const n = kpi === 'throughput_per_week' ? ov.kpis.campaign_starts : ov.end_to_end.totals.n;
+				assert.ok(desc.endsWith(`n = ${int(n)} ${kpi === 'throughput_per_week' ? 'campaign starts' : 'campaigns'}.`), `${kpi}: its n: ${desc}`);
 				await page.focus(tip);
 				assert.ok(await page.isVisible('#info-float'), 'the explanation shows on focus');
-				assert.equal(await text(page, '#info-float'), sentence);
+				assert.equal(await text(page, '#info-float'), desc);
 				await page.keyboard.press('Escape');
 				assert.equal(await page.isVisible('#info-float'), false, 'Escape hides it');
 			}

@@ -334,7 +334,7 @@ export function recordRequests(page) {
  * config.ini).  Returns {base, meta, stop()}; stop() ends that daemon (its
  * own PID) and removes its folder.
  */
-export async function extraDaemon({ genArgs = [], asOf = '', ini = {} } = {}) {
+export async function extraDaemon({ genArgs = [], asOf = '', ini = {}, csv = null } = {}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-extra-'));
 	let text = fs.readFileSync(path.join(ROOT, 'config.ini'), 'utf8');
 	const set = (key, value) => {
@@ -349,7 +349,12 @@ export async function extraDaemon({ genArgs = [], asOf = '', ini = {} } = {}) {
 	const cfg = path.join(dir, 'config.ini');
 	fs.writeFileSync(cfg, text);
 	const db = path.join(dir, 'lt.db');
-	execFileSync(BIN, ['generate', '--config', cfg, '--db', db, ...genArgs], { stdio: 'pipe' });
+	/* csv: an import CSV of its own instead of generated data */
+	if (csv === null) execFileSync(BIN, ['generate', '--config', cfg, '--db', db, ...genArgs], { stdio: 'pipe' });
+	else {
+		fs.writeFileSync(path.join(dir, 'data.csv'), csv);
+		execFileSync(BIN, ['import', '--config', cfg, path.join(dir, 'data.csv')], { stdio: 'pipe', cwd: dir });
+	}
 	const child = spawn(BIN, ['serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
 	let log = '';
 	const base = await new Promise((resolve, reject) => {

@@ -41,6 +41,8 @@ import { getJSON } from './api.js';
 import { fill, h, icon } from './dom.js';
 import * as fmt from './format.js';
 import { daysBetween, getState, hrefFor } from './state.js';
+import { defHead, infoTip } from './ui.js';
+import { def } from './defs.js';
 
 const PAGE = 10000;
 const MAX_ROWS = 200000;
@@ -129,14 +131,14 @@ function download(name, text) {
 
 const COLS = [
 	/* on a phone the ticket and the employee go under the creator (wide: hidden there) */
-	{ id: 'ticket_id', label: 'Ticket', text: true, wide: true },
-	{ id: 'creator', label: 'Creator', text: true },
-	{ id: 'employee', label: 'Employee', text: true, wide: true },
-	{ id: 'department', label: 'Department', text: true, many: true, wide: true },
-	{ id: 'opened_on', label: 'Opened', text: true, wide: true },
-	{ id: 'closed_on', label: 'Closed', text: true },
-	{ id: 'days', label: 'Days', n: true, title: 'Days to close; for a ticket still open, its age (calendar days)' },
-	{ id: 'open_days', label: 'Open days', n: true, perTicket: true, title: 'Days the ticket was open in the period' },
+	{ id: 'ticket_id', label: 'Ticket', text: true, wide: true, def: () => def('ticket_col') },
+	{ id: 'creator', label: 'Creator', text: true, def: () => def('creator_col') },
+	{ id: 'employee', label: 'Employee', text: true, wide: true, def: () => def('employee_col') },
+	{ id: 'department', label: 'Department', text: true, many: true, wide: true, def: () => def('department_col') },
+	{ id: 'opened_on', label: 'Opened', text: true, wide: true, def: () => def('opened_on') },
+	{ id: 'closed_on', label: 'Closed', text: true, def: (c) => def('closed_on', { asOf: c.asOf }) },
+	{ id: 'days', label: 'Days', n: true, def: () => def('days_to_close') },
+	{ id: 'open_days', label: 'Open days', n: true, perTicket: true, def: () => 'Open days: the ticket’s rows with is_open = 1 in the period (the days it was open there); their sum ÷ the days is the average open.' },
 ];
 
 let dlg = null;
@@ -273,7 +275,7 @@ function drawLines() {
 	const head = h('tr', {}, cols.map((col) => {
 		const active = col.id === c.sort;
 		const dirWord = c.dir === 'asc' ? 'ascending' : 'descending';
-		return h('th', { scope: 'col', class: [col.n ? 'n' : '', col.wide ? 'hide-sm' : ''].join(' ').trim() || null, title: col.title || null, 'aria-sort': active ? dirWord : 'none' },
+		return h('th', { scope: 'col', class: [col.n ? 'n' : '', col.wide ? 'hide-sm' : ''].join(' ').trim() || null, 'aria-sort': active ? dirWord : 'none' },
 			h('button', {
 				type: 'button', class: 'sort', dataset: { sort: col.id },
 				onclick: () => {
@@ -283,7 +285,9 @@ function drawLines() {
 					const btn = part(`button.sort[data-sort="${col.id}"]`);
 					if (btn) btn.focus();
 				},
-			}, col.label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (c.dir === 'asc' ? '▲' : '▼') : '↕')));
+			}, col.label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (c.dir === 'asc' ? '▲' : '▼') : '↕')),
+			/* what the column holds, on hover and focus (defs.js) */
+			infoTip(col.def(c)));
 	}));
 	const cell = (col, l) => {
 		switch (col.id) {
@@ -609,10 +613,10 @@ export function drawOldestOpen(c, { rows, total }, day, all) {
 		h('table', { class: 'data', id: 'oldest-table' },
 			h('caption', { class: 'visually-hidden' }, `The ${rows.length} oldest of the ${total} tickets open on ${fmt.date(day)}`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Creator'),
-				h('th', { scope: 'col', class: 'hide-sm' }, 'Ticket'),
-				h('th', { scope: 'col', class: 'hide-sm' }, 'Opened'),
-				h('th', { scope: 'col', class: 'n', title: `Calendar days open on ${fmt.date(day)}` }, 'Age'))),
+				defHead('Creator', def('creator_col')),
+				defHead('Ticket', def('ticket_col'), { class: 'hide-sm' }),
+				defHead('Opened', def('opened_on'), { class: 'hide-sm' }),
+				defHead('Age', def('age', { to: day }), { class: 'n' }))),
 			h('tbody', {}, rows.map((r) => h('tr', { dataset: { ticket: r.ticket_id } },
 				h('th', { scope: 'row', class: 'clip' },
 					h('a', { href: hrefFor('/creator', state, { creator: r.creator, q: null, dept: null, emp: null }), title: `${r.creator}: timeline` }, r.creator)),

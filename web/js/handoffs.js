@@ -14,7 +14,8 @@ import { deptIndex } from './charts.js';
 import { h } from './dom.js';
 import * as fmt from './format.js';
 import { hrefFor } from './state.js';
-import { deptSwatch } from './ui.js';
+import { defHead, deptSwatch, infoTip } from './ui.js';
+import { def } from './defs.js';
 
 export const PINGPONG_NOTE = 'ping-pong: work handed back, A → B → A';
 
@@ -60,10 +61,11 @@ export function drawMatrix(c, data) {
 	}
 	const max = Math.max(0, ...depts.flatMap((a) => depts.map((b) => data.matrix[a.i][b.i])));
 	const head = h('tr', {},
-		h('td', { class: 'corner' }, h('span', { 'aria-hidden': 'true' }, 'From ↓ · to →')),
-		depts.map((b) => h('th', { scope: 'col', class: 'to', dataset: { dept: b.name } },
+		/* the cells' definition on the corner: every department column counts the same */
+		h('td', { class: 'corner' }, h('span', { 'aria-hidden': 'true' }, 'From ↓ · to →'), ' ', infoTip(def('handoff_cell'))),
+		depts.map((b) => h('th', { scope: 'col', class: 'to', dataset: { dept: b.name, def: 'first' } },
 			h('span', { class: 'vt' }, deptSwatch(deptIndex(b.name)), b.name))),
-		h('th', { scope: 'col', class: 'n total hide-sm', title: 'Handoffs given by the department of the row' }, 'Given'));
+		defHead('Given', def('handoffs_given'), { class: 'n total hide-sm' }));
 	const rows = depts.map((a) => h('tr', { dataset: { dept: a.name } },
 		h('th', { scope: 'row' }, deptSwatch(deptIndex(a.name)), a.name),
 		depts.map((b) => {
@@ -83,9 +85,9 @@ export function drawMatrix(c, data) {
 		h('thead', {}, head), h('tbody', {}, rows, foot));
 	c.show(
 		h('dl', { class: 'figs-row', id: 'handoff-totals' },
-			h('div', { dataset: { total: 'handoffs' } }, h('dt', {}, 'Handoffs'), h('dd', {}, fmt.int(t.handoffs))),
-			h('div', { dataset: { total: 'pingpong' } }, h('dt', {}, 'Ping-pongs'), h('dd', {}, fmt.int(t.pingpong))),
-			h('div', { dataset: { total: 'pingpong_rate' } }, h('dt', {}, 'Ping-pong rate'), h('dd', {}, fmt.pct(t.pingpong_rate, 1)))),
+			h('div', { dataset: { total: 'handoffs' } }, h('dt', {}, 'Handoffs ', infoTip(def('ho_total', { range: fmt.range(data.range.from, data.range.to) }))), h('dd', {}, fmt.int(t.handoffs))),
+			h('div', { dataset: { total: 'pingpong' } }, h('dt', {}, 'Ping-pongs ', infoTip(def('pair_pingpong'))), h('dd', {}, fmt.int(t.pingpong))),
+			h('div', { dataset: { total: 'pingpong_rate' } }, h('dt', {}, 'Ping-pong rate ', infoTip(def('ho_rate'))), h('dd', {}, fmt.pct(t.pingpong_rate, 1)))),
 		h('p', { class: 'insight', id: 'handoff-sentence' }, ...sentence(data, depts)),
 		h('div', { class: 'table-wrap matrix-wrap' }, table),
 		h('div', { class: 'legend-note scale-legend' },
@@ -112,11 +114,11 @@ export function drawPairs(c, data, state) {
 		h('table', { class: 'data pairs', id: 'pairs-table' },
 			h('caption', { class: 'visually-hidden' }, `Employee pairs by handoffs, ${fmt.range(data.range.from, data.range.to)}`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col', class: 'n hide-sm' }, '#'),
-				h('th', { scope: 'col' }, 'Gives'),
-				h('th', { scope: 'col' }, 'Receives'),
-				h('th', { scope: 'col', class: 'n', title: 'Handoffs from the giver to the receiver in the range' }, 'Handoffs'),
-				h('th', { scope: 'col', class: 'n', title: 'Of them, ping-pongs: the receiver had handed this creator’s work to the giver just before' }, 'Ping-pong'))),
+				defHead('#', def('pair_rank'), { class: 'n hide-sm' }),
+				defHead('Gives', def('pair_from')),
+				defHead('Receives', def('pair_to')),
+				defHead('Handoffs', def('pair_handoffs', { range: fmt.range(data.range.from, data.range.to) }), { class: 'n' }),
+				defHead('Ping-pong', def('pair_pingpong'), { class: 'n' }))),
 			h('tbody', {}, pairs.map((p, i) => h('tr', {},
 				h('td', { class: 'n hide-sm muted' }, fmt.int(i + 1)),
 				h('td', { class: 'who giver' }, who(p.from, state)),

@@ -497,6 +497,10 @@ export function floatTip(id) {
 		},
 		show(anchor, text) {
 			const f = tip.ensure();
+			/* inside a modal dialog (the drill-down panel) the float must sit in
+			 * the dialog's top layer, or the backdrop hides it */
+			const host = anchor.closest('dialog[open]') || document.body;
+			if (f.parentElement !== host) host.append(f);
 			f.textContent = text;
 			f.hidden = false;
 			const r = anchor.getBoundingClientRect();
@@ -516,6 +520,33 @@ export function floatTip(id) {
 
 const infoFloat = floatTip('info-float');
 let infoN = 0;
+let infoAt = null; /* the element whose explanation shows */
+
+/* the explanation of `el` on hover and keyboard focus (Escape hides it); its accessible description */
+function explains(el, text, id) {
+	const show = () => {
+		infoAt = el;
+		infoFloat.show(el, text);
+	};
+	const hide = () => {
+		if (infoAt === el) infoAt = null;
+		infoFloat.hide();
+	};
+	el.addEventListener('mouseenter', show);
+	el.addEventListener('focus', show);
+	el.addEventListener('click', show);
+	el.addEventListener('mouseleave', () => { if (document.activeElement !== el) hide(); });
+	el.addEventListener('blur', hide);
+	return h('span', { class: 'visually-hidden', id }, text);
+}
+
+/* Escape hides the explanation shown by hover as well as by focus */
+document.addEventListener('keydown', (e) => {
+	if (e.key === 'Escape' && infoAt) {
+		infoAt = null;
+		infoFloat.hide();
+	}
+});
 
 /**
  * An "i" marker that explains what a figure counts: the text shows on hover
@@ -525,14 +556,19 @@ let infoN = 0;
 export function infoTip(text) {
 	const id = `info-${++infoN}`;
 	const btn = h('button', { type: 'button', class: 'info-tip', 'aria-label': 'What this counts', 'aria-describedby': id }, 'i');
-	const show = () => infoFloat.show(btn, text);
-	btn.addEventListener('mouseenter', show);
-	btn.addEventListener('focus', show);
-	btn.addEventListener('click', show);
-	btn.addEventListener('mouseleave', () => { if (document.activeElement !== btn) infoFloat.hide(); });
-	btn.addEventListener('blur', () => infoFloat.hide());
-	btn.addEventListener('keydown', (e) => { if (e.key === 'Escape') infoFloat.hide(); });
-	return [btn, h('span', { class: 'visually-hidden', id }, text)];
+	return [btn, explains(btn, text, id)];
+}
+
+/**
+ * A column head (th scope=col) whose label explains itself (defs.js): the
+ * label is a button, dotted underlined, that shows the definition on hover
+ * and keyboard focus as infoTip does (Escape hides it), and has it as its
+ * accessible description.  No marker beside it, so a head is no wider.
+ */
+export function defHead(label, text, attrs = {}) {
+	const id = `info-${++infoN}`;
+	const btn = h('button', { type: 'button', class: 'def-term', 'aria-describedby': id }, label);
+	return h('th', { scope: 'col', ...attrs }, btn, explains(btn, text, id));
 }
 
 /* ---- long names ---- */

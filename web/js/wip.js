@@ -10,7 +10,8 @@ import { alpha, deptIndex, makeChart, theme, valueAxis } from './charts.js';
 import { h } from './dom.js';
 import * as fmt from './format.js';
 import { hrefFor } from './state.js';
-import { chartBox, deptSwatch } from './ui.js';
+import { chartBox, defHead, deptSwatch } from './ui.js';
+import { def } from './defs.js';
 
 /* the API's zones, youngest first; `z` is the colour class (app.css --z0…--z4) */
 export const ZONES = [
@@ -155,10 +156,10 @@ export function drawOldest(c, wip, state, showDept) {
 		h('table', { class: 'data', id: 'oldest-table' },
 			h('caption', { class: 'visually-hidden' }, `The ${list.length} oldest tickets open on ${fmt.date(wip.range.to)}`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Creator'),
-				showDept ? h('th', { scope: 'col', class: 'hide-sm' }, 'Department') : h('th', { scope: 'col', class: 'hide-sm' }, 'Employee'),
-				h('th', { scope: 'col', class: 'n', title: `${fmt.dayWord()} open on ${fmt.date(wip.range.to)}` }, 'Age'),
-				h('th', { scope: 'col' }, 'Zone'))),
+				defHead('Creator', def('creator_col')),
+				showDept ? defHead('Department', def('department_col'), { class: 'hide-sm' }) : defHead('Employee', def('employee_col'), { class: 'hide-sm' }),
+				defHead('Age', def('age', { to: wip.range.to }), { class: 'n' }),
+				defHead('Zone', def('zone')))),
 			h('tbody', {}, list.map((it) => h('tr', { dataset: { ticket: it.ticket_id } },
 				h('th', { scope: 'row', class: 'clip' }, showDept ? deptSwatch(deptIndex(it.department)) : null,
 					h('a', { href: creatorHref(state, it.creator), title: `${it.creator}: timeline` }, it.creator)),
@@ -178,12 +179,12 @@ export function drawWipEmployees(c, wip, state, showDept) {
 		h('table', { class: 'data', id: 'wip-emp-table' },
 			h('caption', { class: 'visually-hidden' }, `Open tickets per employee on ${fmt.date(wip.range.to)}, by zone`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Employee'),
-				showDept ? h('th', { scope: 'col', class: 'hide-sm' }, 'Department') : null,
-				h('th', { scope: 'col', class: 'n' }, 'Open'),
-				h('th', { scope: 'col', class: 'n', title: `Age of the oldest, ${fmt.dayWord()}` }, 'Oldest'),
-				ZONES.map((z) => h('th', { scope: 'col', class: `n${wide(z)}`, title: `Open tickets ${z.label}` },
-					h('span', { class: `swatch ${z.z}`, 'aria-hidden': 'true' }), z.short)))),
+				defHead('Employee', def('employee_col')),
+				showDept ? defHead('Department', def('department_col'), { class: 'hide-sm' }) : null,
+				defHead('Open', def('wip_open', { to: wip.range.to }), { class: 'n' }),
+				defHead('Oldest', def('oldest_age'), { class: 'n' }),
+				ZONES.map((z) => defHead([h('span', { class: `swatch ${z.z}`, 'aria-hidden': 'true' }), z.short],
+					def('zone_count', { label: `${z.short} (open tickets ${z.label})` }), { class: `n${wide(z)}` })))),
 			h('tbody', {}, emps.map((e) => h('tr', { dataset: { emp: e.id } },
 				h('th', { scope: 'row' }, showDept ? deptSwatch(deptIndex(e.department)) : null,
 					h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),

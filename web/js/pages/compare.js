@@ -13,7 +13,8 @@ import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { addDays, daysBetween, navigate, validDate } from '../state.js';
 import * as drill from '../drill.js';
-import { card, chartBox, deptSwatch, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, infoTip, startPage } from '../ui.js';
+import { def } from '../defs.js';
 
 let cache = null;
 const inputs = {};
@@ -145,13 +146,13 @@ function drawTable(data) {
 			h('table', { class: 'data stack-sm', id: 'cmp-table' },
 				h('caption', { class: 'visually-hidden' }, `Lead time in period A (${fmt.range(data.a.from, data.a.to)}) and B (${fmt.range(data.b.from, data.b.to)})`),
 				h('thead', {}, h('tr', {},
-					h('th', { scope: 'col' }, 'Department'),
-					h('th', { scope: 'col', class: 'n', title: 'Median days to close (tickets closed) in period A' }, 'A median'),
-					h('th', { scope: 'col', class: 'n', title: 'Median days to close (tickets closed) in period B' }, 'B median'),
-					h('th', { scope: 'col', class: 'n', title: 'Change of the median, B − A' }, 'Median Δ'),
-					h('th', { scope: 'col', class: 'n', title: 'Change of the mean, B − A' }, 'Mean Δ'),
-					h('th', { scope: 'col', class: 'n', title: 'Two-sided Mann–Whitney U test' }, 'p-value'),
-					h('th', { scope: 'col' }, 'Verdict'))),
+					defHead('Department', def('department_col')),
+					defHead('A median', def('cmp_median', { side: 'A', range: fmt.range(data.a.from, data.a.to) }), { class: 'n' }),
+					defHead('B median', def('cmp_median', { side: 'B', range: fmt.range(data.b.from, data.b.to) }), { class: 'n' }),
+					defHead('Median Δ', def('cmp_change_p50'), { class: 'n' }),
+					defHead('Mean Δ', def('cmp_change_mean'), { class: 'n' }),
+					defHead('p-value', def('p_value'), { class: 'n' }),
+					defHead('Verdict', def('verdict')))),
 				h('tbody', {}, depts.map((d) => {
 					const v = verdictOf(d);
 					return h('tr', {},
@@ -162,8 +163,29 @@ function drawTable(data) {
 						h('td', { class: 'n', 'data-label': 'Mean change' }, chg(d.change && d.change.mean, v.cls.startsWith('real'))),
 						h('td', { class: 'n p-value', 'data-label': 'p-value' }, pText(d.p_value)),
 						h('td', { class: `verdict ${v.cls}`, title: v.title, 'data-label': 'Verdict' }, v.text));
-				})))),
-		h('p', { class: 'legend-note' }, 'In brackets: tickets closed in the period. “Likely a real change” means p < 0.05: random variation alone would rarely produce a difference this large; only those changes are coloured. With fewer than 5 closed tickets on a side there is no test.'));
+				}), e2eRow(data, chg)))),
+		h('p', { class: 'legend-note' }, 'In brackets: tickets closed in the period (for end-to-end: campaigns started, from first contact to campaign start). “Likely a real change” means p < 0.05: random variation alone would rarely produce a difference this large; only those changes are coloured. With fewer than 5 closed tickets on a side there is no test.'));
+}
+
+/*
+ * The pipeline's end-to-end lead time in A and in B (the API's end_to_end):
+ * per period the overview's end-to-end median of that period, with its n
+ * (campaigns started), and the same test as the departments'.
+ */
+function e2eRow(data, chg) {
+	const e = data.end_to_end;
+	if (!e) return null;
+	const v = verdictOf(e);
+	const real = v.cls.startsWith('real');
+	const side = (b) => h('span', {}, fmt.num(b && b.p50, 1), h('span', { class: 'muted' }, ` (${fmt.int(b ? b.n : 0)})`));
+	return h('tr', { class: 'e2e', dataset: { row: 'end_to_end' } },
+		h('th', { scope: 'row' }, 'End-to-end', ' ', infoTip(def('cmp_e2e'))),
+		h('td', { class: 'n', 'data-label': 'A end-to-end median (campaigns)', dataset: { side: 'a' } }, side(e.a)),
+		h('td', { class: 'n', 'data-label': 'B end-to-end median (campaigns)', dataset: { side: 'b' } }, side(e.b)),
+		h('td', { class: 'n', 'data-label': 'Median change' }, chg(e.change && e.change.p50, real)),
+		h('td', { class: 'n', 'data-label': 'Mean change' }, chg(e.change && e.change.mean, real)),
+		h('td', { class: 'n p-value', 'data-label': 'p-value' }, pText(e.p_value)),
+		h('td', { class: `verdict ${v.cls}`, title: v.title, 'data-label': 'Verdict' }, v.text));
 }
 
 function drawAll() {
@@ -212,7 +234,7 @@ startPage({
 	async load(state, ctx) {
 		for (const id of ['cmpchart', 'cmptable']) card(id).loading();
 		const req = { path: '/api/v1/compare', params: { a_from: state.a_from, a_to: state.a_to, b_from: state.b_from, b_to: state.b_to } };
-		setExports('cmptable', req, [{ table: 'departments' }], { png: false });
+		setExports('cmptable', req, [{ table: 'departments' }, { table: 'end_to_end' }], { png: false });
 		setExports('cmpchart', req, [{ table: 'departments' }]);
 		let data;
 		try {

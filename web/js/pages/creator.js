@@ -17,7 +17,8 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
-import { card, chartBox, deptSwatch, notice, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, notice, startPage } from '../ui.js';
+import { def } from '../defs.js';
 import { daysPerColumn, layoutMarks, markDataset, markLanes, markLegend, markTip, morePlugin } from '../eventmarks.js';
 
 const DAY = 86400000;
@@ -309,10 +310,10 @@ function drawTable(d, state) {
 		h('table', { class: 'data stack-sm', id: 'stage-rows' },
 			h('caption', { class: 'visually-hidden' }, `Stages of ${d.creator}`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Stage'), h('th', { scope: 'col' }, 'Employee'), h('th', { scope: 'col', class: 'hide-sm' }, 'Tickets'),
-				h('th', { scope: 'col', class: 'n' }, 'Opened'), h('th', { scope: 'col', class: 'n' }, 'Closed'),
-				h('th', { scope: 'col', class: 'n', title: 'From the first ticket opened to the last closed' }, 'Days'),
-				h('th', { scope: 'col', class: 'n', title: 'Days from the previous stage’s last close to this stage’s first ticket' }, 'Wait before'))),
+				defHead('Stage', def('cr_stage')), defHead('Employee', def('cr_employee')), defHead('Tickets', def('cr_tickets'), { class: 'hide-sm' }),
+				defHead('Opened', def('cr_opened'), { class: 'n' }), defHead('Closed', def('cr_closed'), { class: 'n' }),
+				defHead('Days', def('cr_days'), { class: 'n' }),
+				defHead('Wait before', def('cr_wait'), { class: 'n' }))),
 			h('tbody', {}, rows))),
 	h('p', { class: 'legend-note' }, 'Days: from the first ticket opened in the stage to the last closed (rework tickets included). A stage with an open ticket has not ended.'));
 }

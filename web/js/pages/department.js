@@ -15,7 +15,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { daysBetween, hrefFor, navigate } from '../state.js';
-import { card, chartBox, field, floatTip, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
+import { card, chartBox, defHead, field, floatTip, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import { def, getMinClosed, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 import * as drill from '../drill.js';
@@ -25,7 +25,7 @@ let deptSelect;
 
 /* the team table's columns; `score` names the key in employee.scores */
 const COLUMNS = [
-	{ id: 'name', label: 'Employee', get: (e) => e.name, text: true },
+	{ id: 'name', label: 'Employee', get: (e) => e.name, text: true, def: 'employee_col' },
 	/* `closes`: the statistic rests on the employee's closes (n = closed): greyed and not judged under min_closed */
 	{ id: 'closed', label: 'Closed', get: (e) => e.totals.closed, show: (v) => fmt.int(v), score: 'closed', closes: true, def: 'closed' },
 	{ id: 'p50', label: 'Median days', short: 'Median', get: (e) => lt(e).p50, show: (v) => fmt.num(v, 1), score: 'lead_time_p50', flag: 'p50_ratio', closes: true, def: 'p50' },
@@ -298,17 +298,18 @@ function drawKpis(data) {
 	const t = data.department.totals || {};
 	const l = t.lead_time || {};
 	const sla = data.department.sla_days;
+	const dc = { range: fmt.range(data.range.from, data.range.to), to: data.range.to, sla, days: daysBetween(data.range.from, data.range.to) + 1 };
 	const tiles = [
-		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`],
-		['Opened', fmt.int(t.opened), 'tickets', 'new tickets in the range'],
-		['Open backlog', fmt.int(t.backlog_end), 'tickets', `at ${fmt.date(data.range.to)}`],
-		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `90th percentile ${fmt.days(l.p90)}`],
-		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `SLA: ${sla} days`],
-		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day'],
+		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`, 'closed'],
+		['Opened', fmt.int(t.opened), 'tickets', 'new tickets in the range', 'opened', { n: t.opened }],
+		['Open backlog', fmt.int(t.backlog_end), 'tickets', `at ${fmt.date(data.range.to)}`, 'backlog', { n: t.backlog_end }],
+		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `90th percentile ${fmt.days(l.p90)}`, 'p50', { n: l.n }],
+		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `SLA: ${sla} days`, 'sla', { n: l.n }],
+		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day', 'avg_open', { n: dc.days }],
 		['Rework', fmt.int(t.rework), fmt.plural(t.rework, 'ticket').replace(/^\S+ /, ''), fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of the tickets opened` : 'no ticket opened', 'rework'],
 	];
-	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id]) =>
-		h('div', { class: 'kpi', dataset: id ? { kpi: id } : null }, h('div', { class: 'label' }, label, id === 'rework' ? [' ', infoTip(fmt.REWORK_TIP)] : null),
+	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>
+		h('div', { class: 'kpi', dataset: { kpi: id } }, h('div', { class: 'label' }, label, ' ', infoTip(def(id, { ...dc, ...more }))),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
 	/* the tickets behind each tile, in the tiles' order */
@@ -458,12 +459,13 @@ function drawHeat(data, state) {
 	/* the notes (annotations.js) on the head of the period holding their day */
 	const marks = notesByBucket(buckets);
 	const markTitle = (i) => marks[i].map((a) => ` · marker ${a.tag}: ${a.text}`).join('');
-	const head = h('tr', {}, h('th', { scope: 'col', class: 'sticky-col' }, 'Employee'),
-		buckets.map((b, i) => h('th', { scope: 'col', class: `h${short[i] ? ' part' : ''}${marks[i].length ? ' marked' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (${cutNote(b)} in the range)` : ''}${markTitle(i)}` },
+	const head = h('tr', {}, defHead('Employee', def('heat', { daily, bucket: state.bucket }), { class: 'sticky-col' }),
+		/* the periods: the first head's definition says what their cells count */
+		buckets.map((b, i) => h('th', { scope: 'col', dataset: { def: 'first' }, class: `h${short[i] ? ' part' : ''}${marks[i].length ? ' marked' : ''}`, title: `${fmt.bucketLabel(b, state.bucket)}${short[i] ? ` (${cutNote(b)} in the range)` : ''}${markTitle(i)}` },
 			marks[i].map((a) => h('span', { class: 'marker-n heat-mark', 'aria-hidden': 'true', dataset: { tag: a.tag } }, a.tag)),
 			state.bucket === 'month' ? fmt.monthLabel(b.start).slice(0, 3) : fmt.shortDate(b.start), yy(b), short[i] ? '*' : null,
 			marks[i].length ? h('span', { class: 'visually-hidden' }, markTitle(i)) : null)),
-		h('th', { scope: 'col', class: 'n' }, daily ? 'Closed' : 'Per week'));
+		defHead(daily ? 'Closed' : 'Per week', def('heat_total', { daily }), { class: 'n' }));
 	const rows = emps.map((e) => h('tr', {},
 		h('th', { scope: 'row', class: 'sticky-col' }, h('a', { href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name)),
 		buckets.map((b, i) => {

@@ -15,7 +15,7 @@ import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { combobox } from '../combobox.js';
 import { daysBetween, navigate } from '../state.js';
-import { card, chartBox, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
+import { card, chartBox, defHead, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import * as drill from '../drill.js';
 
 let cache = null;
@@ -44,19 +44,22 @@ export function slopeWords(trend, weeks = null) {
 function drawKpis(d) {
 	const t = d.totals || {};
 	const l = t.lead_time || {};
-	const dt = (d.department && d.department.totals) || {};
-	const dl = dt.lead_time || {};
+	/* the comparison is with the department's per-employee average (the API's per_employee), not its totals */
+	const pe = d.per_employee || {};
+	const pl = pe.lead_time || {};
+	const sla = (cache.meta.departments.find((x) => x.name === d.employee.department) || {}).sla_days;
+	const dc = { range: fmt.range(d.range.from, d.range.to), to: d.range.to, sla, days: daysBetween(d.range.from, d.range.to) + 1 };
 	const tiles = [
-		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`],
-		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `department ${fmt.days(dl.p50)}`],
-		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `department ${fmt.pct(dt.sla_hit_rate)}`],
-		['Average open', fmt.num(t.avg_open, 1), 'tickets', `${fmt.pct(t.workload_share, 1)} of the department’s workload`],
-		['Opened', fmt.int(t.opened), 'tickets', `backlog ${fmt.int(t.backlog_end)} at ${fmt.shortDate(d.range.to)}`],
+		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week · per employee ${fmt.num(pe.closed, 1)}`, 'closed'],
+		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `per employee ${fmt.days(pl.p50)}`, 'p50', { n: l.n }],
+		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `per employee ${fmt.pct(pe.sla_hit_rate)}`, 'sla', { n: l.n }],
+		['Average open', fmt.num(t.avg_open, 1), 'tickets', `${fmt.pct(t.workload_share, 1)} of the department’s workload`, 'avg_open', { n: dc.days }],
+		['Opened', fmt.int(t.opened), 'tickets', `backlog ${fmt.int(t.backlog_end)} at ${fmt.shortDate(d.range.to)}`, 'opened', { n: t.opened }],
 		['Rework', fmt.int(t.rework), t.rework === 1 ? 'ticket' : 'tickets',
-			`${fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of opened` : 'none opened'} · department ${fmt.pct(dt.rework_rate, 1)}`, 'rework'],
+			`${fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of opened` : 'none opened'} · department ${fmt.pct(pe.rework_rate, 1)}`, 'rework'],
 	];
-	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id]) =>
-		h('div', { class: 'kpi', dataset: id ? { kpi: id } : null }, h('div', { class: 'label' }, label, id === 'rework' ? [' ', infoTip(fmt.REWORK_TIP)] : null),
+	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>
+		h('div', { class: 'kpi', dataset: { kpi: id } }, h('div', { class: 'label' }, label, ' ', infoTip(def(id, { ...dc, ...more }))),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
 	/* the tickets behind each tile, in the tiles' order */
@@ -295,26 +298,36 @@ async function drawOldestOpen(d, ctx) {
 function drawVsDept(d) {
 	const c = card('vsdept');
 	const e = d.totals || {};
-	const dep = (d.department && d.department.totals) || {};
-	const el = e.lead_time || {}, dl = dep.lead_time || {};
+	const pe = d.per_employee || {};
+	const el = e.lead_time || {}, pl = pe.lead_time || {};
+	const sla = (cache.meta.departments.find((x) => x.name === d.employee.department) || {}).sla_days;
+	const dc = { range: fmt.range(d.range.from, d.range.to), to: d.range.to, sla, days: daysBetween(d.range.from, d.range.to) + 1 };
+	const avgRework = fmt.isNum(pe.rework) ? `${fmt.num(pe.rework, 1)} (${fmt.pct(pe.rework_rate, 1)})` : fmt.DASH;
+	/* [label, the employee's, the department's per employee, definition, id] */
 	const rows = [
-		['Closed', fmt.int(e.closed), fmt.int(dep.closed)],
-		['Closes per week', fmt.num(e.closes_per_week, 1), fmt.num(dep.closes_per_week, 1)],
-		['Median days to close', fmt.num(el.p50, 1), fmt.num(dl.p50, 1)],
-		['Mean days to close', fmt.num(el.mean, 1), fmt.num(dl.mean, 1)],
-		['90th percentile days', fmt.num(el.p90, 1), fmt.num(dl.p90, 1)],
-		['Closed within SLA', fmt.pct(e.sla_hit_rate), fmt.pct(dep.sla_hit_rate)],
-		['Average open', fmt.num(e.avg_open, 1), fmt.num(dep.avg_open, 1)],
-		['Backlog at end', fmt.int(e.backlog_end), fmt.int(dep.backlog_end)],
-		['Rework (re-entries)', fmt.rework(e), fmt.rework(dep), 'rework'],
+		['Closed', fmt.int(e.closed), fmt.num(pe.closed, 1), def('closed', dc), 'closed'],
+		['Closes per week', fmt.num(e.closes_per_week, 1), fmt.num(pe.closes_per_week, 1), def('closes_per_week', dc), 'closes_per_week'],
+		['Median days to close', fmt.num(el.p50, 1), fmt.num(pl.p50, 1), def('p50', { ...dc, n: el.n }), 'p50'],
+		['Mean days to close', fmt.num(el.mean, 1), fmt.num(pl.mean, 1), def('mean', { ...dc, n: el.n }), 'mean'],
+		['90th percentile days', fmt.num(el.p90, 1), fmt.num(pl.p90, 1), def('p90', { ...dc, n: el.n }), 'p90'],
+		['Closed within SLA', fmt.pct(e.sla_hit_rate), fmt.pct(pe.sla_hit_rate), def('sla', { ...dc, n: el.n }), 'sla'],
+		['Average open', fmt.num(e.avg_open, 1), fmt.num(pe.avg_open, 1), def('avg_open', { ...dc, n: dc.days }), 'avg_open'],
+		['Backlog at end', fmt.int(e.backlog_end), fmt.num(pe.backlog_end, 1), def('backlog_end', dc), 'backlog_end'],
+		['Rework (re-entries)', fmt.rework(e), avgRework, def('rework'), 'rework'],
+		['Workload share', fmt.pct(e.workload_share, 1), fmt.pct(pe.workload_share, 1), def('workload_share'), 'workload_share'],
 	];
+	const first = d.employee.name.split(' ')[0];
+	const perDef = def('per_employee', { dept: d.department.name, n: pe.employees, min: pe.min_closed, judged: pl.n });
 	c.show(h('div', { class: 'table-wrap' },
-		h('table', { class: 'data' },
-			h('caption', { class: 'visually-hidden' }, `${d.employee.name} against ${d.department.name}`),
-			h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Measure'), h('th', { scope: 'col', class: 'n' }, d.employee.name.split(' ')[0]), h('th', { scope: 'col', class: 'n' }, d.department.name))),
-			h('tbody', {}, rows.map(([k, a, b, id]) => h('tr', { dataset: id ? { row: id } : null },
-				h('th', { scope: 'row', title: id === 'rework' ? fmt.REWORK_TIP : null }, k), h('td', { class: 'n' }, a), h('td', { class: 'n' }, b)))))),
-	h('p', { class: 'legend-note' }, h('span', {}, `Share of the department’s workload: ${fmt.pct(e.workload_share, 1)}`),
+		h('table', { class: 'data', id: 'vsdept-table' },
+			h('caption', { class: 'visually-hidden' }, `${d.employee.name} against the per-employee average of ${d.department.name}`),
+			h('thead', {}, h('tr', {},
+				defHead('Measure', def('measure')),
+				defHead(first, def('person', { name: d.employee.name }), { class: 'n' }),
+				defHead('Per employee', perDef, { class: 'n', dataset: { col: 'per_employee' } }))),
+			h('tbody', {}, rows.map(([k, a, b, text, id]) => h('tr', { dataset: { row: id } },
+				h('th', { scope: 'row' }, k, ' ', infoTip(text)), h('td', { class: 'n', dataset: { col: 'employee' } }, a), h('td', { class: 'n', dataset: { col: 'per_employee' } }, b)))))),
+	h('p', { class: 'legend-note' }, h('span', {}, `Per employee: ${d.department.name}’s average over its ${fmt.plural(pe.employees || 0, 'employee')} with tickets in the range (medians, percentiles and the SLA share over the ${fmt.int(pl.n || 0)} with at least ${fmt.plural(pe.min_closed || 0, 'close')}).`),
 		h('span', {}, 'Rework: re-entries opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened.')));
 }
 

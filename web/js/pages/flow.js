@@ -20,7 +20,8 @@ import { h } from '../dom.js';
 import { setExports } from '../exports.js';
 import * as fmt from '../format.js';
 import { addDays, navigate, validDate } from '../state.js';
-import { card, chartBox, deptSwatch, field, select, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, field, select, startPage } from '../ui.js';
+import { def } from '../defs.js';
 import { creatorHref } from '../wip.js';
 import * as drill from '../drill.js';
 
@@ -157,10 +158,10 @@ function drawOutliers(sc, state) {
 		h('table', { class: 'data', id: 'outlier-table' },
 			h('caption', { class: 'visually-hidden' }, `Outliers of days to close in ${d.name}`),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Creator'),
-				h('th', { scope: 'col', class: 'n' }, 'Closed'),
-				h('th', { scope: 'col', class: 'n' }, 'Days'),
-				h('th', { scope: 'col', class: 'hide-sm' }, 'Employee'))),
+				defHead('Creator', def('creator_col')),
+				defHead('Closed', def('outlier_closed'), { class: 'n' }),
+				defHead('Days', def('outlier_days'), { class: 'n' }),
+				defHead('Employee', def('employee_col'), { class: 'hide-sm' }))),
 			h('tbody', {}, list.map((o) => h('tr', { dataset: { ticket: o.ticket_id } },
 				h('th', { scope: 'row', class: 'clip' }, h('a', { href: creatorHref(state, o.creator), title: `${o.creator}: timeline` }, o.creator)),
 				h('td', { class: 'n' }, fmt.shortDate(o.date)),
@@ -372,12 +373,12 @@ function drawForecast(fc, state) {
 				h('caption', { class: 'visually-hidden' }, `Forecast from ${fmt.range(m.history_from, m.history_to)}: how many by ${byDate}, and when ${nWord} will be done`),
 				h('thead', {},
 					h('tr', {},
-						h('th', { scope: 'col', rowspan: '2' }, 'Department'),
-						h('th', { scope: 'col', rowspan: '2', class: 'n hide-sm', title: 'Mean closes per day over the history' }, 'Per day'),
-						h('th', { scope: 'col', rowspan: '2', class: 'n', title: 'Open on the range’s last day; for campaign starts, creators in flight' }, 'Open now'),
-						h('th', { scope: 'colgroup', colspan: '3', class: 'group' }, `How many by ${byDate}: at least`),
-						h('th', { scope: 'colgroup', colspan: '3', class: 'group' }, `When will ${nWord} be done: by`)),
-					h('tr', {}, ['50%', '85%', '95%', '50%', '85%', '95%'].map((p) => h('th', { scope: 'col', class: 'n', title: `In ${p} of the simulated futures` }, `${p} sure`)))),
+						defHead('Department', def('department_col'), { rowspan: '2' }),
+						defHead('Per day', def('fc_per_day'), { rowspan: '2', class: 'n hide-sm' }),
+						defHead('Open now', def('fc_open', { to: m.history_to }), { rowspan: '2', class: 'n' }),
+						defHead(`How many by ${byDate}: at least`, def('fc_group_many'), { scope: 'colgroup', colspan: '3', class: 'group' }),
+						defHead(`When will ${nWord} be done: by`, def('fc_group_when'), { scope: 'colgroup', colspan: '3', class: 'group' })),
+					h('tr', {}, ['50%', '85%', '95%', '50%', '85%', '95%'].map((p) => defHead(`${p} sure`, def('fc_sure', { p }), { class: 'n' })))),
 				h('tbody', {}, body))),
 		h('p', { class: 'legend-note' }, `“85% sure: at least 31” means 31 or more were done by ${byDate} in 85 of 100 simulated futures; a date is the day by which they were done in that share of them. ${fixed ? `N = ${fmt.int(Number(state.items))} for every row.` : 'N is each row’s open tickets (creators in flight for campaign starts).'}`));
 	return null;

@@ -10,7 +10,8 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
-import { card, deptSwatch, startPage } from '../ui.js';
+import { card, deptSwatch, infoTip, startPage } from '../ui.js';
+import { def } from '../defs.js';
 import * as drill from '../drill.js';
 
 const PERIODS = [
@@ -18,9 +19,9 @@ const PERIODS = [
 	{ id: 'week', label: 'Last week' },
 ];
 const BOARDS = [
-	{ key: 'most_closed', title: 'Most closed', value: (e) => `${fmt.int(e.value)} closed`, extra: () => '' },
-	{ key: 'fastest_p50', title: 'Fastest (median days)', value: (e) => fmt.days(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
-	{ key: 'best_sla', title: 'Best within SLA', value: (e) => fmt.pct(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
+	{ key: 'most_closed', def: 'most_closed', title: 'Most closed', value: (e) => `${fmt.int(e.value)} closed`, extra: () => '' },
+	{ key: 'fastest_p50', def: 'fastest', title: 'Fastest (median days)', value: (e) => fmt.days(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
+	{ key: 'best_sla', def: 'best_sla', title: 'Best within SLA', value: (e) => fmt.pct(e.value), extra: (e) => `${fmt.int(e.closed)} closed` },
 ];
 let seg;
 let cache = null; /* {key, data} */
@@ -50,16 +51,17 @@ function draw(data, state) {
 		h('div', { class: 'card-head' }, h('h3', {}, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name))),
 		h('div', { class: 'card-body lists' }, BOARDS.map((b) => {
 			const list = d[b.key] || [];
-			return h('section', {},
-				h('h4', {}, b.title),
+			return h('section', { dataset: { board: b.key } },
+				h('h4', {}, b.title, ' ', infoTip(def(b.def, { min: need }))),
 				list.length
-					? h('ol', { class: 'rank' }, list.map((e) => h('li', { dataset: { entry: `${e.id}|${b.key}` } },
+					/* the API's rank: equal values share it (1, 2, 2, 4); `value` numbers the item for assistive technology */
+					? h('ol', { class: 'rank' }, list.map((e, i) => h('li', { value: String(e.rank ?? i + 1), dataset: { entry: `${e.id}|${b.key}`, rank: String(e.rank ?? i + 1) } },
 						h('a', { class: 'who', href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name),
 						b.extra(e) ? h('span', { class: 'extra' }, b.extra(e)) : null,
 						h('span', { class: 'val' }, b.value(e)))))
-					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : `Nobody closed ${fmt.int(need)} or more tickets.`));
+					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : b.key === 'best_sla' ? `Nobody closed ${fmt.int(need)} or more tickets with any within the SLA.` : `Nobody closed ${fmt.int(need)} or more tickets.`));
 		}))))),
-	h('p', { class: 'legend-note' }, `Top ${fmt.int(data.size)} per list. Fastest (the lowest median days to close) and best within SLA rank only employees who closed at least ${fmt.plural(need, 'ticket')} in the period; ties go by name.`));
+	h('p', { class: 'legend-note' }, `Top ${fmt.int(data.size)} per list. Fastest (the lowest median days to close) and best within SLA rank only employees who closed at least ${fmt.plural(need, 'ticket')} in the period; equal values share a rank (listed by name).`));
 	/* a value: the employee's closes of the period (drill.js) */
 	const entries = new Map();
 	for (const d of block.departments) for (const b of BOARDS) for (const e of d[b.key] || []) entries.set(e, b);

@@ -17,7 +17,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { daysBetween, hrefFor } from '../state.js';
 import { setExports } from '../exports.js';
-import { card, chartBox, deptSwatch, infoTip, keyFiguresFailed, showKeyFigures, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, infoTip, keyFiguresFailed, showKeyFigures, startPage } from '../ui.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 import * as drill from '../drill.js';
@@ -27,16 +27,21 @@ let last = null; /* {ov, st, wip, state, ctx} for redraw */
 /* the pipeline's figures (issue 11): each creator counts once; per-department ones are on the department rows */
 const KPIS = [
 	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: () => 'tickets', digits: 0,
-		tip: 'Tickets open at the end of the range, in every department.' },
+		tip: (ov) => def('backlog_all', { to: ov.range.to }) },
 	{ key: 'sla_hit_rate', label: 'Closed within SLA', better: true, fmt: (v) => fmt.pct(v), pct: true,
-		tip: 'Share of the tickets closed in this period that closed within their own department’s SLA.' },
+		tip: (ov) => def('sla_all', { range: fmt.range(ov.range.from, ov.range.to), n: closesOf(ov) }) },
 	{ key: 'throughput_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: () => 'creators / wk', unit: '',
-		tip: 'Creators whose campaign started (their first ticket in the last department opened) per week in this period; each creator counts once, whatever the departments they passed.' },
+		tip: (ov) => def('throughput_kpi', { n: (ov.kpis || {}).campaign_starts }) },
 	{ key: 'campaign_starts', label: 'Campaigns started', better: true, fmt: (v) => fmt.int(v), small: () => 'creators', unit: '', digits: 0,
-		tip: 'Creators whose campaign started in this period (their first ticket in the last department opened), each counted once.' },
+		tip: () => def('campaign_starts_kpi') },
 	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: () => fmt.dayWord(), unit: ' d',
-		tip: 'Median days from a creator’s first contact to their campaign start, over the campaigns that started in this period.' },
+		tip: (ov) => def('end_to_end_kpi', { n: ((ov.end_to_end || {}).totals || {}).n }) },
 ];
+
+/* every department's closes in the range: the n of the SLA share */
+function closesOf(ov) {
+	return (ov.departments || []).reduce((n, d) => n + ((d.totals || {}).closed || 0), 0);
+}
 
 /* the tickets behind each KPI (drill.js) */
 function kpiSpec(key, ov, ctx) {
@@ -68,7 +73,7 @@ function drawKpis(ov, ctx) {
 			: fmt.change(cur, prev[d.key], { higherIsBetter: d.better, unit: d.unit || '', asPct: d.pct, digits: d.digits ?? 1 });
 		const prevText = d.pct ? fmt.pct(prev[d.key]) : d.fmt(prev[d.key]);
 		return h('div', { class: 'kpi', dataset: { kpi: d.key } },
-			h('div', { class: 'label' }, d.label, ' ', infoTip(d.tip)),
+			h('div', { class: 'label' }, d.label, ' ', infoTip(d.tip(ov))),
 			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? [' ', h('small', {}, d.small())] : null),
 			h('div', { class: 'delta', title: noPrev ? `No data before ${fmt.date(first)}` : `${prevRange}: ${prevText}` },
 				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
@@ -192,17 +197,18 @@ function drawGlance(ov, state) {
 			h('td', { class: 'n', title: `SLA: ${d.sla_days} days` }, fmt.pct(t.sla_hit_rate)),
 			h('td', { class: 'n hide-sm rework', title: `${fmt.int(t.rework)} of the ${fmt.int(t.opened)} tickets opened are re-entries` }, fmt.rework(t)));
 	});
+	const dc = { range: fmt.range(ov.range.from, ov.range.to), to: ov.range.to };
 	c.show(h('div', { class: 'table-wrap' },
 		h('table', { class: 'data compact', id: 'dept-table' },
 			h('caption', { class: 'visually-hidden' }, 'Departments in the selected range'),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Department'),
-				h('th', { scope: 'col', class: 'n hide-sm' }, 'Opened'),
-				h('th', { scope: 'col', class: 'n' }, 'Closed'),
-				h('th', { scope: 'col', class: 'n hide-sm', title: 'Open tickets at the end of the range' }, 'Backlog'),
-				h('th', { scope: 'col', class: 'n', title: 'Median days to close' }, 'Median d'),
-				h('th', { scope: 'col', class: 'n', title: 'Share closed within the department’s SLA' }, 'In SLA'),
-				h('th', { scope: 'col', class: 'n hide-sm' }, 'Rework ', infoTip(fmt.REWORK_TIP)))),
+				defHead('Department', def('department_col')),
+				defHead('Opened', def('opened', dc), { class: 'n hide-sm' }),
+				defHead('Closed', def('closed', dc), { class: 'n' }),
+				defHead('Backlog', def('backlog', dc), { class: 'n hide-sm' }),
+				defHead('Median d', def('p50', dc), { class: 'n' }),
+				defHead('In SLA', def('sla', dc), { class: 'n' }),
+				defHead('Rework', def('rework'), { class: 'n hide-sm' }))),
 			h('tbody', {}, rows))),
 	h('p', { class: 'legend-note' }, h('span', { class: 'hide-sm' }, 'Rework: re-entries opened in the range and their share of the tickets opened.'),
 		h('span', {}, 'Open a department for its team, workload and flags.')),

@@ -13,7 +13,7 @@ import * as fmt from '../format.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
-import { card, chartBox, deptSwatch, field, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import { drawMatrix, drawPairs } from '../handoffs.js';
 
 const STATS = [
@@ -50,15 +50,22 @@ function drawTiles(data) {
 		+ waits.reduce((s, d) => s + d.wait.p50, 0);
 	const anyPath = path.some((d) => d.stage && fmt.isNum(d.stage.p50));
 	const longestWait = [...waits].sort((a, b) => b.wait.p50 - a.wait.p50 || a.position - b.position)[0];
+	const rc = { range: fmt.range(data.range.from, data.range.to) };
+	const bnDept = depts.find((d) => d.name === bn.department);
+	/* the overview's end-to-end figure of the same range (the API's end_to_end): the sum of medians is only its sketch */
+	const e2e = data.end_to_end || {};
 	const tiles = [
-		['Bottleneck', bn.department || fmt.DASH, '', bn.department ? `${fmt.pct(bn.share)} of the median way to campaign start` : 'no stage finished in this range', 'bottleneck'],
-		[`Median days in ${bn.department || 'the bottleneck'}`, fmt.num(bn.p50, 1), fmt.dayWord(), 'per creator, first ticket opened to last closed'],
-		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, fmt.dayWord(), longestWait ? `median, ${previousName(depts, longestWait)} → ${longestWait.name}` : 'no handoff in this range', 'wait'],
-		['Median way to campaign', anyPath ? fmt.num(pathSum, 1) : fmt.DASH, fmt.dayWord(), 'the stage and wait medians before the campaign, added up'],
+		['Bottleneck', bn.department || fmt.DASH, '', bn.department ? `${fmt.pct(bn.share)} of the sum of medians to campaign start` : 'no stage finished in this range', 'bottleneck', def('bottleneck')],
+		[`Median days in ${bn.department || 'the bottleneck'}`, fmt.num(bn.p50, 1), fmt.dayWord(), 'per creator, first ticket opened to last closed', 'bottleneck-p50',
+			def('bottleneck_p50', { ...rc, n: bnDept && bnDept.stage ? bnDept.stage.n : null })],
+		['Longest handoff wait', longestWait ? fmt.num(longestWait.wait.p50, 1) : fmt.DASH, fmt.dayWord(), longestWait ? `median, ${previousName(depts, longestWait)} → ${longestWait.name}` : 'no handoff in this range', 'wait',
+			def('longest_wait', { ...rc, n: longestWait ? longestWait.wait.n : null })],
+		['End-to-end median', fmt.num(e2e.p50, 1), fmt.dayWord(), `${fmt.plural(e2e.n || 0, 'campaign')} started · sum of the medians ${anyPath ? fmt.days(pathSum) : fmt.DASH}`, 'e2e',
+			`${def('end_to_end_kpi', { n: e2e.n })} ${def('e2e_sum')}`],
 	];
-	return showKeyFigures(el, tiles.map(([label, value, small, note, id]) =>
-		h('div', { class: 'kpi', id: id ? `kpi-${id}` : null },
-			h('div', { class: 'label' }, label),
+	return showKeyFigures(el, tiles.map(([label, value, small, note, id, text]) =>
+		h('div', { class: 'kpi', id: id ? `kpi-${id}` : null, dataset: { kpi: id } },
+			h('div', { class: 'label' }, label, ' ', infoTip(text)),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, value === '1' ? small.replace(/s$/, '') : small)] : null),
 			h('div', { class: 'delta' }, note))));
 }
@@ -109,17 +116,18 @@ function drawTable(data, state) {
 	if (!depts.length) return c.empty('No departments configured');
 	if (!depts.some((d) => (d.stage && d.stage.n > 0) || (d.wait && d.wait.n > 0))) return c.empty('No stage ended in this range', 'Try a longer range.');
 	const bn = data.bottleneck && data.bottleneck.department;
+	const rc = { range: fmt.range(data.range.from, data.range.to) };
 	c.show(h('div', { class: 'table-wrap' },
 		h('table', { class: 'data', id: 'stage-table' },
 			h('caption', { class: 'visually-hidden' }, 'Stage and handoff statistics per department'),
 			h('thead', {}, h('tr', {},
-				h('th', { scope: 'col' }, 'Stage'),
-				h('th', { scope: 'col', class: 'n hide-sm', title: 'Creators who finished the stage in the range' }, 'Creators'),
-				h('th', { scope: 'col', class: 'n' }, 'Median'),
-				h('th', { scope: 'col', class: 'n hide-sm' }, 'Mean'),
-				h('th', { scope: 'col', class: 'n hide-sm' }, 'P90'),
-				h('th', { scope: 'col', class: 'n', title: 'Median wait from the previous department’s last close to this department’s first ticket' }, h('span', { class: 'hide-sm' }, 'Wait before'), h('span', { class: 'show-sm' }, 'Wait')),
-				h('th', { scope: 'col', class: 'n', title: 'Share of the median way to campaign start (stage and wait medians before the campaign, added up)' }, 'Share'))),
+				defHead('Stage', def('stage_col')),
+				defHead('Creators', def('stage_n', rc), { class: 'n hide-sm' }),
+				defHead('Median', def('stage_p50', rc), { class: 'n' }),
+				defHead('Mean', def('stage_mean', rc), { class: 'n hide-sm' }),
+				defHead('P90', def('stage_p90', rc), { class: 'n hide-sm' }),
+				defHead([h('span', { class: 'hide-sm' }, 'Wait before'), h('span', { class: 'show-sm' }, 'Wait')], def('wait_p50', rc), { class: 'n' }),
+				defHead('Share', def('share'), { class: 'n' }))),
 			h('tbody', {}, depts.map((d) => h('tr', {},
 				h('th', { scope: 'row' }, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name),
 					d.name === bn ? h('span', { class: 'bn-mark', title: 'The bottleneck' }, ' ◆', h('span', { class: 'visually-hidden' }, ' (bottleneck)')) : null),
