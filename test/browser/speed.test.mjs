@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS, BIN, ROOT, SIZES, THEMES, env, openPage, settle, start, stop } from './harness.mjs';
+import { ARTIFACTS, BIN, ROOT, SIZES, THEMES, api, env, openPage, settle, start, stop } from './harness.mjs';
 
 /* each page, with where its key figures are (the first thing a reader looks for) */
 const PAGES = [
@@ -306,6 +306,62 @@ describe('layout shift when there is nothing to show, or an error', () => {
 				}
 			}
 			assert.deepEqual(bad, [], `layout shift over ${LIMIT}:\n${bad.join('\n')}`);
+		});
+	}
+});
+
+describe('key figures first', () => {
+	/* each page's key-figure request: the one let through while every other /api/v1/ request is held */
+	const cases = [
+		{ name: 'overview', url: '/', key: (u) => u.pathname === '/api/v1/overview' },
+		{ name: 'overview, 3 years by day', url: `/?range=custom&from=2023-11-24&to=2026-11-22&bucket=day`,
+			key: (u) => u.pathname === '/api/v1/overview' && u.searchParams.get('bucket') === 'month', api: '/api/v1/overview?from=2023-11-24&to=2026-11-22&bucket=day' },
+		{ name: 'department', url: '/department?dept=Design', key: (u) => u.pathname.startsWith('/api/v1/departments/') },
+		{ name: 'employee', url: '/employee', key: (u) => u.pathname.startsWith('/api/v1/employees/') },
+		{ name: 'stages', url: '/stages', key: (u) => u.pathname === '/api/v1/stages' },
+	];
+	for (const c of cases) {
+		test(`${c.name}: the figures are painted with only their own request answered, before any chart`, async () => {
+			const { context, page, problems } = await openPage();
+			await context.addInitScript(() => {
+				window.__first = { canvas: null };
+				new MutationObserver(() => {
+					if (window.__first.canvas === null && document.querySelector('canvas')) window.__first.canvas = performance.now();
+				}).observe(document, { childList: true, subtree: true });
+			});
+			let release;
+			const gate = new Promise((r) => { release = r; });
+			const held = [];
+			await page.route('**/api/v1/**', async (route) => {
+				const u = new URL(route.request().url());
+				if (u.pathname === '/api/v1/meta' || u.pathname === '/api/v1/annotations' || c.key(u)) return route.continue();
+				held.push(u.pathname + u.search);
+				await gate;
+				return route.continue();
+			});
+			await page.goto(`${env.base}${c.url}`, { waitUntil: 'load' });
+			await page.waitForFunction(() => {
+				const k = document.querySelector('.kpis');
+				return k && k.getAttribute('aria-busy') !== 'true' && !k.querySelector('.skel') && performance.getEntriesByName('leadtime:key-figures').length > 0;
+			}, null, { timeout: 30000 });
+			const got = await page.evaluate(() => ({
+				text: document.querySelector('.kpis').textContent,
+				mark: performance.getEntriesByName('leadtime:key-figures')[0].startTime,
+				canvas: window.__first.canvas,
+				backlog: (document.querySelector('[data-kpi="backlog"] .value') || {}).textContent || null,
+			}));
+			assert.match(got.text, /\d/, `${c.name}: figures on the tiles`);
+			assert.ok(got.canvas === null || got.canvas >= got.mark, `${c.name}: no chart before the figures (first canvas at ${got.canvas} ms, figures at ${got.mark} ms)`);
+			if (c.api) {
+				/* the long view's own answer is held: the figures are its figures all the same */
+				assert.ok(held.some((u) => u.includes('bucket=day')), `${c.name}: the day view was held (${held.join(', ')})`);
+				const ov = await api(c.api);
+				assert.equal(got.backlog.replace(/\s+/g, ' ').trim(), `${ov.kpis.backlog.toLocaleString('en-GB')} tickets`);
+			}
+			release();
+			await settle(page);
+			assert.deepEqual(problems, [], c.name);
+			await context.close();
 		});
 	}
 });

@@ -518,6 +518,9 @@ function drawCharts() {
 }
 
 const CARDS = ['trend', 'glance', 'where', 'flow', 'deptlt', 'weekday'];
+/* longer views than these (days) ask for their key figures by month first */
+const LONG_DAYS = 120;
+const LONG_WEEKS = 730;
 const WIP_CARDS = ['wip', 'oldest', 'wipemp'];
 
 /* a request that fails after the overview drew: its own cards show the error */
@@ -558,9 +561,18 @@ startPage({
 		 * browser's main thread is busy with them before.
 		 */
 		const ovP = getJSON(ovReq.path, ovReq.params);
-		let ov;
+		/*
+		 * The key figures do not depend on the bucket: a long view by day or
+		 * week (a 3-year day view is 1.6 MB) has them asked for by month as
+		 * well, a small answer that comes first.
+		 */
+		const n = daysBetween(from, to) + 1;
+		const long = (state.bucket === 'day' && n > LONG_DAYS) || (state.bucket === 'week' && n > LONG_WEEKS);
+		const kpP = long ? getJSON(ovReq.path, { ...ovReq.params, bucket: 'month' }).catch(() => ovP) : ovP;
+		ovP.catch(() => {}); /* handled below: not an unhandled rejection while the figures draw */
+		let kov;
 		try {
-			ov = await ovP;
+			kov = await kpP;
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
 			keyFiguresFailed(document.getElementById('kpis'));
@@ -569,12 +581,23 @@ startPage({
 			return;
 		}
 		if (!ctx.isCurrent()) return;
-		last = { ov, st: null, wip: null, state, ctx };
 		destroyCharts();
-		await drawKpis(ov, ctx);
+		await drawKpis(kov, ctx);
 		if (!ctx.isCurrent()) return;
 		const stP = getJSON(stReq.path, stReq.params);
 		const wipP = getJSON(wipReq.path, wipReq.params);
+		let ov;
+		try {
+			ov = await ovP;
+		} catch (e) {
+			if (!ctx.isCurrent()) return;
+			for (const id of CARDS) card(id).error(e, ctx.reload);
+			stP.catch(() => {});
+			await settleOn(wipP, WIP_CARDS, ctx, (wip) => drawWip(wip, state));
+			return;
+		}
+		if (!ctx.isCurrent()) return;
+		last = { ov, st: null, wip: null, state, ctx };
 		drawCharts();
 		card('where').loading();
 		await Promise.all([
