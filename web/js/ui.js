@@ -483,9 +483,14 @@ export function infoTip(text) {
  * accessible description.  No marker beside it, so a head is no wider.
  */
 export function defHead(label, text, attrs = {}) {
+	return h('th', { scope: 'col', ...attrs }, defTerm(label, text));
+}
+
+/** A label that explains itself (as defHead's), for a row head or any cell. */
+export function defTerm(label, text) {
 	const id = `info-${++infoN}`;
 	const btn = h('button', { type: 'button', class: 'def-term', 'aria-describedby': id }, label);
-	return h('th', { scope: 'col', ...attrs }, btn, explains(btn, text, id));
+	return [btn, explains(btn, text, id)];
 }
 
 /* ---- long names ---- */
