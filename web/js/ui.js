@@ -104,15 +104,29 @@ function logo() {
 	return svg;
 }
 
+/*
+ * The header is in each page's HTML (nothing jumps while the scripts load,
+ * docs/DASHBOARD.md "Skeletons"): here it gets its theme toggle and the
+ * current page's link; a page without it gets one built.
+ */
 function buildHeader(path) {
-	const nav = h('nav', { class: 'nav', 'aria-label': 'Pages' },
-		NAV.map((n) => h('a', { href: n.path, 'data-path': n.path, 'aria-current': n.path === path ? 'page' : null }, n.label)));
-	const header = h('header', { class: 'app-header' },
-		h('div', { class: 'bar' },
-			h('a', { class: 'brand', href: '/', 'data-path': '/' }, logo(), 'Leadtime'),
-			nav,
-			h('div', { class: 'header-meta' }, h('span', { class: 'asof', id: 'asof' }), themeButton())));
-	document.body.prepend(h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'), header);
+	let header = document.querySelector('.app-header');
+	if (!header) {
+		const nav = h('nav', { class: 'nav', 'aria-label': 'Pages' },
+			NAV.map((n) => h('a', { href: n.path, 'data-path': n.path }, n.label)));
+		header = h('header', { class: 'app-header' },
+			h('div', { class: 'bar' },
+				h('a', { class: 'brand', href: '/', 'data-path': '/' }, logo(), 'Leadtime'),
+				nav,
+				h('div', { class: 'header-meta' }, h('span', { class: 'asof', id: 'asof' }), h('button', { type: 'button', id: 'theme-toggle' }))));
+		document.body.prepend(h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'), header);
+	}
+	const nav = header.querySelector('.nav');
+	for (const a of nav.querySelectorAll('a[data-path]')) {
+		if (a.dataset.path === path) a.setAttribute('aria-current', 'page');
+		else a.removeAttribute('aria-current');
+	}
+	header.querySelector('#theme-toggle').replaceWith(themeButton());
 	const current = nav.querySelector('[aria-current="page"]');
 	if (current && current.scrollIntoView && window.innerWidth < 720) current.scrollIntoView({ block: 'nearest', inline: 'center' });
 }
@@ -298,6 +312,9 @@ function buildToolbar(page, ctx) {
 		h('span', { class: 'visually-hidden', id: 'as_of-hint' }, `The figures as they were known on this day; at most ${fmt.date(ctx.meta.as_of)}, the data's last day.`)));
 	fields.push(h('div', { class: 'field' }, h('span', { id: 'days-label', title: 'Count days to close, ages, SLA and stage times in calendar days or in business days (weekends and holidays off)' }, 'Days'), parts.days));
 	fill(bar, fields, parts.note);
+	/* the HTML's placeholder fields are gone: the real ones are in their place */
+	bar.classList.remove('skel');
+	bar.removeAttribute('aria-busy');
 	return parts;
 }
 
@@ -333,6 +350,22 @@ function syncToolbar(parts, state, ctx) {
 
 /* ---- cards: loading, empty, error ---- */
 
+/*
+ * A card's body starts as the HTML's skeleton (a .state.skel, as tall as
+ * the card's usual content, app.css "Skeletons"); the first loading()
+ * keeps it, and an empty or error state that replaces it keeps its height,
+ * so the cards below do not move when the answer is "nothing" either.
+ */
+function keepHeight(body) {
+	const skel = body.querySelector(':scope > .skel');
+	return skel ? skel.getBoundingClientRect().height : 0;
+}
+
+function reserve(state, px) {
+	if (px > 0) state.style.minHeight = `${Math.round(px)}px`;
+	return state;
+}
+
 /** The card section `id` of the page, with state helpers. */
 export function card(id) {
 	const el = document.getElementById(id);
@@ -345,6 +378,7 @@ export function card(id) {
 		sub,
 		loading() {
 			el.setAttribute('aria-busy', 'true');
+			if (body.querySelector(':scope > .skel')) return;
 			if (!body.firstChild || body.querySelector('.state')) {
 				fill(body, h('div', { class: 'state', role: 'status' }, h('div', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, 'Loading…')));
 			} else el.classList.add('is-loading');
@@ -355,20 +389,69 @@ export function card(id) {
 		},
 		empty(message, hint) {
 			this.done();
-			fill(body, h('div', { class: 'state empty' }, h('strong', {}, message), hint ? h('span', {}, hint) : null));
+			const px = keepHeight(body);
+			fill(body, reserve(h('div', { class: 'state empty' }, h('strong', {}, message), hint ? h('span', {}, hint) : null), px));
 		},
 		error(err, retry) {
 			this.done();
-			fill(body, h('div', { class: 'state error', role: 'alert' },
+			const px = keepHeight(body);
+			fill(body, reserve(h('div', { class: 'state error', role: 'alert' },
 				h('strong', {}, 'Could not load this part of the page'),
 				h('span', {}, err && err.message ? err.message : String(err)),
-				retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null));
+				retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null), px));
 		},
 		show(...children) {
 			this.done();
 			fill(body, ...children);
 		},
 	};
+}
+
+/* ---- key figures first ---- */
+
+/* resolves once the browser had a chance to paint what is in the DOM now (or after 100 ms: a hidden tab runs no frames) */
+export function nextPaint() {
+	return new Promise((resolve) => {
+		const t = setTimeout(resolve, 100);
+		requestAnimationFrame(() => setTimeout(() => {
+			clearTimeout(t);
+			resolve();
+		}, 0));
+	});
+}
+
+let keyMarked = false;
+
+/**
+ * Put the key figure tiles (nodes) in `el` (#kpis, #bottleneck), in place of
+ * the HTML's placeholders, and resolve once they are painted: a page calls
+ * it before it draws its charts, so the figures show first.  The first
+ * time, it sets the performance mark `leadtime:key-figures`
+ * (test/browser/speed.test.mjs reports its time after navigation).
+ */
+export async function showKeyFigures(el, nodes) {
+	el.replaceChildren(...nodes);
+	el.removeAttribute('aria-busy');
+	await nextPaint();
+	if (!keyMarked && performance.mark) {
+		keyMarked = true;
+		performance.mark('leadtime:key-figures');
+	}
+}
+
+/**
+ * The key figures could not be loaded: the tiles stay (the page does not
+ * jump) and say so, without a figure; the cards show the error.
+ */
+export function keyFiguresFailed(el, note = 'not loaded') {
+	el.removeAttribute('aria-busy');
+	for (const tile of el.querySelectorAll('.kpi')) {
+		tile.classList.add('failed');
+		const v = tile.querySelector('.value');
+		const d = tile.querySelector('.delta');
+		if (v) v.replaceChildren(h('span', { 'aria-hidden': 'true' }, fmt.DASH), h('span', { class: 'visually-hidden' }, note));
+		if (d) d.textContent = note;
+	}
 }
 
 export function showBanner(kind, message) {
@@ -523,6 +606,15 @@ function watchNames() {
 
 /* ---- the load loop ---- */
 
+/* the page could not start (the banner says why): its placeholders say "not loaded" and are no longer busy */
+function notStarted() {
+	for (const el of document.querySelectorAll('.kpis[aria-busy="true"]')) keyFiguresFailed(el);
+	for (const el of document.querySelectorAll('.card')) {
+		if (el.querySelector('.card-body > .skel')) card(el.id).empty('Not loaded', 'See the message at the top of the page.');
+	}
+	for (const el of document.querySelectorAll('[aria-busy="true"]')) el.removeAttribute('aria-busy');
+}
+
 export async function startPage(page) {
 	buildHeader(page.path);
 	watchNames();
@@ -536,6 +628,7 @@ export async function startPage(page) {
 	} catch (e) {
 		showBanner('error', `Leadtime cannot start this page: ${e.message}`);
 		if (main) main.setAttribute('aria-busy', 'false');
+		notStarted();
 		return;
 	}
 	setDepartments(meta.departments);

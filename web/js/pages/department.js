@@ -15,7 +15,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { daysBetween, hrefFor, navigate } from '../state.js';
-import { card, chartBox, defHead, field, floatTip, infoTip, select, startPage } from '../ui.js';
+import { card, chartBox, defHead, field, floatTip, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import { def, getMinClosed, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 import * as drill from '../drill.js';
@@ -308,7 +308,7 @@ function drawKpis(data) {
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day', 'avg_open', { n: dc.days }],
 		['Rework', fmt.int(t.rework), fmt.plural(t.rework, 'ticket').replace(/^\S+ /, ''), fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of the tickets opened` : 'no ticket opened', 'rework'],
 	];
-	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note, id, more]) =>
+	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>
 		h('div', { class: 'kpi', dataset: { kpi: id } }, h('div', { class: 'label' }, label, ' ', infoTip(def(id, { ...dc, ...more }))),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
@@ -322,6 +322,7 @@ function drawKpis(data) {
 		drill.attachEl(tile, () => drill.spec(kinds[i], from, to, who, { figure }),
 			{ focus: tile.querySelector('.value'), name: `${figure}, show the tickets behind it` });
 	});
+	return painted;
 }
 
 /* ---- charts ---- */
@@ -508,6 +509,12 @@ function drawAll() {
 	const { data, state } = cache;
 	destroyCharts();
 	drawKpis(data);
+	drawCharts();
+}
+
+/* everything but the key figures */
+function drawCharts() {
+	const { data, state } = cache;
 	drawTable(data, state);
 	drawWorkload(data);
 	drawBox(data);
@@ -572,22 +579,27 @@ startPage({
 		setExports('oldest', wipReq, [{ table: 'oldest' }], { png: false });
 		setExports('wipemp', wipReq, [{ table: 'employees' }], { png: false });
 		for (const id of [...CARDS, ...WIP_CARDS]) card(id).loading();
-		const wipP = getJSON(wipReq.path, wipReq.params);
+		/* the key figures first: the work in progress is asked for once they are painted (docs/DASHBOARD.md "Key figures first") */
 		let data;
 		try {
 			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
 			cache = null;
-			document.getElementById('kpis').replaceChildren();
+			keyFiguresFailed(document.getElementById('kpis'));
 			for (const id of CARDS) card(id).error(e, ctx.reload);
 			data = null;
 		}
 		if (!ctx.isCurrent()) return;
+		let wipP;
 		if (data) {
 			cache = { key, data, wip: null, state };
-			drawAll();
-		}
+			destroyCharts();
+			await drawKpis(data);
+			if (!ctx.isCurrent()) return;
+			wipP = getJSON(wipReq.path, wipReq.params);
+			drawCharts();
+		} else wipP = getJSON(wipReq.path, wipReq.params);
 		try {
 			const wip = await wipP;
 			if (!ctx.isCurrent()) return;

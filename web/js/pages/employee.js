@@ -15,7 +15,7 @@ import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { combobox } from '../combobox.js';
 import { daysBetween, navigate } from '../state.js';
-import { card, chartBox, defHead, defTerm, field, infoTip, select, startPage } from '../ui.js';
+import { card, chartBox, defHead, defTerm, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import * as drill from '../drill.js';
 
 let cache = null;
@@ -58,7 +58,7 @@ function drawKpis(d) {
 		['Rework', fmt.int(t.rework), t.rework === 1 ? 'ticket' : 'tickets',
 			`${fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of opened` : 'none opened'} · department ${fmt.pct(pe.rework_rate, 1)}`, 'rework'],
 	];
-	document.getElementById('kpis').replaceChildren(...tiles.map(([label, value, small, note, id, more]) =>
+	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>
 		h('div', { class: 'kpi', dataset: { kpi: id } }, h('div', { class: 'label' }, label, ' ', infoTip(def(id, { ...dc, ...more }))),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
 			h('div', { class: 'delta' }, note))));
@@ -71,6 +71,7 @@ function drawKpis(d) {
 		drill.attachEl(tile, () => drill.spec(kinds[i], d.range.from, d.range.to, who, { figure }),
 			{ focus: tile.querySelector('.value'), name: `${figure}, show the tickets behind it` });
 	});
+	return painted;
 }
 
 function whoOf(d) {
@@ -335,6 +336,12 @@ function drawAll() {
 	const { data, state } = cache;
 	destroyCharts();
 	drawKpis(data);
+	drawCharts();
+}
+
+/* everything but the key figures */
+function drawCharts() {
+	const { data, state } = cache;
 	drawDaily(data);
 	drawVsDept(data);
 	drawHist(data);
@@ -389,6 +396,7 @@ startPage({
 	async load(state, ctx) {
 		const { from, to } = ctx.range;
 		if (!empOf(ctx.meta, state.emp)) {
+			keyFiguresFailed(document.getElementById('kpis'), 'no employee yet');
 			for (const id of CARDS) card(id).empty('No employees yet', 'Import tickets to see employees.');
 			return;
 		}
@@ -403,13 +411,17 @@ startPage({
 			data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
-			document.getElementById('kpis').replaceChildren();
+			keyFiguresFailed(document.getElementById('kpis'));
 			for (const id of CARDS) card(id).error(e, ctx.reload);
 			return;
 		}
 		if (!ctx.isCurrent()) return;
 		cache = { data, state, meta: ctx.meta };
-		drawAll();
+		/* the key figures first, painted before any chart is built */
+		destroyCharts();
+		await drawKpis(data);
+		if (!ctx.isCurrent()) return;
+		drawCharts();
 		await drawOldestOpen(data, ctx);
 	},
 	redraw() {

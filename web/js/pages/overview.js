@@ -17,7 +17,7 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { daysBetween, hrefFor } from '../state.js';
 import { setExports } from '../exports.js';
-import { card, chartBox, defHead, deptSwatch, infoTip, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, infoTip, keyFiguresFailed, showKeyFigures, startPage } from '../ui.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { drawOldest, drawWipChart, drawWipEmployees } from '../wip.js';
 import * as drill from '../drill.js';
@@ -67,7 +67,7 @@ function drawKpis(ov, ctx) {
 	const first = ctx.meta.data_bounds && ctx.meta.data_bounds.first;
 	const noPrev = !prev.to || (first && prev.to < first);
 	const prevRange = prev.from && prev.to ? fmt.range(prev.from, prev.to) : `the previous ${n} days`;
-	el.replaceChildren(...KPIS.map((d) => {
+	const tiles = KPIS.map((d) => {
 		const cur = k[d.key];
 		const c = noPrev ? { text: 'no earlier data', cls: 'flat', arrow: '' }
 			: fmt.change(cur, prev[d.key], { higherIsBetter: d.better, unit: d.unit || '', asPct: d.pct, digits: d.digits ?? 1 });
@@ -78,11 +78,13 @@ function drawKpis(ov, ctx) {
 			h('div', { class: 'delta', title: noPrev ? `No data before ${fmt.date(first)}` : `${prevRange}: ${prevText}` },
 				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
 				noPrev ? null : ` vs previous ${n} days`));
-	}));
+	});
+	const painted = showKeyFigures(el, tiles);
 	for (const tile of el.querySelectorAll('.kpi[data-kpi]')) {
 		const label = KPIS.find((d) => d.key === tile.dataset.kpi).label;
 		drill.attachEl(tile, () => kpiSpec(tile.dataset.kpi, ov, ctx), { focus: tile.querySelector('.value'), name: `${label}: ${tile.querySelector('.value').textContent}, show the tickets behind it` });
 	}
+	return painted;
 }
 
 function seriesX(item) {
@@ -498,9 +500,14 @@ function drawWip(wip, state) {
 
 function drawAll() {
 	if (!last) return;
-	const { ov, st, wip, state, ctx } = last;
 	destroyCharts();
-	drawKpis(ov, ctx);
+	drawKpis(last.ov, last.ctx);
+	drawCharts();
+}
+
+/* everything but the key figures */
+function drawCharts() {
+	const { ov, st, wip, state } = last;
 	drawTrend(ov, state);
 	drawGlance(ov, state);
 	drawFlow(ov, state);
@@ -543,23 +550,32 @@ startPage({
 		setExports('wip', wipReq, [{ table: 'items', label: 'tickets' }, { table: 'departments', label: 'percentiles' }]);
 		setExports('oldest', wipReq, [{ table: 'oldest' }], { png: false });
 		setExports('wipemp', wipReq, [{ table: 'employees' }], { png: false });
+		/*
+		 * The key figures first (docs/DASHBOARD.md "Key figures first"): the
+		 * overview, which holds them, alone; the stages and the work in
+		 * progress (on a big store the largest answer by far) are asked for
+		 * once the figures are painted, so neither the daemon nor the
+		 * browser's main thread is busy with them before.
+		 */
 		const ovP = getJSON(ovReq.path, ovReq.params);
-		const stP = getJSON(stReq.path, stReq.params);
-		const wipP = getJSON(wipReq.path, wipReq.params);
 		let ov;
 		try {
 			ov = await ovP;
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
-			document.getElementById('kpis').replaceChildren();
+			keyFiguresFailed(document.getElementById('kpis'));
 			for (const id of CARDS) card(id).error(e, ctx.reload);
-			stP.catch(() => {});
-			await settleOn(wipP, WIP_CARDS, ctx, (wip) => drawWip(wip, state));
+			await settleOn(getJSON(wipReq.path, wipReq.params), WIP_CARDS, ctx, (wip) => drawWip(wip, state));
 			return;
 		}
 		if (!ctx.isCurrent()) return;
 		last = { ov, st: null, wip: null, state, ctx };
-		drawAll();
+		destroyCharts();
+		await drawKpis(ov, ctx);
+		if (!ctx.isCurrent()) return;
+		const stP = getJSON(stReq.path, stReq.params);
+		const wipP = getJSON(wipReq.path, wipReq.params);
+		drawCharts();
 		card('where').loading();
 		await Promise.all([
 			settleOn(stP, ['where'], ctx, (st) => { last.st = st; drawWhere(st, ov); }),

@@ -13,7 +13,7 @@ import * as fmt from '../format.js';
 import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { hrefFor, navigate } from '../state.js';
-import { card, chartBox, defHead, deptSwatch, field, infoTip, select, startPage } from '../ui.js';
+import { card, chartBox, defHead, deptSwatch, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import { drawMatrix, drawPairs } from '../handoffs.js';
 
 const STATS = [
@@ -63,7 +63,7 @@ function drawTiles(data) {
 		['End-to-end median', fmt.num(e2e.p50, 1), fmt.dayWord(), `${fmt.plural(e2e.n || 0, 'campaign')} started · sum of the medians ${anyPath ? fmt.days(pathSum) : fmt.DASH}`, 'e2e',
 			`${def('end_to_end_kpi', { n: e2e.n })} ${def('e2e_sum')}`],
 	];
-	el.replaceChildren(...tiles.map(([label, value, small, note, id, text]) =>
+	return showKeyFigures(el, tiles.map(([label, value, small, note, id, text]) =>
 		h('div', { class: 'kpi', id: id ? `kpi-${id}` : null, dataset: { kpi: id } },
 			h('div', { class: 'label' }, label, ' ', infoTip(text)),
 			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, value === '1' ? small.replace(/s$/, '') : small)] : null),
@@ -174,8 +174,13 @@ function drawTrend(data, state) {
 function drawAll() {
 	if (!cache) return;
 	destroyCharts();
+	if (cache.data) drawTiles(cache.data);
+	drawCharts();
+}
+
+/* everything but the key figures */
+function drawCharts() {
 	if (cache.data) {
-		drawTiles(cache.data);
 		drawJourney(cache.data, cache.state);
 		drawTable(cache.data, cache.state);
 		drawTrend(cache.data, cache.state);
@@ -224,19 +229,24 @@ startPage({
 		setExports('handoffs', hoReq, [{ table: 'flows' }]);
 		setExports('pairs', hoReq, [{ table: 'pairs' }], { png: false });
 		for (const id of [...CARDS, ...HO_CARDS]) card(id).loading();
-		const hoP = getJSON(hoReq.path, hoReq.params);
-		hoP.catch(() => {}); /* handled below, after the stages: not an unhandled rejection meanwhile */
 		const mine = { key, data: null, ho: null, state };
 		cache = mine;
 		try {
 			mine.data = await getJSON(req.path, req.params);
 		} catch (e) {
 			if (!ctx.isCurrent()) return;
-			document.getElementById('bottleneck').replaceChildren();
+			keyFiguresFailed(document.getElementById('bottleneck'));
 			for (const id of CARDS) card(id).error(e, ctx.reload);
 		}
 		if (!ctx.isCurrent()) return;
-		drawAll();
+		/* the key figures first, painted before any chart is built */
+		destroyCharts();
+		if (mine.data) await drawTiles(mine.data);
+		if (!ctx.isCurrent()) return;
+		/* the handoffs once the key figures are painted (docs/DASHBOARD.md "Key figures first") */
+		const hoP = getJSON(hoReq.path, hoReq.params);
+		hoP.catch(() => {}); /* handled below, after the charts: not an unhandled rejection meanwhile */
+		drawCharts();
 		try {
 			const ho = await hoP;
 			if (!ctx.isCurrent()) return;
