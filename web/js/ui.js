@@ -543,6 +543,8 @@ function explains(el, text, id) {
 /* Escape hides the explanation shown by hover as well as by focus */
 document.addEventListener('keydown', (e) => {
 	if (e.key === 'Escape' && infoAt) {
+		/* inside a dialog (the drill-down panel) the first Escape hides the explanation only; the next closes the panel */
+		if (infoAt.closest('dialog[open]')) e.preventDefault();
 		infoAt = null;
 		infoFloat.hide();
 	}
