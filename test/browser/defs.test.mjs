@@ -69,22 +69,23 @@ after(async () => {
  * data-def="first" (the heatmap's periods, the handoff matrix's
  * departments) are defined by the first cell of their row.
  */
-function survey() {
+function survey(rootSel) {
+	const root = rootSel ? document.querySelector(rootSel) : document;
 	const trig = (el) => el && el.querySelector('.info-tip, .def-term');
 	const name = (el) => `${(el.closest('table') || el.closest('.card') || el).id || el.closest('section')?.id || '?'}: ${el.textContent.replace(/\s+/g, ' ').trim().slice(0, 40)}`;
 	const missing = [];
-	for (const k of document.querySelectorAll('.kpi')) if (!trig(k.querySelector('.label'))) missing.push(`KPI ${name(k)}`);
-	for (const th of document.querySelectorAll('table.data thead th')) {
+	for (const k of root.querySelectorAll('.kpi')) if (!trig(k.querySelector('.label'))) missing.push(`KPI ${name(k)}`);
+	for (const th of root.querySelectorAll('table.data thead th')) {
 		if (th.closest('.chart-tables') || !th.textContent.trim()) continue;
 		if (th.dataset.def === 'first') {
 			if (!trig(th.closest('tr').cells[0])) missing.push(`column ${name(th)} (its row's first cell)`);
 		} else if (!trig(th)) missing.push(`column ${name(th)}`);
 	}
-	for (const th of document.querySelectorAll('#vsdept-table tbody th, #cmp-table tr[data-row="end_to_end"] th')) if (!trig(th)) missing.push(`row ${name(th)}`);
-	for (const h4 of document.querySelectorAll('.boards h4')) if (!trig(h4)) missing.push(`board ${name(h4)}`);
+	for (const th of root.querySelectorAll('#vsdept-table tbody th, #cmp-table tr[data-row="end_to_end"] th')) if (!trig(th)) missing.push(`row ${name(th)}`);
+	for (const h4 of root.querySelectorAll('.boards h4')) if (!trig(h4)) missing.push(`board ${name(h4)}`);
 	const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
 	const tips = [];
-	document.querySelectorAll('.info-tip, .def-term').forEach((b, i) => {
+	root.querySelectorAll('.info-tip, .def-term').forEach((b, i) => {
 		if (b.closest('.chart-tables') || !shown(b)) return;
 		b.dataset.tipN = String(i);
 		const d = document.getElementById(b.getAttribute('aria-describedby') || '');
@@ -98,8 +99,8 @@ const floatState = (page) => page.evaluate(() => {
 	return { shown: !!f && !f.hidden && f.getClientRects().length > 0, text: f ? f.textContent : '' };
 });
 
-async function checkTips(page, where) {
-	const { missing, tips } = await page.evaluate(`(${survey})()`);
+async function checkTips(page, where, root = null) {
+	const { missing, tips } = await page.evaluate(`(${survey})(${JSON.stringify(root)})`);
 	assert.deepEqual(missing, [], `${where}: every KPI and column has a definition`);
 	assert.ok(tips.length > 0, `${where}: definitions found`);
 	for (const t of tips) {
@@ -138,6 +139,19 @@ describe('definitions on hover and focus', () => {
 				await visit(page, url);
 				seen[url] = (await checkTips(page, url)).length;
 			}
+			/* the drill-down panel's columns too, in its dialog; the first Escape hides the definition, not the panel */
+			await visit(page, `/?${q}`);
+			await page.focus('.kpi[data-kpi="backlog"] .value');
+			await page.keyboard.press('Enter');
+			await page.waitForFunction(() => {
+				const d = document.querySelector('dialog#drill');
+				return d && d.open && d.querySelector('.drill-table');
+			}, null, { timeout: 20000 });
+			const inPanel = await checkTips(page, 'drill panel', 'dialog#drill');
+			const heads = await page.evaluate(() => [...document.querySelectorAll('dialog#drill .drill-table thead th')].filter((th) => th.getClientRects().length).length);
+			assert.ok(heads >= 4 && inPanel.length >= heads, `every column of the panel (${heads}) has its definition`);
+			assert.ok(await page.evaluate(() => document.querySelector('dialog#drill').open), 'the panel stays open after Escape hid a definition');
+			await page.keyboard.press('Escape');
 			/* a KPI's definition gives its n (the overview's SLA share: every department's closes) */
 			await visit(page, `/?${q}`);
 			const ov = await api(`/api/v1/overview?${q}`);

@@ -543,6 +543,8 @@ function explains(el, text, id) {
 /* Escape hides the explanation shown by hover as well as by focus */
 document.addEventListener('keydown', (e) => {
 	if (e.key === 'Escape' && infoAt) {
+		/* inside a dialog (the drill-down panel) the first Escape hides the explanation only; the next closes the panel */
+		if (infoAt.closest('dialog[open]')) e.preventDefault();
 		infoAt = null;
 		infoFloat.hide();
 	}
@@ -566,9 +568,14 @@ export function infoTip(text) {
  * accessible description.  No marker beside it, so a head is no wider.
  */
 export function defHead(label, text, attrs = {}) {
+	return h('th', { scope: 'col', ...attrs }, defTerm(label, text));
+}
+
+/** A label that explains itself (as defHead's), for a row head or any cell. */
+export function defTerm(label, text) {
 	const id = `info-${++infoN}`;
 	const btn = h('button', { type: 'button', class: 'def-term', 'aria-describedby': id }, label);
-	return h('th', { scope: 'col', ...attrs }, btn, explains(btn, text, id));
+	return [btn, explains(btn, text, id)];
 }
 
 /* ---- long names ---- */

@@ -13,7 +13,7 @@ import * as fmt from '../format.js';
 import { setExports } from '../exports.js';
 import { addDays, daysBetween, navigate, validDate } from '../state.js';
 import * as drill from '../drill.js';
-import { card, chartBox, defHead, deptSwatch, infoTip, startPage } from '../ui.js';
+import { card, chartBox, defHead, defTerm, deptSwatch, startPage } from '../ui.js';
 import { def } from '../defs.js';
 
 let cache = null;
@@ -179,7 +179,7 @@ function e2eRow(data, chg) {
 	const real = v.cls.startsWith('real');
 	const side = (b) => h('span', {}, fmt.num(b && b.p50, 1), h('span', { class: 'muted' }, ` (${fmt.int(b ? b.n : 0)})`));
 	return h('tr', { class: 'e2e', dataset: { row: 'end_to_end' } },
-		h('th', { scope: 'row' }, 'End-to-end', ' ', infoTip(def('cmp_e2e'))),
+		h('th', { scope: 'row', title: 'End-to-end' }, defTerm('End-to-end', def('cmp_e2e'))),
 		h('td', { class: 'n', 'data-label': 'A end-to-end median (campaigns)', dataset: { side: 'a' } }, side(e.a)),
 		h('td', { class: 'n', 'data-label': 'B end-to-end median (campaigns)', dataset: { side: 'b' } }, side(e.b)),
 		h('td', { class: 'n', 'data-label': 'Median change' }, chg(e.change && e.change.p50, real)),
@@ -234,7 +234,7 @@ startPage({
 	async load(state, ctx) {
 		for (const id of ['cmpchart', 'cmptable']) card(id).loading();
 		const req = { path: '/api/v1/compare', params: { a_from: state.a_from, a_to: state.a_to, b_from: state.b_from, b_to: state.b_to } };
-		setExports('cmptable', req, [{ table: 'departments' }, { table: 'end_to_end' }], { png: false });
+		setExports('cmptable', req, [{ table: 'departments', label: 'departments' }, { table: 'end_to_end', label: 'end-to-end' }], { png: false });
 		setExports('cmpchart', req, [{ table: 'departments' }]);
 		let data;
 		try {

@@ -15,7 +15,7 @@ import { def, nNote, tooFew } from '../defs.js';
 import { setExports } from '../exports.js';
 import { combobox } from '../combobox.js';
 import { daysBetween, navigate } from '../state.js';
-import { card, chartBox, defHead, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
+import { card, chartBox, defHead, defTerm, field, infoTip, keyFiguresFailed, select, showKeyFigures, startPage } from '../ui.js';
 import * as drill from '../drill.js';
 
 let cache = null;
@@ -326,7 +326,7 @@ function drawVsDept(d) {
 				defHead(first, def('person', { name: d.employee.name }), { class: 'n' }),
 				defHead('Per employee', perDef, { class: 'n', dataset: { col: 'per_employee' } }))),
 			h('tbody', {}, rows.map(([k, a, b, text, id]) => h('tr', { dataset: { row: id } },
-				h('th', { scope: 'row' }, k, ' ', infoTip(text)), h('td', { class: 'n', dataset: { col: 'employee' } }, a), h('td', { class: 'n', dataset: { col: 'per_employee' } }, b)))))),
+				h('th', { scope: 'row', title: k }, defTerm(k, text)), h('td', { class: 'n', dataset: { col: 'employee' } }, a), h('td', { class: 'n', dataset: { col: 'per_employee' } }, b)))))),
 	h('p', { class: 'legend-note' }, h('span', {}, `Per employee: ${d.department.name}’s average over its ${fmt.plural(pe.employees || 0, 'employee')} with tickets in the range (medians, percentiles and the SLA share over the ${fmt.int(pl.n || 0)} with at least ${fmt.plural(pe.min_closed || 0, 'close')}).`),
 		h('span', {}, 'Rework: re-entries opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened.')));
 }

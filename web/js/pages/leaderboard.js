@@ -59,7 +59,10 @@ function draw(data, state) {
 						h('a', { class: 'who', href: hrefFor('/employee', state, { emp: e.id, dept: null }) }, e.name),
 						b.extra(e) ? h('span', { class: 'extra' }, b.extra(e)) : null,
 						h('span', { class: 'val' }, b.value(e)))))
-					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.' : b.key === 'best_sla' ? `Nobody closed ${fmt.int(need)} or more tickets with any within the SLA.` : `Nobody closed ${fmt.int(need)} or more tickets.`));
+					: h('p', { class: 'rank-empty' }, b.key === 'most_closed' ? 'Nobody closed a ticket.'
+						/* ranked on the fastest list, yet none within the SLA: all at 0%, who are not "the best" */
+						: b.key === 'best_sla' && (d.fastest_p50 || []).length ? `Nobody who closed ${fmt.int(need)} or more had one within the SLA (0% is not among the best).`
+							: `Nobody closed ${fmt.int(need)} or more tickets.`));
 		}))))),
 	h('p', { class: 'legend-note' }, `Top ${fmt.int(data.size)} per list. Fastest (the lowest median days to close) and best within SLA rank only employees who closed at least ${fmt.plural(need, 'ticket')} in the period; equal values share a rank (listed by name).`));
 	/* a value: the employee's closes of the period (drill.js) */
