@@ -50,12 +50,17 @@ export function manyCsv(asOf) {
 	const end = Math.round(Date.parse(`${asOf}T00:00:00Z`) / 86400000);
 	const rand = rng(13);
 	const rows = ['ticket_id,creator,employee,department,opened_on,closed_on'];
+	/* each department's first 300 tickets go to its 300 employees in turn (a stride
+	 * coprime to 300), so every employee has tickets; the rest go at random */
+	const seen = DEPTS.map(() => 0);
+	const pickEmployee = (d) => (seen[d] < EMPLOYEES_PER_DEPT ? (seen[d]++ * 7 + d) % EMPLOYEES_PER_DEPT
+		: Math.floor(rand() * EMPLOYEES_PER_DEPT));
 	let id = 0;
 	for (let c = 0; c < CREATORS; c++) {
 		const creator = `Creator ${FIRST[c % FIRST.length]} ${LAST[(c * 7) % LAST.length]} ${c}`;
 		let day = end - 420 + Math.floor(rand() * 400);
 		for (let d = 0; d < DEPTS.length && day <= end; d++) {
-			const emp = employeeName(d, Math.floor(rand() * EMPLOYEES_PER_DEPT));
+			const emp = employeeName(d, pickEmployee(d));
 			const len = Math.max(0, Math.round(DEPTS[d][1] * (0.2 + 1.6 * rand())));
 			const close = day + len;
 			rows.push([`T${++id}`, creator, emp, DEPTS[d][0], iso(day), close <= end ? iso(close) : '']
