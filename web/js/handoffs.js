@@ -64,7 +64,7 @@ export function drawMatrix(c, data) {
 		/* the cells' definition on the corner: every department column counts the same */
 		h('td', { class: 'corner' }, h('span', { 'aria-hidden': 'true' }, 'From ↓ · to →'), ' ', infoTip(def('handoff_cell'))),
 		depts.map((b) => h('th', { scope: 'col', class: 'to', dataset: { dept: b.name, def: 'first' } },
-			h('span', { class: 'vt' }, deptSwatch(deptIndex(b.name)), b.name))),
+			h('span', { class: 'vt', title: b.name }, deptSwatch(deptIndex(b.name)), b.name))),
 		defHead('Given', def('handoffs_given'), { class: 'n total hide-sm' }));
 	const rows = depts.map((a) => h('tr', { dataset: { dept: a.name } },
 		h('th', { scope: 'row' }, deptSwatch(deptIndex(a.name)), a.name),
@@ -80,7 +80,7 @@ export function drawMatrix(c, data) {
 		h('th', { scope: 'row' }, 'Received'),
 		depts.map((b) => h('td', { class: 'n total' }, fmt.int(b.received))),
 		h('td', { class: 'n total' }, fmt.int(t.handoffs)));
-	const table = h('table', { class: 'data handoff-matrix png-grid', id: 'handoff-matrix' },
+	const table = h('table', { class: `data handoff-matrix png-grid${depts.length > 6 ? ' upright' : ''}`, id: 'handoff-matrix' },
 		h('caption', { class: 'visually-hidden' }, `Handoffs from the department of each row to the department of each column, ${fmt.range(data.range.from, data.range.to)}; the second number of a cell counts the ping-pongs`),
 		h('thead', {}, head), h('tbody', {}, rows, foot));
 	c.show(
