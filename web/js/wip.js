@@ -6,7 +6,7 @@
  * they have passed (50th, 70th, 85th, 95th); the oldest open tickets, each
  * linking to its creator's timeline; open tickets per employee and zone.
  */
-import { alpha, deptIndex, makeChart, theme, valueAxis } from './charts.js';
+import { alpha, deptIndex, makeChart, theme, truncate, valueAxis } from './charts.js';
 import { h } from './dom.js';
 import * as fmt from './format.js';
 import { hrefFor } from './state.js';
@@ -108,6 +108,8 @@ export function drawWipChart(c, wip, state, by) {
 		pointHoverRadius: 5,
 		hitRadius: 3,
 	}));
+	/* a row's name cut with "…" to what a y axis of at most ~40% of the chart holds (Chart.js clips longer ones) */
+	const maxChars = Math.max(12, Math.floor(((box.clientWidth || 600) * 0.38) / 6.5));
 	makeChart(box, {
 		type: 'scatter',
 		data: { datasets },
@@ -119,7 +121,7 @@ export function drawWipChart(c, wip, state, by) {
 					type: 'linear', min: -0.5, max: n - 0.5, reverse: true, offset: false,
 					grid: { display: false }, border: { display: false },
 					afterBuildTicks: (scale) => { scale.ticks = rows.map((_, i) => ({ value: i })); },
-					ticks: { autoSkip: false, color: t.text, callback: (v) => (rows[v] ? rows[v].name : '') },
+					ticks: { autoSkip: false, color: t.text, callback: (v) => (rows[v] ? truncate(rows[v].name, maxChars) : '') },
 				},
 			},
 			plugins: {
