@@ -127,6 +127,15 @@ function buildHeader(path) {
 		else a.removeAttribute('aria-current');
 	}
 	header.querySelector('#theme-toggle').replaceWith(themeButton());
+	/* the nav scrolls sideways on a phone; a link focused from the keyboard is brought wholly into view (the
+	 * browser leaves a half-visible one where it is, its focus ring cut by the nav's edge) */
+	nav.addEventListener('focusin', (e) => {
+		const a = e.target.closest('a');
+		if (!a) return;
+		const r = a.getBoundingClientRect(), n = nav.getBoundingClientRect();
+		if (r.left < n.left) nav.scrollLeft -= n.left - r.left;
+		else if (r.right > n.left + nav.clientWidth) nav.scrollLeft += r.right - (n.left + nav.clientWidth);
+	});
 	const current = nav.querySelector('[aria-current="page"]');
 	if (current && current.scrollIntoView && window.innerWidth < 720) current.scrollIntoView({ block: 'nearest', inline: 'center' });
 }
