@@ -47,7 +47,7 @@ function draw(data, state) {
 	const need = Math.max(1, data.min_closed || 1);
 	const anyone = block.departments.some((d) => BOARDS.some((b) => (d[b.key] || []).length));
 	if (!anyone) return c.empty(`Nobody closed a ticket ${p.id === 'day' ? 'that day' : 'that week'}`);
-	c.show(h('div', { class: 'boards' }, block.departments.map((d) => h('article', { class: 'board card', 'aria-label': d.name },
+	c.show(h('div', { class: block.departments.length > 6 ? 'boards many' : 'boards' }, block.departments.map((d) => h('article', { class: 'board card', 'aria-label': d.name },
 		h('div', { class: 'card-head' }, h('h3', {}, deptSwatch(deptIndex(d.name)), h('a', { href: hrefFor('/department', state, { dept: d.name }) }, d.name))),
 		h('div', { class: 'card-body lists' }, BOARDS.map((b) => {
 			const list = d[b.key] || [];
