@@ -381,6 +381,18 @@ describe('point 10: many departments, long names', () => {
 		await context.close();
 	});
 
+	test('the employee\'s comparison with the department fits its card with the longest first name', async () => {
+		const { context, page } = await openPage({ width: 1280, height: 800 });
+		const longest = [...env.meta.employees].sort((a, b) => b.name.split(' ')[0].length - a.name.split(' ')[0].length)[0];
+		for (const width of [1280, 390]) {
+			await page.setViewportSize({ width, height: 800 });
+			await visit(page, `/employee?emp=${longest.id}`);
+			const w = await page.$eval('#vsdept .table-wrap', (e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+			assert.ok(w.scroll <= w.client, `${longest.name} at ${width}: the table fits (${w.scroll} > ${w.client})`);
+		}
+		await context.close();
+	});
+
 	test('the employee picker is searchable: typing filters, Enter picks, the URL follows', async () => {
 		const { context, page, problems } = await openPage({ width: 1280, height: 800 });
 		await visit(page, '/employee');
