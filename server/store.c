@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* from build/gen/migrations.c */
@@ -29,30 +28,6 @@ extern const size_t store_nmigrations;
 /* Versions of the change log kept: a daemon further behind rebuilds. */
 #define CHANGES_KEEP "1000"
 
-enum stmt_id {
-	S_DEPT_ID,
-	S_EMP_FIND,
-	S_EMP_ADD,
-	S_CREATOR_FIND,
-	S_CREATOR_ADD,
-	S_CREATOR_ADD_NEW,
-	S_TICKET_FIND,
-	S_TICKET_INSERT,
-	S_TICKET_UPDATE,
-	S_VERSION,
-	S_VERSION_BUMP,
-	S_LAST_IMPORT,
-	S_COUNT,
-	S_ANY,
-	S_CHANGES_FROM_NOW,
-	S_CHANGES_PRUNE_FROM,
-	S_CHANGES_PRUNE,
-	S_META,
-	S_PRAGMA_DATA_VERSION,
-	S_TICKET_BY_ID,
-	S_CREATOR_NAME,
-	S_NSTMT
-};
 
 static const char *const stmt_sql[S_NSTMT] = {
 	[S_DEPT_ID] = "SELECT id FROM departments WHERE name = ?1",
@@ -96,25 +71,6 @@ static const char *const stmt_sql[S_NSTMT] = {
 #define CACHE_IDLE "PRAGMA cache_size = -8192"
 #define CACHE_WRITE "PRAGMA cache_size = -262144"
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	unsigned flags;
-	struct store_file file;   /* what path named when it was opened */
-	enum store_error err;     /* the first failure since store_error_clear() */
-	char errmsg[256];
-	sqlite3_stmt *stmt[S_NSTMT];
-	/* CREATE INDEX statements of the ticket indexes dropped for a bulk
-	 * load, recreated (sort-based, far faster) before its COMMIT */
-	char **deferred;
-	size_t ndeferred;
-	/* inside a bulk load into an empty store: every ticket is new (the
-	 * callers reject duplicate ticket_ids), so upserts skip the lookup */
-	int bulk_empty;
-	int bulk_fk_off;          /* foreign keys off for its length */
-	int creators_fresh;       /* ... and no creator either: their name
-				   * index is rebuilt at commit too */
-};
 
 struct store_iter {
 	struct store *st;
@@ -123,73 +79,10 @@ struct store_iter {
 
 static void clear_deferred(struct store *st);
 
-/* ---- failures ---- */
-
-/* The kind of an extended result code (and the errno of an I/O error:
- * SQLite reports some writes into a full disk or a read-only file as
- * SQLITE_IOERR_*). */
-static enum store_error classify(int rc, int sys)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_ROW:
-	case SQLITE_DONE:
-		return STORE_ERR_NONE;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return STORE_ERR_BUSY;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-		return STORE_ERR_READONLY;
-	case SQLITE_CANTOPEN:
-		return STORE_ERR_CANTOPEN;
-	case SQLITE_FULL:
-		return STORE_ERR_FULL;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return STORE_ERR_CORRUPT;
-	case SQLITE_IOERR:
-		if (rc == SQLITE_IOERR_NOMEM)
-			return STORE_ERR_OTHER;
-		if (sys == ENOSPC || sys == EDQUOT)
-			return STORE_ERR_FULL;
-		if (sys == EROFS || sys == EPERM || sys == EACCES)
-			return STORE_ERR_READONLY;
-		return STORE_ERR_IO;
-	default:
-		return STORE_ERR_OTHER;
-	}
-}
-
-static enum store_error probe_files(const char *path, char *why, size_t n);
-
-/* Keep the kind of the failure the connection reports now (the first
- * since store_error_clear(): what follows it is usually its consequence). */
-static void note_error(struct store *st, const char *msg)
-{
-	if (st->err != STORE_ERR_NONE || !st->db)
-		return;
-	int rc = sqlite3_extended_errcode(st->db), sys = sqlite3_system_errno(st->db);
-	enum store_error e = classify(rc, sys);
-	/* the errno of a failed write does not always survive to here: an
-	 * I/O error with a file not writable or a full disk is that */
-	char why[8];
-	enum store_error cause = e == STORE_ERR_IO ? probe_files(st->path, why, sizeof(why))
-						   : STORE_ERR_NONE;
-	if (cause == STORE_ERR_READONLY || cause == STORE_ERR_FULL)
-		e = cause;
-	st->err = e == STORE_ERR_NONE ? STORE_ERR_OTHER : e;
-	if ((rc & 0xff) == SQLITE_IOERR && sys)
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", msg ? msg : sqlite3_errmsg(st->db),
-			 strerror(sys));
-	else
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s", msg ? msg : sqlite3_errmsg(st->db));
-}
-
 static int db_fail(struct store *st, const char *what)
 {
 	log_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-	note_error(st, NULL);
+	store_note_error(st, NULL);
 	return -1;
 }
 
@@ -203,60 +96,11 @@ static int exec(struct store *st, const char *sql)
 	char *err = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
 		log_err("%s: %s", st->path, err ? err : sqlite3_errmsg(st->db));
-		note_error(st, err);
+		store_note_error(st, err);
 		sqlite3_free(err);
 		return -1;
 	}
 	return 0;
-}
-
-enum store_error store_error(const struct store *st)
-{
-	return st->err;
-}
-
-const char *store_error_msg(const struct store *st)
-{
-	return st->errmsg;
-}
-
-void store_error_clear(struct store *st)
-{
-	st->err = STORE_ERR_NONE;
-	st->errmsg[0] = '\0';
-}
-
-const char *store_error_text(enum store_error e)
-{
-	static const char *const text[] = {
-		[STORE_ERR_NONE] = "no error",
-		[STORE_ERR_OTHER] = "the store refused the write",
-		[STORE_ERR_BUSY] = "the store is locked by another writer",
-		[STORE_ERR_READONLY] = "the store cannot be written (its file, -wal, -shm or folder is read-only)",
-		[STORE_ERR_CANTOPEN] = "the store's files cannot be opened",
-		[STORE_ERR_FULL] = "the store is full (no space left on its disk, or [data] max_size_mb reached)",
-		[STORE_ERR_IO] = "an I/O error on the store's disk",
-		[STORE_ERR_CORRUPT] = "the store is damaged",
-		[STORE_ERR_GONE] = "the database file was removed or replaced while serving",
-	};
-	return (unsigned)e < sizeof(text) / sizeof(text[0]) ? text[e] : "unknown";
-}
-
-/* ---- the file ---- */
-
-int store_file_at(const char *path, struct store_file *f)
-{
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : -1;
-	f->dev = (uint64_t)sb.st_dev;
-	f->ino = (uint64_t)sb.st_ino;
-	return 1;
-}
-
-void store_file(const struct store *st, struct store_file *f)
-{
-	*f = st->file;
 }
 
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
@@ -382,7 +226,7 @@ struct store *store_open_err(const char *path, unsigned flags, enum store_error 
 	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
 		log_err("%s: cannot open database: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		note_error(st, NULL);
+		store_note_error(st, NULL);
 		goto fail;
 	}
 	/* the file the connection has open (the first read follows at once,
@@ -463,128 +307,6 @@ void store_close(struct store *st)
 	clear_deferred(st);
 	free(st->path);
 	free(st);
-}
-
-/* ---- health ---- */
-
-/* One integer PRAGMA; -1 on error (logged). */
-static int64_t pragma_int(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, "prepare");
-	if (step_int(st, s, &v) != 1)
-		v = -1;
-	sqlite3_finalize(s);
-	return v;
-}
-
-int store_set_max_size(struct store *st, int64_t max_bytes)
-{
-	int64_t page = pragma_int(st, "PRAGMA page_size");
-	if (page <= 0)
-		return -1;
-	/* the largest page count SQLite takes means no limit */
-	int64_t pages = max_bytes > 0 ? (max_bytes + page - 1) / page : 4294967294LL;
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
-	return pragma_int(st, sql) < 0 ? -1 : 0;
-}
-
-/* The folder of path into dir ("." when it has none). */
-static void parent_dir(const char *path, char *dir, size_t n)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, n, ".");
-	else if (slash == path)
-		snprintf(dir, n, "/");
-	else
-		snprintf(dir, n, "%.*s", (int)(slash - path), path);
-}
-
-/* store_probe() without the limit on the size. */
-static enum store_error probe_files(const char *path, char *why, size_t n)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	static const char *const name[] = { "the database file", "its -wal file", "its -shm file" };
-	char p[4200], dir[4096];
-	int missing = 0;
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
-		if (access(p, W_OK) == 0)
-			continue;
-		if (errno == ENOENT && i > 0) {
-			missing = 1;
-			continue;
-		}
-		snprintf(why, n, "%s is not writable (%s)", name[i], strerror(errno));
-		return errno == ENOENT ? STORE_ERR_GONE : STORE_ERR_READONLY;
-	}
-	parent_dir(path, dir, sizeof(dir));
-	if (missing && access(dir, W_OK | X_OK) != 0) {
-		snprintf(why, n, "its folder is not writable (%s): the -wal and -shm files cannot be made",
-			 strerror(errno));
-		return STORE_ERR_READONLY;
-	}
-	struct statvfs fs;
-	if (statvfs(dir, &fs) == 0) {
-		/* root may write into the blocks reserved for it */
-		uint64_t avail = (uint64_t)(geteuid() == 0 ? fs.f_bfree : fs.f_bavail) * fs.f_frsize;
-		if (avail < (uint64_t)STORE_MIN_FREE) {
-			snprintf(why, n, "only %llu KiB free on its file system",
-				 (unsigned long long)(avail >> 10));
-			return STORE_ERR_FULL;
-		}
-	}
-	return STORE_ERR_NONE;
-}
-
-enum store_error store_probe(struct store *st, int64_t max_bytes, char *why, size_t n)
-{
-	enum store_error e = probe_files(st->path, why, n);
-	if (e != STORE_ERR_NONE)
-		return e;
-	if (max_bytes > 0) {
-		int64_t pages = pragma_int(st, "PRAGMA page_count");
-		int64_t free_pages = pragma_int(st, "PRAGMA freelist_count");
-		int64_t size = pragma_int(st, "PRAGMA page_size");
-		if (pages >= 0 && free_pages >= 0 && size > 0 &&
-		    (pages - free_pages) * size + STORE_MIN_FREE > max_bytes) {
-			snprintf(why, n, "it holds %.1f MiB of its [data] max_size_mb = %lld",
-				 (double)((pages - free_pages) * size) / (1 << 20),
-				 (long long)(max_bytes >> 20));
-			return STORE_ERR_FULL;
-		}
-	}
-	return STORE_ERR_NONE;
-}
-
-int store_quick_check(struct store *st)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(10)", -1, &s, NULL) != SQLITE_OK) {
-		int e = sqlite3_errcode(st->db);
-		db_fail(st, "quick_check");
-		return e == SQLITE_CORRUPT || e == SQLITE_NOTADB ? 1 : -1;
-	}
-	int rc, bad = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(s, 0);
-		if (m && strcmp(m, "ok") == 0)
-			continue;
-		log_err("%s: quick_check: %s", st->path, m ? m : "(null)");
-		bad = 1;
-	}
-	int ret = bad;
-	if (rc != SQLITE_DONE) {
-		int e = sqlite3_errcode(st->db);
-		db_fail(st, "quick_check");
-		ret = e == SQLITE_CORRUPT || e == SQLITE_NOTADB ? 1 : -1;
-	}
-	sqlite3_finalize(s);
-	return ret;
 }
 
 /* ---- pipeline ---- */

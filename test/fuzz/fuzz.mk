@@ -16,7 +16,7 @@ FUZZ_TARGETS := fuzz_csv fuzz_query fuzz_config fuzz_evcsv fuzz_xes
 FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Iserver
-FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/config.c server/iniread.c server/date.c \
+FUZZ_LIBSRC  := server/csv.c server/import.c server/store.c server/store_health.c server/config.c server/iniread.c server/date.c \
 	server/buf.c server/strmap.c server/log.c server/urlcodec.c \
 	server/ts.c server/tz.c server/events.c server/import_map.c server/digest.c \
 	server/evimport.c server/evcsv.c server/xes.c server/gz.c server/store_events.c server/calendar.c \

@@ -1,6 +1,7 @@
 """A leadtimed daemon for the integration tests: `serve --port 0` in the
 background, the bound port read from its log line, stderr collected by a
-thread, stopped by its own pid."""
+thread, stopped by its own pid; and run(), the CLI."""
+import http.client
 import os
 import re
 import signal
@@ -20,6 +21,12 @@ def clean_env(extra=None):
     env.pop("NOTIFY_SOCKET", None)
     env.update(extra or {})
     return env
+
+
+def run(args, timeout=300, **kw):
+    """leadtimed with args (bytes out, systemd's variables unset)."""
+    return subprocess.run([BIN] + [str(a) for a in args], env=clean_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
 
 
 class Daemon:
@@ -55,6 +62,17 @@ class Daemon:
     def _drain(self):
         for line in self.proc.stderr:
             self.log.append(line.decode("utf-8", "replace"))
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        """One request on a new connection: (status, headers with lower-case
+        names, body)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+        finally:
+            c.close()
 
     def text(self):
         return "".join(self.log)

@@ -24,7 +24,6 @@
   fdatasync its -wal before a one-row import answers.
 """
 import datetime as dt
-import http.client
 import json
 import os
 import re
@@ -48,9 +47,7 @@ PIPELINE = [("Sales", 14), ("Contract", 3), ("Design", 30), ("Manufacturing", 25
             ("Campaign", 25)]
 
 
-def run(args, timeout=300, **kw):
-    return subprocess.run([BIN] + [str(a) for a in args], env=daemon.clean_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
+run = daemon.run
 
 
 def write_config(path, db, depts=PIPELINE, data="", server=""):
@@ -80,15 +77,6 @@ def store_tickets(db):
 
 
 class Daemon(daemon.Daemon):
-    def request(self, method, path, body=None, headers=None, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
-        finally:
-            c.close()
-
     def get(self, path, params=None):
         if params:
             path += "?" + urllib.parse.urlencode(params)
@@ -373,7 +361,7 @@ class StoreFaults(unittest.TestCase):
             st, body, n = self.post(d)
             self.assertEqual(st, 200, body)
             acked += n
-            self.assertIn("the store takes writes again", d.text())
+            self.assertIn("the store takes writes again", d.wait_log("the store takes writes again"))
         finally:
             rw(files)
             self.assertEqual(d.stop(), 0, d.text())

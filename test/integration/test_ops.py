@@ -57,9 +57,7 @@ OPERATIONS = os.path.join(ROOT, "docs", "OPERATIONS.md")
 BUSY_S = 60
 
 
-def run(args, timeout=300):
-    return subprocess.run([BIN] + [str(a) for a in args], env=daemon.clean_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+run = daemon.run
 
 
 def write_config(path, db, token=TOKEN, server="", extra=""):
@@ -168,15 +166,7 @@ def head_only(port, path, headers, length):
         c.close()
 
 
-class Daemon(daemon.Daemon):
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
-        finally:
-            c.close()
+Daemon = daemon.Daemon
 
 
 class Ops(unittest.TestCase):

@@ -22,7 +22,6 @@ Margins are relative to the configured connection_timeout (wide ones); no
 other wall-clock assertion.  The daemon is $LEADTIME_BIN; every process is
 stopped by its own pid.
 """
-import http.client
 import json
 import os
 import re
@@ -43,9 +42,7 @@ FROM = "2023-11-25"            # the export: about 15 MB of CSV
 FROM_STEADY = "2026-01-01"     # about 7 MB
 
 
-def run(args, timeout=300):
-    return subprocess.run([BIN] + [str(a) for a in args], env=daemon.clean_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+run = daemon.run
 
 
 def size(path):
@@ -137,22 +134,13 @@ class SlowReader(threading.Thread):
 
 
 class Daemon(daemon.Daemon):
-    def request(self, method, path, body=None, headers=None, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            return r.status, r.read()
-        finally:
-            c.close()
-
     def meta(self):
-        st, body = self.request("GET", "/api/v1/meta")
+        st, _, body = self.request("GET", "/api/v1/meta")
         assert st == 200, body
         return json.loads(body)
 
     def metrics(self):
-        st, body = self.request("GET", "/metrics")
+        st, _, body = self.request("GET", "/metrics")
         assert st == 200, body
         return body.decode()
 
@@ -201,7 +189,7 @@ class Stream(unittest.TestCase):
             self.assertNotIn(marker, d.text())
 
     def import_rows(self, d, rows):
-        st, body = d.request("POST", "/api/v1/import", b"\n".join([self.header] + rows) + b"\n",
+        st, _, body = d.request("POST", "/api/v1/import", b"\n".join([self.header] + rows) + b"\n",
                              {"Content-Type": "text/csv", "Authorization": "Bearer " + TOKEN},
                              timeout=120)
         self.assertEqual(st, 200, body)
@@ -307,7 +295,7 @@ class Stream(unittest.TestCase):
         self.assertGreater(int(m.group(1)), 0, "the bytes produced are logged")
         s.close()
         # a download that completes is still a 200
-        st, body = d.request("GET", "/api/v1/pit?format=csv&from=%s&to=%s" % (AS_OF, AS_OF))
+        st, _, body = d.request("GET", "/api/v1/pit?format=csv&from=%s&to=%s" % (AS_OF, AS_OF))
         self.assertEqual(st, 200)
         metrics = d.metrics()
         route = 'route="GET /api/v1/pit"'
