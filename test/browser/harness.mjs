@@ -331,10 +331,10 @@ export function recordRequests(page) {
  * Another leadtimed beside the main one (trust.test.mjs: a stale store):
  * `generate` with `genArgs` into a fresh store, served with `[data] as_of`
  * = `asOf` ('' = today) and `ini` ({key: value} over the repository's
- * config.ini).  Returns {base, meta, stop()}; stop() ends that daemon (its
+ * config.ini; `empty`: no data at all).  Returns {base, meta, stop()}; stop() ends that daemon (its
  * own PID) and removes its folder.
  */
-export async function extraDaemon({ genArgs = [], asOf = '', ini = {}, csv = null } = {}) {
+export async function extraDaemon({ genArgs = [], asOf = '', ini = {}, csv = null, empty = false } = {}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadtime-extra-'));
 	let text = fs.readFileSync(path.join(ROOT, 'config.ini'), 'utf8');
 	const set = (key, value) => {
@@ -350,7 +350,8 @@ export async function extraDaemon({ genArgs = [], asOf = '', ini = {}, csv = nul
 	fs.writeFileSync(cfg, text);
 	const db = path.join(dir, 'lt.db');
 	/* csv: an import CSV of its own instead of generated data */
-	if (csv === null) execFileSync(BIN, ['generate', '--config', cfg, '--db', db, ...genArgs], { stdio: 'pipe' });
+	if (empty) { /* a new store: the daemon creates it on start */ }
+	else if (csv === null) execFileSync(BIN, ['generate', '--config', cfg, '--db', db, ...genArgs], { stdio: 'pipe' });
 	else {
 		fs.writeFileSync(path.join(dir, 'data.csv'), csv);
 		execFileSync(BIN, ['import', '--config', cfg, path.join(dir, 'data.csv')], { stdio: 'pipe', cwd: dir });

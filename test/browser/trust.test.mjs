@@ -80,6 +80,31 @@ describe('freshness', () => {
 		await context.close();
 	});
 
+	test('an empty store: the header says there is no data yet and a banner says how to fill it', async () => {
+		const empty = await extraDaemon({ empty: true, asOf: '' });
+		try {
+			assert.equal(empty.meta.tickets, 0);
+			const { context, page, problems } = await openPage(SIZES[0]);
+			for (const p of ['/', '/department', '/flow']) {
+				await page.goto(`${empty.base}${p}`, { waitUntil: 'load' });
+				await settle(page);
+				const head = await text(page, '#asof');
+				assert.equal(head, 'No data yet', `${p}: the header's freshness line`);
+				const b = await page.$('#stale');
+				assert.ok(b && !(await b.evaluate((e) => e.hidden)), `${p}: a banner`);
+				assert.equal(await b.getAttribute('role'), 'status');
+				const t = await text(page, '#stale');
+				assert.match(t, /no tickets yet/, t);
+				assert.ok(t.includes('leadtimed import FILE.csv') && t.includes('POST /api/v1/import') && t.includes('leadtimed generate'), t);
+			}
+			/* the empty store's page loads fetch nothing from the other daemon: only its own origin errors count */
+			assert.deepEqual(problems.filter((x) => !x.includes('another origin')), []);
+			await context.close();
+		} finally {
+			await empty.stop();
+		}
+	});
+
 	test('fresh data: no banner; the header shows the last day and the import, at both sizes', async () => {
 		for (const size of SIZES) {
 			const { context, page } = await openPage(size);

@@ -77,6 +77,11 @@ export function instant(iso) {
 	return { local, time, utc, same: t.getTimezoneOffset() === 0 };
 }
 
+/** The noun for a count: `one` for exactly 1, else `many` ("1 ticket", "0 tickets", "2 tickets"). */
+export function noun(n, one, many = `${one}s`) {
+	return n === 1 ? one : many;
+}
+
 export function plural(n, one, many = `${one}s`) {
 	return `${int(n)} ${n === 1 ? one : many}`;
 }

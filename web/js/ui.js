@@ -166,8 +166,9 @@ function showAsOf(state, meta, asOf) {
 	if (!el) return;
 	el.classList.toggle('travel', !!state.as_of);
 	const last = lastDataDay(meta, asOf);
+	const to = last ? `data to ${fmt.date(last)}` : 'no data yet';
 	const data = h('span', { class: 'asof-data', id: 'asof-data' },
-		state.as_of ? `Viewing ${fmt.date(state.as_of)} · data to ${fmt.date(last)}` : `Data to ${fmt.date(last)}`);
+		state.as_of ? `Viewing ${fmt.date(state.as_of)} · ${to}` : to[0].toUpperCase() + to.slice(1));
 	let imported = null;
 	if (meta.last_import) {
 		const iso = new Date(meta.last_import * 1000).toISOString();
@@ -179,7 +180,7 @@ function showAsOf(state, meta, asOf) {
 		imported = h('span', { class: 'asof-import' }, 'imported ',
 			h('time', { id: 'asof-import', datetime: iso, title: `Last import: ${when.local}${when.same ? '' : ` (${when.utc})`}` }, local));
 	}
-	el.replaceChildren(data, imported);
+	el.replaceChildren(...[data, imported].filter(Boolean));
 }
 
 /*
@@ -191,7 +192,8 @@ function showStale(state, meta, asOf, path) {
 	let el = $('#stale');
 	const last = lastDataDay(meta, asOf);
 	const gap = last ? daysBetween(last, asOf) : 0;
-	if (!last || gap <= STALE_DAYS) {
+	const empty = !last && meta.tickets === 0;
+	if (!empty && (!last || gap <= STALE_DAYS)) {
 		if (el) el.hidden = true;
 		return;
 	}
@@ -202,6 +204,19 @@ function showStale(state, meta, asOf, path) {
 		else if ($('#main')) $('#main').prepend(el);
 	}
 	el.hidden = false;
+	if (empty) {
+		/* a new store: every page is empty until tickets come in; say how they do */
+		fill(el,
+			h('strong', {}, 'The store holds no tickets yet.'),
+			' Import them (',
+			h('code', {}, 'leadtimed import FILE.csv'),
+			' or ',
+			h('code', {}, 'POST /api/v1/import'),
+			'), or fill it with demo data (',
+			h('code', {}, 'leadtimed generate'),
+			').');
+		return;
+	}
 	fill(el,
 		h('strong', {}, `The data ends on ${fmt.date(last)}, ${fmt.plural(gap, 'day')} before ${fmt.date(asOf)}, the day these figures are for.`),
 		' Recent ranges have no or few tickets because nothing newer was imported, not because work stopped. ',

@@ -300,13 +300,13 @@ function drawKpis(data) {
 	const sla = data.department.sla_days;
 	const dc = { range: fmt.range(data.range.from, data.range.to), to: data.range.to, sla, days: daysBetween(data.range.from, data.range.to) + 1 };
 	const tiles = [
-		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week`, 'closed'],
-		['Opened', fmt.int(t.opened), 'tickets', 'new tickets in the range', 'opened', { n: t.opened }],
-		['Open backlog', fmt.int(t.backlog_end), 'tickets', `at ${fmt.date(data.range.to)}`, 'backlog', { n: t.backlog_end }],
+		['Closed', fmt.int(t.closed), fmt.noun(t.closed, 'ticket'), `${fmt.num(t.closes_per_week, 1)} per week`, 'closed'],
+		['Opened', fmt.int(t.opened), fmt.noun(t.opened, 'ticket'), 'new tickets in the range', 'opened', { n: t.opened }],
+		['Open backlog', fmt.int(t.backlog_end), fmt.noun(t.backlog_end, 'ticket'), `at ${fmt.date(data.range.to)}`, 'backlog', { n: t.backlog_end }],
 		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `90th percentile ${fmt.days(l.p90)}`, 'p50', { n: l.n }],
 		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `SLA: ${sla} days`, 'sla', { n: l.n }],
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', 'open on an average day', 'avg_open', { n: dc.days }],
-		['Rework', fmt.int(t.rework), fmt.plural(t.rework, 'ticket').replace(/^\S+ /, ''), fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of the tickets opened` : 'no ticket opened', 'rework'],
+		['Rework', fmt.int(t.rework), fmt.noun(t.rework, 'ticket'), fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of the tickets opened` : 'no ticket opened', 'rework'],
 	];
 	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>
 		h('div', { class: 'kpi', dataset: { kpi: id } }, h('div', { class: 'label' }, label, ' ', infoTip(def(id, { ...dc, ...more }))),

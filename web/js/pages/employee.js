@@ -50,12 +50,12 @@ function drawKpis(d) {
 	const sla = (cache.meta.departments.find((x) => x.name === d.employee.department) || {}).sla_days;
 	const dc = { range: fmt.range(d.range.from, d.range.to), to: d.range.to, sla, days: daysBetween(d.range.from, d.range.to) + 1 };
 	const tiles = [
-		['Closed', fmt.int(t.closed), 'tickets', `${fmt.num(t.closes_per_week, 1)} per week · per employee ${fmt.num(pe.closed, 1)}`, 'closed'],
+		['Closed', fmt.int(t.closed), fmt.noun(t.closed, 'ticket'), `${fmt.num(t.closes_per_week, 1)} per week · per employee ${fmt.num(pe.closed, 1)}`, 'closed'],
 		['Median days to close', fmt.num(l.p50, 1), fmt.dayWord(), `per employee ${fmt.days(pl.p50)}`, 'p50', { n: l.n }],
 		['Closed within SLA', fmt.pct(t.sla_hit_rate), '', `per employee ${fmt.pct(pe.sla_hit_rate)}`, 'sla', { n: l.n }],
 		['Average open', fmt.num(t.avg_open, 1), 'tickets', `${fmt.pct(t.workload_share, 1)} of the department’s workload`, 'avg_open', { n: dc.days }],
-		['Opened', fmt.int(t.opened), 'tickets', `backlog ${fmt.int(t.backlog_end)} at ${fmt.shortDate(d.range.to)}`, 'opened', { n: t.opened }],
-		['Rework', fmt.int(t.rework), t.rework === 1 ? 'ticket' : 'tickets',
+		['Opened', fmt.int(t.opened), fmt.noun(t.opened, 'ticket'), `backlog ${fmt.int(t.backlog_end)} at ${fmt.shortDate(d.range.to)}`, 'opened', { n: t.opened }],
+		['Rework', fmt.int(t.rework), fmt.noun(t.rework, 'ticket'),
 			`${fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of opened` : 'none opened'} · department ${fmt.pct(pe.rework_rate, 1)}`, 'rework'],
 	];
 	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>

@@ -26,13 +26,13 @@ let last = null; /* {ov, st, wip, state, ctx} for redraw */
 
 /* the pipeline's figures (issue 11): each creator counts once; per-department ones are on the department rows */
 const KPIS = [
-	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: () => 'tickets', digits: 0,
+	{ key: 'backlog', label: 'Open backlog', unit: '', better: false, fmt: (v) => fmt.int(v), small: (v) => fmt.noun(v, 'ticket'), digits: 0,
 		tip: (ov) => def('backlog_all', { to: ov.range.to }) },
 	{ key: 'sla_hit_rate', label: 'Closed within SLA', better: true, fmt: (v) => fmt.pct(v), pct: true,
 		tip: (ov) => def('sla_all', { range: fmt.range(ov.range.from, ov.range.to), n: closesOf(ov) }) },
 	{ key: 'throughput_per_week', label: 'Throughput', better: true, fmt: (v) => fmt.num(v, 1), small: () => 'creators / wk', unit: '',
 		tip: (ov) => def('throughput_kpi', { n: (ov.kpis || {}).campaign_starts }) },
-	{ key: 'campaign_starts', label: 'Campaigns started', better: true, fmt: (v) => fmt.int(v), small: () => 'creators', unit: '', digits: 0,
+	{ key: 'campaign_starts', label: 'Campaigns started', better: true, fmt: (v) => fmt.int(v), small: (v) => fmt.noun(v, 'creator'), unit: '', digits: 0,
 		tip: () => def('campaign_starts_kpi') },
 	{ key: 'end_to_end_p50', label: 'End-to-end median', better: false, fmt: (v) => fmt.num(v, 1), small: () => fmt.dayWord(), unit: ' d',
 		tip: (ov) => def('end_to_end_kpi', { n: ((ov.end_to_end || {}).totals || {}).n }) },
@@ -74,7 +74,7 @@ function drawKpis(ov, ctx) {
 		const prevText = d.pct ? fmt.pct(prev[d.key]) : d.fmt(prev[d.key]);
 		return h('div', { class: 'kpi', dataset: { kpi: d.key } },
 			h('div', { class: 'label' }, d.label, ' ', infoTip(d.tip(ov))),
-			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? [' ', h('small', {}, d.small())] : null),
+			h('div', { class: 'value' }, d.fmt(cur), d.small && fmt.isNum(cur) ? [' ', h('small', {}, d.small(cur))] : null),
 			h('div', { class: 'delta', title: noPrev ? `No data before ${fmt.date(first)}` : `${prevRange}: ${prevText}` },
 				h('span', { class: `chg ${c.cls}` }, `${c.arrow} ${c.text}`.trim()),
 				noPrev ? null : ` vs previous ${n} days`));

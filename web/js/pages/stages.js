@@ -118,7 +118,7 @@ function drawTable(data, state) {
 	const bn = data.bottleneck && data.bottleneck.department;
 	const rc = { range: fmt.range(data.range.from, data.range.to) };
 	c.show(h('div', { class: 'table-wrap' },
-		h('table', { class: 'data', id: 'stage-table' },
+		h('table', { class: 'data compact', id: 'stage-table' },
 			h('caption', { class: 'visually-hidden' }, 'Stage and handoff statistics per department'),
 			h('thead', {}, h('tr', {},
 				defHead('Stage', def('stage_col')),
@@ -190,6 +190,13 @@ function drawCharts() {
 
 function drawHandoffs() {
 	if (!cache || !cache.ho) return;
+	/* past six departments the matrix and the pairs need the whole width (a 12 x 12 matrix no longer fits seven columns) */
+	const wide = (cache.ho.departments || []).length > 6;
+	for (const [id, narrow] of [['handoffs', 'span-7'], ['pairs', 'span-5']]) {
+		const el = document.getElementById(id);
+		el.classList.toggle(narrow, !wide);
+		el.classList.toggle('span-12', wide);
+	}
 	drawMatrix(card('handoffs'), cache.ho);
 	drawPairs(card('pairs'), cache.ho, cache.state);
 }
