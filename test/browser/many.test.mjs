@@ -640,6 +640,33 @@ describe('the screenshots review', () => {
 		await context.close();
 	});
 
+	test('overview: the stacked "Where the time goes" legend shows each department\'s colour in both themes; the oldest open fit their card', async () => {
+		const { context, page } = await openPage({ width: 1280, height: 800 });
+		await visit(page, '/');
+		for (const theme of ['light', 'dark']) {
+			await emulateMedia(page, { colorScheme: theme });
+			const got = await page.evaluate(() => {
+				const cs = getComputedStyle(document.documentElement);
+				const items = [...document.querySelectorAll('#where .html-legend li')];
+				const wrap = document.querySelector('#oldest-table').closest('.table-wrap');
+				return {
+					vars: Array.from({ length: 12 }, (_, i) => cs.getPropertyValue(`--dept-${i}`).trim()),
+					legend: items.map((li) => [li.textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor]),
+					oldest: [wrap.scrollWidth, wrap.clientWidth],
+					cut: [...document.querySelectorAll('#oldest-table td .cut')].map((e) => [e.textContent, e.title, e.scrollWidth > e.clientWidth]),
+				};
+			});
+			const depts = got.legend.filter(([label]) => NAMES.includes(label));
+			/* the last department starts the campaign: it has no share of the way there */
+			assert.deepEqual(depts.map(([l]) => l), NAMES.slice(0, -1), `${theme}: a legend entry per department on the path`);
+			depts.forEach(([l, c], i) => assert.deepEqual(rgbOf(c), rgbOf(got.vars[i]), `${theme}: ${l}'s swatch ${c} is --dept-${i} ${got.vars[i]}`));
+			assert.ok(got.oldest[0] <= got.oldest[1] + 1, `${theme}: the oldest open fit their card: ${got.oldest}`);
+			assert.ok(got.cut.length > 0 && got.cut.every(([t, title]) => t === title && NAMES.includes(t)), 'each department cell carries its whole name');
+			assert.ok(got.cut.some(([, , cut]) => cut), 'some long name is cut');
+		}
+		await context.close();
+	});
+
 	test('leaderboard on a phone: a board\'s lists follow its name (no empty head)', async () => {
 		const { context, page } = await openPage({ width: 390, height: 844 });
 		await visit(page, '/leaderboard');

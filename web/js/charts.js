@@ -178,7 +178,10 @@ function htmlLegend(config, container) {
 	const lg = plugins.legend || {};
 	if (lg.display === false || (lg.labels && lg.labels.generateLabels) || sets.filter((d) => d.label).length <= LEGEND_MAX) return null;
 	config.options.plugins = { ...plugins, legend: { ...lg, display: false } };
-	const colour = (d) => (typeof d.backgroundColor === 'string' && d.type !== 'line' && config.type !== 'line' ? d.backgroundColor : d.borderColor || d.backgroundColor);
+	const colour = (d) => {
+		if (d.type === 'line' || config.type === 'line') return d.borderColor || d.backgroundColor;
+		return barColour(d.backgroundColor) || d.borderColor;
+	};
 	const items = sets.map((d, i) => (d.label ? { d, i } : null)).filter(Boolean).map(({ d, i }) => {
 		const sw = document.createElement('span');
 		sw.className = 'swatch';
@@ -208,6 +211,25 @@ function htmlLegend(config, container) {
 			}
 		},
 	};
+}
+
+/*
+ * The colour a bar dataset stands for: its background, or, when the bars
+ * are coloured one by one (cut buckets hatched, small samples faded), the
+ * colour most of them carry (a hatch is its pattern's colour).  Before,
+ * such a legend entry took the bars' border: grey in the dark theme.
+ */
+function barColour(bg) {
+	if (typeof bg === 'string') return bg;
+	if (!Array.isArray(bg)) return bg && bg.cutOf ? bg.cutOf : null;
+	const count = new Map();
+	for (const c of bg) {
+		const k = typeof c === 'string' ? c : c && c.cutOf;
+		if (k) count.set(k, (count.get(k) || 0) + 1);
+	}
+	let best = null;
+	for (const [k, n] of count) if (!best || n > count.get(best)) best = k;
+	return best;
 }
 
 /* ---- many categories, long names ---- */

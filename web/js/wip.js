@@ -165,7 +165,7 @@ export function drawOldest(c, wip, state, showDept) {
 			h('tbody', {}, list.map((it) => h('tr', { dataset: { ticket: it.ticket_id } },
 				h('th', { scope: 'row', class: 'clip' }, showDept ? deptSwatch(deptIndex(it.department)) : null,
 					h('a', { href: creatorHref(state, it.creator), title: `${it.creator}: timeline` }, it.creator)),
-				h('td', { class: 'hide-sm clip' }, showDept ? it.department : it.employee),
+				h('td', { class: 'hide-sm clip' }, h('span', { class: 'cut', title: showDept ? it.department : it.employee }, showDept ? it.department : it.employee)),
 				h('td', { class: 'n', title: `opened ${fmt.date(it.opened_on)}` }, fmt.days(it.age, { digits: 0 })),
 				h('td', {}, zonePill(it.zone))))))),
 	h('p', { class: 'legend-note' }, `Oldest first, by ${fmt.dayWord()} open on ${fmt.date(wip.range.to)}. A name opens the creator’s timeline.`));
