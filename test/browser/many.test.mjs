@@ -667,6 +667,20 @@ describe('the screenshots review', () => {
 		await context.close();
 	});
 
+	test('flow: the outlier fences name no negative number of days', async () => {
+		const { context, page } = await openPage({ width: 1280, height: 800 });
+		let negative = 0;
+		for (const name of NAMES.slice(0, 4)) {
+			await visit(page, `/flow?dept=${encodeURIComponent(name)}`);
+			const t = await page.evaluate(() => document.getElementById('outliers').textContent.replace(/\s+/g, ' '));
+			assert.doesNotMatch(t, /below -/, `${name}: ${t}`);
+			assert.match(t, /above \d/, `${name}: the upper fence is named: ${t}`);
+			if (!/below \d/.test(t)) negative++;
+		}
+		assert.ok(negative > 0, 'some department has a lower fence under 0 (the case this checks)');
+		await context.close();
+	});
+
 	test('leaderboard on a phone: a board\'s lists follow its name (no empty head)', async () => {
 		const { context, page } = await openPage({ width: 390, height: 844 });
 		await visit(page, '/leaderboard');

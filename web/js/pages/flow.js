@@ -151,7 +151,10 @@ function drawOutliers(sc, state) {
 	const d = (sc.departments || [])[0];
 	if (!d || !(d.points || []).length) return c.empty('No tickets closed in this range');
 	const s = d.stats || {};
-	const fences = `below ${fmt.num(s.fence_low, 1)} or above ${fmt.num(s.fence_high, 1)} ${fmt.dayWord()}`;
+	/* a lower fence under 0 fences nothing out (no ticket closes in fewer than 0 days): only the upper one is named */
+	const fences = fmt.isNum(s.fence_low) && s.fence_low < 0
+		? `above ${fmt.num(s.fence_high, 1)} ${fmt.dayWord()}`
+		: `below ${fmt.num(s.fence_low, 1)} or above ${fmt.num(s.fence_high, 1)} ${fmt.dayWord()}`;
 	const list = d.outliers || [];
 	if (!list.length) return c.empty('No outliers', `Every close lies within 1.5 × the middle half’s width of it (${fences}).`);
 	c.show(h('div', { class: `table-wrap${list.length > 12 ? ' tall' : ''}` },
