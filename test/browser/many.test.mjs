@@ -667,6 +667,39 @@ describe('the screenshots review', () => {
 		await context.close();
 	});
 
+	test('employee page: a median or SLA share of fewer than min_closed closes is greyed with its n, in the key figures and the comparison', async () => {
+		const q = 'from=2026-08-25&to=2026-11-22';
+		const dep = await api(`/api/v1/departments/${encodeURIComponent(NAMES[0])}?${q}`);
+		const min = env.meta.min_closed;
+		assert.ok(min > 1, `min_closed ${min}`);
+		const fewEmp = dep.employees.find((e) => e.totals.lead_time.n > 0 && e.totals.lead_time.n < min);
+		const enough = dep.employees.find((e) => e.totals.lead_time.n >= min);
+		assert.ok(fewEmp && enough, 'the store has both');
+		const { context, page } = await openPage({ width: 1280, height: 800 });
+		for (const [e, grey] of [[fewEmp, true], [enough, false]]) {
+			await visit(page, `/employee?emp=${e.id}&${q}`);
+			const got = await page.evaluate(() => ({
+				kpis: Object.fromEntries([...document.querySelectorAll('#kpis [data-kpi]')].map((k) => {
+					const v = k.querySelector('.value');
+					return [k.dataset.kpi, [v.classList.contains('few'), v.textContent.replace(/\s+/g, ' ').trim()]];
+				})),
+				rows: Object.fromEntries([...document.querySelectorAll('#vsdept-table tbody tr')].map((tr) => {
+					const td = tr.querySelector('td[data-col="employee"]');
+					return [tr.dataset.row, [td.classList.contains('few'), td.textContent]];
+				})),
+			}));
+			const n = e.totals.lead_time.n;
+			for (const k of ['p50', 'sla']) {
+				assert.equal(got.kpis[k][0], grey, `${e.name} (n ${n}) key figure ${k}: ${got.kpis[k][1]}`);
+				assert.equal(got.kpis[k][1].endsWith(` n ${n}`), grey, `${e.name} key figure ${k} shows n: ${got.kpis[k][1]}`);
+			}
+			for (const k of ['p50', 'mean', 'p90', 'sla']) assert.equal(got.rows[k][0], grey, `${e.name} (n ${n}) row ${k}: ${got.rows[k][1]}`);
+			/* counts are not statistics of a sample: never greyed */
+			for (const k of ['closed', 'opened']) assert.equal(got.kpis[k][0], false, k);
+		}
+		await context.close();
+	});
+
 	test('flow: the outlier fences name no negative number of days', async () => {
 		const { context, page } = await openPage({ width: 1280, height: 800 });
 		let negative = 0;

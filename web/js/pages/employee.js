@@ -41,6 +41,9 @@ export function slopeWords(trend, weeks = null) {
 	return `${dir}: tickets take about ${fmt.num(Math.abs(s), Math.abs(s) < 1 ? 2 : 1)} ${verb} days to close with each week that passes${over}.${weak}`;
 }
 
+/* the key figures and comparison rows that are statistics of the person's closes (n = closes) */
+const CLOSE_STATS = new Set(['p50', 'mean', 'p90', 'sla']);
+
 function drawKpis(d) {
 	const t = d.totals || {};
 	const l = t.lead_time || {};
@@ -58,9 +61,13 @@ function drawKpis(d) {
 		['Rework', fmt.int(t.rework), fmt.noun(t.rework, 'ticket'),
 			`${fmt.isNum(t.rework_rate) ? `${fmt.pct(t.rework_rate, 1)} of opened` : 'none opened'} · department ${fmt.pct(pe.rework_rate, 1)}`, 'rework'],
 	];
+	/* a median or an SLA share of fewer than min_closed closes: greyed with its n, as on the department page */
+	const few = (id, value) => CLOSE_STATS.has(id) && value !== fmt.DASH && tooFew(l.n);
 	const painted = showKeyFigures(document.getElementById('kpis'), tiles.map(([label, value, small, note, id, more]) =>
 		h('div', { class: 'kpi', dataset: { kpi: id } }, h('div', { class: 'label' }, label, ' ', infoTip(def(id, { ...dc, ...more }))),
-			h('div', { class: 'value' }, value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null),
+			h('div', { class: few(id, value) ? 'value few' : 'value', title: few(id, value) ? nNote(l.n) : null },
+				value, small && value !== fmt.DASH ? [' ', h('small', {}, small)] : null,
+				few(id, value) ? h('span', { class: 'n-of' }, ` n ${fmt.int(l.n)}`) : null),
 			h('div', { class: 'delta' }, note))));
 	/* the tickets behind each tile, in the tiles' order */
 	const who = whoOf(d);
@@ -325,8 +332,15 @@ function drawVsDept(d) {
 				defHead('Measure', def('measure')),
 				defHead(first, def('person', { name: d.employee.name }), { class: 'n' }),
 				defHead('Per employee', perDef, { class: 'n', dataset: { col: 'per_employee' } }))),
-			h('tbody', {}, rows.map(([k, a, b, text, id]) => h('tr', { dataset: { row: id } },
-				h('th', { scope: 'row', title: k }, defTerm(k, text)), h('td', { class: 'n', dataset: { col: 'employee' } }, a), h('td', { class: 'n', dataset: { col: 'per_employee' } }, b)))))),
+			h('tbody', {}, rows.map(([k, a, b, text, id]) => {
+				/* the person's statistics of their closes: greyed with n under min_closed */
+				const few = CLOSE_STATS.has(id) && a !== fmt.DASH && tooFew(el.n);
+				return h('tr', { dataset: { row: id } },
+					h('th', { scope: 'row', title: k }, defTerm(k, text)),
+					h('td', { class: few ? 'n few' : 'n', dataset: { col: 'employee' }, title: few ? nNote(el.n) : null }, a,
+						few ? h('span', { class: 'n-of' }, ` n ${fmt.int(el.n)}`) : null),
+					h('td', { class: 'n', dataset: { col: 'per_employee' } }, b));
+			})))),
 	h('p', { class: 'legend-note' }, h('span', {}, `Per employee: ${d.department.name}’s average over its ${fmt.plural(pe.employees || 0, 'employee')} with tickets in the range (medians, percentiles and the SLA share over the ${fmt.int(pl.n || 0)} with at least ${fmt.plural(pe.min_closed || 0, 'close')}).`),
 		h('span', {}, 'Rework: re-entries opened in the range (a creator back in the department after an earlier ticket there) and their share of the tickets opened.')));
 }
